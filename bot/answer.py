@@ -1,0 +1,36 @@
+"""The Answer contract (DESIGN.md): what `answer()` returns and every surface renders.
+
+Stable: the JSON output, the tests and the Slack renderer rely on these field names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Intent = Literal[
+    "code_lookup", "code_search", "anesthesia_distinction", "modifier_lookup", "modifier_check",
+    "payment_indicators", "anesthesia_crosswalk", "diagnosis_codes", "help", "out_of_scope",
+]
+INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+
+
+class SourceRef(BaseModel):
+    id: str
+    title: str
+    citation: str = Field(description="Publisher, title and edition: what a coder shows an auditor")
+    url: str | None = None
+
+
+class Answer(BaseModel):
+    question: str
+    intent: Intent
+    confidence: float = Field(ge=0.0, le=1.0)
+    answered: bool
+    codes: list[str] = []
+    modifiers: list[str] = []
+    text: str
+    sources: list[SourceRef] = []
+    suggestions: list[str] = []
+    phi_detected: bool = False

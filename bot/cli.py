@@ -1,0 +1,189 @@
+"""`coding-bot`: the command line. Each command parses its arguments, calls the library and prints.
+
+Imports happen inside the commands so that `coding-bot ask` never pays for slack-bolt or the ICD package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import knowledge_dir
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+# -- kb -------------------------------------------------------------------------------------------
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    from bot.kb.build import validated_knowledge
+    from bot.yamlfile import ContentErrors
+
+    root = Path(args.knowledge or knowledge_dir())
+    try:
+        kb = validated_knowledge(root, _settings().imports_dir)
+    except ContentErrors as exc:
+        for err in exc.errors:
+            print(err, file=sys.stderr)
+        print(f"{len(exc.errors)} problem(s) found in {root}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers, {len(kb.distinctions)} distinctions, "
+          f"{len(kb.rules)} rules, {len(kb.sources)} sources ({root})")
+    return 0
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    from bot.kb.build import build
+    from bot.kb.load import content_digest
+    from bot.kb.pfs import PfsImportError
+    from bot.kb.store import KnowledgeStore, StoreError
+    from bot.yamlfile import ContentErrors
+
+    settings = _settings()
+    root = Path(args.knowledge or knowledge_dir())
+    target = Path(args.output) if args.output else settings.kb_path
+    if args.if_changed and target.exists():
+        try:
+            current = KnowledgeStore(target).content_version
+        except StoreError:
+            current = ""
+        if current.endswith("+" + content_digest(root)) and not (settings.imports_dir.exists() and any(settings.imports_dir.iterdir())):
+            print(f"knowledge base is up to date ({current}): {target}")
+            return 0
+    print(f"building {target} from {root}", file=sys.stderr)
+    try:
+        report = build(root, target, settings.imports_dir)
+    except ContentErrors as exc:
+        for err in exc.errors:
+            print(err, file=sys.stderr)
+        return _fail(f"{len(exc.errors)} problem(s) in the content; the existing database was left untouched")
+    except (PfsImportError, OSError) as exc:
+        return _fail(f"{exc}; the existing database was left untouched")
+    print(f"built {report.path} ({report.size_bytes / 1e6:.1f} MB) in {report.seconds:.1f} s, "
+          f"content version {report.content_version}")
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in report.counts.items()))
+    return 0
+
+
+def _open_store() -> Any:
+    from bot.kb.store import KnowledgeStore
+
+    return KnowledgeStore(_settings().kb_path)
+
+
+def cmd_kb_stats(args: argparse.Namespace) -> int:
+    store = _open_store()
+    stats = {**store.counts, "content_version": store.content_version, "pfs_release": store.pfs_release["title"],
+             "built_at": store.meta.get("built_at")}
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        width = max(len(k) for k in stats)
+        for key, value in stats.items():
+            print(f"{key:<{width}}  {value:,}" if isinstance(value, int) else f"{key:<{width}}  {value}")
+    return 0
+
+
+def cmd_kb_export(args: argparse.Namespace) -> int:
+    store = _open_store()
+    out = sys.stdout
+    for code in store.codes.values():
+        out.write(json.dumps({"type": "code", **code.model_dump(mode="json")}) + "\n")
+    for mod in store.modifiers.values():
+        out.write(json.dumps({"type": "modifier", **mod.model_dump(mode="json")}) + "\n")
+    for dist in store.distinctions:
+        out.write(json.dumps({"type": "distinction", **dist.model_dump(mode="json")}) + "\n")
+    for row in store._rows("select origin, data from modifier_rules order by modifier, id"):
+        out.write(json.dumps({"type": "rule", "origin": row["origin"], **json.loads(row["data"])}) + "\n")
+    return 0
+
+
+def cmd_kb_import_pfs(args: argparse.Namespace) -> int:
+    from bot.kb.pfs import PfsImportError, parse_pfs, print_progress, write_extract
+
+    out_dir = Path(args.out) if args.out else _settings().imports_dir
+    try:
+        result = parse_pfs(Path(args.file), print_progress)
+    except PfsImportError as exc:
+        return _fail(str(exc))
+    written = write_extract(result, out_dir)
+    print(f"imported {len(result.rows):,} rows of {result.release['title']} (released {result.release['released']})")
+    for path in written:
+        print(f"  wrote {path}")
+    if not args.out:
+        print("run `coding-bot kb build` to publish it")
+    return 0
+
+
+def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
+    from bot.kb.cpt_licensed import CptImportError, parse_cpt_file, write_licensed
+
+    try:
+        rows = parse_cpt_file(Path(args.file))
+    except CptImportError as exc:
+        return _fail(str(exc))
+    path = write_licensed(rows, _settings().imports_dir)
+    print(f"imported {len(rows):,} licensed CPT descriptors into {path} (local to this installation; never commit it)")
+    print("run `coding-bot kb build` to publish them")
+    return 0
+
+
+# -- parser ---------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coding-bot", description="Answers medical coding questions, with sources.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kb = sub.add_parser("kb", help="knowledge base: validate, build, stats, export, imports")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    p = kb_sub.add_parser("validate", help="check knowledge/ and report every problem with file, entry and field")
+    p.add_argument("--knowledge", help="content folder (default: the bundled knowledge/)")
+    p.set_defaults(func=cmd_kb_validate)
+    p = kb_sub.add_parser("build", help="build the SQLite knowledge base (atomic: a failure keeps the old one)")
+    p.add_argument("--knowledge", help="content folder (default: the bundled knowledge/)")
+    p.add_argument("--output", help="database path (default: $CODING_BOT_DATA_DIR/kb.sqlite)")
+    p.add_argument("--if-changed", action="store_true", help="skip when the built database already matches the content")
+    p.set_defaults(func=cmd_kb_build)
+    p = kb_sub.add_parser("stats", help="counts of what the built knowledge base holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_kb_stats)
+    p = kb_sub.add_parser("export", help="JSON lines: every code, modifier, distinction and rule, for review")
+    p.set_defaults(func=cmd_kb_export)
+    p = kb_sub.add_parser("import-pfs", help="import a CMS PFS relative value file (PPRRVU*.csv), indicators only")
+    p.add_argument("file")
+    p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
+    p.set_defaults(func=cmd_kb_import_pfs)
+    p = kb_sub.add_parser("import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_kb_import_cpt)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # StoreError and friends: one line, not a traceback
+        from bot.kb.store import StoreError
+
+        if isinstance(exc, StoreError):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Build the knowledge base: curated YAML + CMS indicators + ICD-10-CM into one SQLite file.
+
+The database is written to a temporary file beside the target and moved into place only when complete,
+so a failed build (bad content, a broken data file, a full disk) leaves the previous database untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.kb import cpt_licensed, icd10cm, pfs
+from bot.kb.ama import AmaTextGuard
+from bot.kb.checks import check_knowledge
+from bot.kb.load import Knowledge, load_knowledge
+from bot.kb.rules import derived_rules
+from bot.yamlfile import ContentErrors
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    content_version: str
+    counts: dict[str, int]
+    seconds: float
+    size_bytes: int
+
+
+def ama_guard(knowledge_root: Path, imports_dir: Path | None) -> AmaTextGuard:
+    hashes = AmaTextGuard.from_file(knowledge_root / "data" / pfs.HASHES_NAME).hashes
+    if imports_dir is not None:
+        hashes |= AmaTextGuard.from_file(imports_dir / pfs.HASHES_NAME).hashes
+    return AmaTextGuard(hashes)
+
+
+def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None) -> Knowledge:
+    """Load and check all content; raise ContentErrors listing every problem."""
+    kb, errors = load_knowledge(knowledge_root)
+    if kb is not None:
+        errors += check_knowledge(kb, ama_guard(knowledge_root, imports_dir))
+    if errors or kb is None:
+        raise ContentErrors(errors)
+    return kb
+
+
+def pfs_data_dir(knowledge_root: Path, imports_dir: Path | None) -> Path:
+    """An operator's newer import wins over the bundled extract."""
+    if imports_dir is not None and (imports_dir / pfs.EXTRACT_NAME).exists():
+        return imports_dir
+    return knowledge_root / "data"
+
+
+def build(
+    knowledge_root: Path,
+    target: Path,
+    imports_dir: Path | None = None,
+    progress: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
+) -> BuildReport:
+    started = time.perf_counter()
+    kb = validated_knowledge(knowledge_root, imports_dir)
+    pfs_rows, pfs_release = pfs.read_extract(pfs_data_dir(knowledge_root, imports_dir))
+    licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.conn.execute("PRAGMA journal_mode=OFF")
+        db.conn.execute("PRAGMA synchronous=OFF")
+        progress(f"  curated content: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers")
+        _write_curated(db, kb)
+        db["sources"].insert_all(_data_sources(pfs_release, bool(licensed)), pk="id")
+        progress(f"  CMS fee schedule indicators: {len(pfs_rows):,} rows ({pfs_release['title']})")
+        _write_pfs(db, pfs_rows)
+        derived = derived_rules(kb, {r["hcpcs"]: r for r in pfs_rows if not r["mod"]})
+        db["modifier_rules"].insert_all(derived)
+        progress("  ICD-10-CM code set (simple-icd-10-cm)...")
+        db["icd10cm"].insert_all(
+            icd10cm.icd10cm_rows(lambda n: progress(f"    {n:,} ICD-10-CM codes")), pk="code", batch_size=5000
+        )
+        db["icd10cm"].create_index(["compact"])
+        db["icd10cm"].enable_fts(["description"], tokenize="porter", create_triggers=False)
+        if licensed:
+            progress(f"  licensed CPT descriptors: {len(licensed):,}")
+            db["cpt_licensed"].insert_all(({"code": c, "descriptor": d} for c, d in licensed), pk="code")
+        counts = _counts(db)
+        version = f"{kb.manifest.version}+{kb.digest}"
+        db["meta"].insert_all(
+            [
+                {"key": "content_version", "value": version},
+                {"key": "schema_version", "value": SCHEMA_VERSION},
+                {"key": "built_at", "value": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+                {"key": "pfs_release", "value": json.dumps(pfs_release)},
+                {"key": "counts", "value": json.dumps(counts)},
+            ],
+            pk="key",
+        )
+        db.conn.commit()
+        db.conn.execute("VACUUM")
+        db.close()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return BuildReport(target, version, counts, time.perf_counter() - started, target.stat().st_size)
+
+
+def _dump(model: object) -> str:
+    return model.model_dump_json()  # type: ignore[attr-defined]
+
+
+def _write_curated(db: sqlite_utils.Database, kb: Knowledge) -> None:
+    db["sources"].insert_all((s.model_dump() for s in kb.sources), pk="id")
+    db["codes"].insert_all(
+        (
+            {
+                "code": c.code, "system": c.system, "title": c.title, "summary": c.summary,
+                "body_site": c.body_site, "approach": c.approach, "anesthesia": c.anesthesia, "family": c.family,
+                "aliases": " | ".join(c.aliases), "data": _dump(c),
+            }
+            for c in kb.codes
+        ),
+        pk="code",
+    )
+    db["codes"].enable_fts(["title", "summary", "aliases"], tokenize="porter")
+    db["guidance"].insert_all(({"id": g.id, "data": _dump(g)} for g in kb.guidance), pk="id")
+    db["distinctions"].insert_all(
+        ({"id": d.id, "kind": d.kind, "family": d.family, "data": _dump(d)} for d in kb.distinctions), pk="id"
+    )
+    db["modifiers"].insert_all(
+        ({"code": m.code, "name": m.name, "meaning": m.meaning, "aliases": " | ".join(m.aliases), "data": _dump(m)}
+         for m in kb.modifiers),
+        pk="code",
+    )
+    db["modifiers"].enable_fts(["name", "meaning", "aliases"], tokenize="porter")
+    db["modifier_rules"].insert_all(
+        (
+            {
+                "id": r.id, "modifier": r.modifier, "origin": "curated", "code": None,
+                "verdict": r.verdict, "data": _dump(r),
+            }
+            for r in kb.rules
+        ),
+        pk="id",
+    )
+    db["indicators"].insert_all(({"field": i.field, "data": _dump(i)} for i in kb.indicators), pk="field")
+    db["anesthesia_sites"].insert_all(({"site": s.site, "data": _dump(s)} for s in kb.sites), pk="site")
+
+
+def _data_sources(pfs_release: dict[str, object], licensed: bool) -> list[dict[str, object]]:
+    """Sources for imported data, described from the files themselves so a newer import cites itself."""
+    released = f"released {pfs_release['released']}" if pfs_release.get("released") else str(pfs_release["file"])
+    rows: list[dict[str, object]] = [{
+        "id": "cms-pfs", "title": str(pfs_release["title"]), "publisher": "Centers for Medicare and Medicaid Services",
+        "edition": f"{pfs_release['file']}, {released}",
+        "url": "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
+        "licence": "CMS public data; indicators only, descriptors not imported", "kind": "primary", "brief_ref": None,
+    }]
+    if licensed:
+        rows.append({
+            "id": "licensed-cpt", "title": "CPT descriptors (licensed to this organisation)",
+            "publisher": "American Medical Association", "edition": "as imported by this installation", "url": None,
+            "licence": "AMA licence held by this organisation; never redistributed", "kind": "primary", "brief_ref": None,
+        })
+    return rows
+
+
+def _write_pfs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
+    numeric = {"work_rvu", "total_nonfac", "total_fac", "pre_op", "intra_op", "post_op", "conv_factor"}
+    db["pfs"].insert_all(
+        ({k: (float(v) if k in numeric else v) for k, v in r.items()} for r in rows),
+        pk=("hcpcs", "mod"),
+        batch_size=5000,
+    )
+
+
+def _counts(db: sqlite_utils.Database) -> dict[str, int]:
+    def count(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
+    return {
+        "codes": count("select count(*) from codes"),
+        "modifiers": count("select count(*) from modifiers"),
+        "distinctions": count("select count(*) from distinctions"),
+        "rules": count("select count(*) from modifier_rules"),
+        "curated_rules": count("select count(*) from modifier_rules where origin = 'curated'"),
+        "sources": count("select count(*) from sources"),
+        "indicators": count("select count(*) from pfs"),
+        "icd10cm": count("select count(*) from icd10cm"),
+        "licensed_cpt": count("select count(*) from cpt_licensed") if db["cpt_licensed"].exists() else 0,
+    }

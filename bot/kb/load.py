@@ -1,0 +1,93 @@
+"""Load `knowledge/` into validated models, collecting every problem with its file, entry and field."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.kb.models import (
+    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Manifest, Modifier, ModifierRule, Source,
+    UnreliableSource,
+)
+from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
+
+
+@dataclass
+class Knowledge:
+    manifest: Manifest
+    sources: list[Source] = field(default_factory=list)
+    unreliable: list[UnreliableSource] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
+    guidance: list[Guidance] = field(default_factory=list)
+    distinctions: list[Distinction] = field(default_factory=list)
+    modifiers: list[Modifier] = field(default_factory=list)
+    rules: list[ModifierRule] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    sites: list[AnesthesiaSite] = field(default_factory=list)
+    # Where each record came from, for cross-reference errors: (kind, id) -> (file, label, line)
+    origin: dict[tuple[str, str], tuple[str, str, int | None]] = field(default_factory=dict)
+    digest: str = ""
+
+
+# (attribute, file glob, top-level key, model, identifying field)
+_SECTIONS = [
+    ("sources", "sources.yaml", "sources", Source, "id"),
+    ("unreliable", "unreliable.yaml", "unreliable", UnreliableSource, "match"),
+    ("codes", "codes/*.yaml", "codes", Code, "code"),
+    ("guidance", "distinctions.yaml", "guidance", Guidance, "id"),
+    ("distinctions", "distinctions.yaml", "distinctions", Distinction, "id"),
+    ("modifiers", "modifiers.yaml", "modifiers", Modifier, "code"),
+    ("rules", "modifier_rules.yaml", "rules", ModifierRule, "id"),
+    ("indicators", "indicators.yaml", "indicators", Indicator, "field"),
+    ("sites", "anesthesia_sites.yaml", "sites", AnesthesiaSite, "site"),
+]
+
+
+def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
+    """Parse and validate every content file under `root`; returns all errors, never raises on content."""
+    errors: list[ContentError] = []
+    manifest = _load_manifest(root, errors)
+    kb = Knowledge(manifest=manifest or Manifest(name="?", version="0"))
+    for attr, pattern, key, model, ident in _SECTIONS:
+        files = sorted(root.glob(pattern))
+        if not files:
+            errors.append(ContentError(pattern, "file is missing"))
+        for path in files:
+            display = str(path.relative_to(root.parent)) if root.parent in path.parents else str(path)
+            # distinctions.yaml is read twice (guidance, distinctions): report its parse errors once
+            entries, file_errors = list_entries(path, key, display, ident, required=key != "guidance")
+            errors.extend(e for e in file_errors if e not in errors)
+            for entry in entries:
+                record, entry_errors = validate_entry(model, entry)
+                errors.extend(entry_errors)
+                if record is not None:
+                    getattr(kb, attr).append(record)
+                    kb.origin.setdefault((attr, str(getattr(record, ident))), (entry.file, entry.label, entry.line))
+    kb.digest = content_digest(root)
+    return (kb if manifest else None), errors
+
+
+def _load_manifest(root: Path, errors: list[ContentError]) -> Manifest | None:
+    path = root / "manifest.yaml"
+    if not path.exists():
+        errors.append(ContentError("knowledge/manifest.yaml", "file is missing"))
+        return None
+    data, _, file_errors = read_yaml(path, "knowledge/manifest.yaml")
+    if file_errors:
+        errors.extend(file_errors)
+        return None
+    try:
+        return Manifest.model_validate(data)
+    except Exception as exc:  # pydantic ValidationError: report, do not crash
+        errors.append(ContentError("knowledge/manifest.yaml", str(exc).splitlines()[0]))
+        return None
+
+
+def content_digest(root: Path) -> str:
+    """A short hash of every content and data file, so a built database says exactly what it holds."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".csv", ".json"}):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]

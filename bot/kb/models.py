@@ -1,0 +1,233 @@
+"""Content models for the curated knowledge base.
+
+Coding leads edit YAML under `knowledge/`; every record is validated against these models on load,
+so a typo is caught with its file, entry and field rather than surfacing as a wrong answer later.
+Every fact carries `sources` (ids from `knowledge/sources.yaml`); guidance that is reasoning rather than
+something read in a source is marked `status: inference`, and open questions `status: unconfirmed`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+System = Literal["CPT", "HCPCS", "ICD-10-CM"]
+Anesthesia = Literal["none", "required", "not_applicable"]
+Approach = Literal["closed", "open", "not_applicable"]
+Status = Literal["confirmed", "inference", "unconfirmed"]
+Verdict = Literal["fits", "does_not_fit", "depends"]
+# What a note can say about how the reduction was done; drives the anesthesia distinction.
+Finding = Literal[
+    "general", "regional", "mac", "deep_sedation", "moderate_sedation", "minimal_sedation",
+    "local", "digital_block", "topical", "none",
+]
+
+CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
+HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
+ICD_RE = re.compile(r"^[A-TV-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?$")
+MODIFIER_RE = re.compile(r"^([0-9]{2}|[A-Z][A-Z0-9]|[0-9][A-Z])$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a misspelt field must not be silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(Strict):
+    id: str
+    title: str
+    publisher: str
+    edition: str = Field(description="Edition, release or publication date, as the source states it")
+    url: str | None = None
+    licence: str = Field(description="What we may take from it: facts only, public domain, licensed, ...")
+    kind: Literal["primary", "secondary"] = "secondary"
+    brief_ref: str | None = Field(default=None, description="Tag in the research brief, e.g. S19")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
+        return v
+
+
+class UnreliableSource(Strict):
+    """A site or page the research found wrong: any source whose URL contains `match` is refused."""
+
+    match: str
+    reason: str
+
+
+class Note(Strict):
+    """One extra fact or caveat, with its own sources and how sure we are of it."""
+
+    text: str
+    status: Status = "confirmed"
+    sources: list[str] = Field(min_length=1)
+
+
+class Code(Strict):
+    code: str
+    system: System
+    title: str = Field(description="Short title in our own words (never the AMA descriptor)")
+    summary: str = Field(description="Plain-language summary in our own words")
+    body_site: str | None = None
+    approach: Approach = "not_applicable"
+    anesthesia: Anesthesia = "not_applicable"
+    family: str | None = None
+    related: list[str] = []
+    aliases: list[str] = Field(default=[], description="What coders type for this service")
+    effective_from: date | None = None
+    effective_to: date | None = None
+    notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _code_matches_system(self) -> Code:
+        pattern = {"CPT": CPT_RE, "HCPCS": HCPCS_RE, "ICD-10-CM": ICD_RE}[self.system]
+        if not pattern.match(self.code):
+            raise ValueError(f"{self.code!r} is not a valid {self.system} code")
+        return self
+
+
+class Option(Strict):
+    """One code of a distinction and, in our words, when it is the right one."""
+
+    code: str
+    when: str
+
+
+class FindingRule(Strict):
+    """How one documented anesthesia/sedation finding decides between the codes of a pair."""
+
+    finding: Finding
+    picks: Literal["without", "requiring", "unclear"]
+    add_codes: list[str] = Field(default=[], description="Codes reported in addition, e.g. moderate sedation")
+    text: str
+    status: Status = "confirmed"
+    sources: list[str] = Field(min_length=1)
+
+
+class Position(Strict):
+    """One side of a conflict between sources; listed most recent and most authoritative first."""
+
+    statement: str
+    year: int | None = None
+    status: Status = "confirmed"
+    sources: list[str] = Field(min_length=1)
+
+
+class Guidance(Strict):
+    """Shared decision guidance that several distinctions point at (e.g. what 'requiring anesthesia' means)."""
+
+    id: str
+    title: str
+    rule: str
+    findings: list[FindingRule] = []
+    positions: list[Position] = []
+    sources: list[str] = Field(min_length=1)
+
+
+class Distinction(Strict):
+    id: str
+    title: str
+    kind: Literal["anesthesia", "approach", "manipulation", "cause"]
+    family: str
+    body_site: str
+    options: list[Option] = Field(min_length=2)
+    rule: str
+    guidance: str | None = Field(default=None, description="id of a Guidance record")
+    notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+
+class Modifier(Strict):
+    code: str
+    kind: Literal["CPT", "HCPCS"]
+    name: str
+    meaning: str
+    use_when: list[str] = []
+    not_when: list[str] = []
+    medicare: str | None = None
+    other_payers: str | None = None
+    aliases: list[str] = []
+    notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _modifier(cls, v: str) -> str:
+        if not MODIFIER_RE.match(v):
+            raise ValueError(f"{v!r} is not a two-character modifier")
+        return v
+
+
+class ModifierRule(Strict):
+    """A curated verdict on a modifier for some codes: where CMS indicators do not decide."""
+
+    id: str
+    modifier: str
+    codes: list[str] = []
+    families: list[str] = []
+    anesthesia: Anesthesia | None = Field(
+        default=None, description="Applies to every curated code with this anesthesia status"
+    )
+    verdict: Verdict
+    why: str
+    instead: list[str] = Field(default=[], description="What to report instead, e.g. ['27252-47']")
+    status: Status = "confirmed"
+    sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _has_target(self) -> ModifierRule:
+        if not (self.codes or self.families or self.anesthesia):
+            raise ValueError("a rule needs codes, families or anesthesia to apply to")
+        return self
+
+
+class IndicatorValue(Strict):
+    value: str
+    meaning: str
+
+
+class IndicatorRule(Strict):
+    """What one indicator value means for a modifier (bilateral indicator 1 -> modifier 50 fits ...)."""
+
+    modifier: str
+    values: list[str]
+    verdict: Verdict
+    why: str
+    instead: list[str] = Field(default=[], description="Modifiers to use instead, e.g. ['25'] for 57 on a 000 global")
+
+
+class Indicator(Strict):
+    """An MPFS RVU-file indicator column, its values' meanings, and the modifiers it decides."""
+
+    field: Literal["status", "glob_days", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg", "pctc"]
+    name: str
+    values: list[IndicatorValue]
+    decides: list[IndicatorRule] = []
+    sources: list[str] = Field(min_length=1)
+
+
+class AnesthesiaSite(Strict):
+    """The anesthesia code whose own descriptor covers a body site; the ASA Crosswalk confirms the pairing."""
+
+    site: str
+    anesthesia_codes: list[str] = Field(min_length=1)
+    families: list[str] = Field(min_length=1)
+    descriptor_check: str
+    status: Status
+    notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+
+class Manifest(Strict):
+    name: str
+    version: str
+    description: str = ""

@@ -1,0 +1,137 @@
+"""The built knowledge base, opened read-only for answering.
+
+Curated records (a few hundred) are loaded into memory once as frozen models; the large public tables
+(CMS indicators, ICD-10-CM) stay in SQLite and are read by key or through FTS5. Each thread gets its own
+read-only connection, because Slack listeners run on a thread pool and sqlite3 objects are per-thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot.kb.build import SCHEMA_VERSION
+from bot.kb.models import AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, Source
+
+
+class StoreError(Exception):
+    """The database is missing, from another version, or damaged: the message says what to run."""
+
+
+@dataclass(frozen=True)
+class IcdCode:
+    code: str
+    description: str
+    billable: bool
+    parent: str | None
+
+
+class KnowledgeStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise StoreError(f"no knowledge base at {self.path}: run `coding-bot kb build` first")
+        self._local = threading.local()
+        try:
+            self._load()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable knowledge base ({exc}); run `coding-bot kb build`") from exc
+
+    # -- connection -------------------------------------------------------------------------------
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=True)
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return db
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        cursor = self.db().execute(sql, params)
+        cols = [c[0] for c in cursor.description]
+        return [dict(zip(cols, row)) for row in cursor.fetchall()]  # type: ignore[misc]
+
+    # -- load curated content -------------------------------------------------------------------
+    def _load(self) -> None:
+        meta = {r["key"]: r["value"] for r in self._rows("select key, value from meta")}
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was built by another version; run `coding-bot kb build`")
+        self.meta = meta
+        self.content_version: str = meta["content_version"]
+        self.pfs_release: dict[str, Any] = json.loads(meta["pfs_release"])
+        self.counts: dict[str, int] = json.loads(meta["counts"])
+        self.sources = {r["id"]: Source.model_validate(r) for r in self._rows("select * from sources")}
+        self.codes = {r["code"]: Code.model_validate_json(r["data"]) for r in self._rows("select code, data from codes")}
+        self.modifiers = {
+            r["code"]: Modifier.model_validate_json(r["data"]) for r in self._rows("select code, data from modifiers")
+        }
+        self.guidance = {r["id"]: Guidance.model_validate_json(r["data"]) for r in self._rows("select id, data from guidance")}
+        self.distinctions = [Distinction.model_validate_json(r["data"]) for r in self._rows("select data from distinctions")]
+        self.rules = [
+            ModifierRule.model_validate_json(r["data"])
+            for r in self._rows("select data from modifier_rules where origin = 'curated'")
+        ]
+        self.indicators = [Indicator.model_validate_json(r["data"]) for r in self._rows("select data from indicators")]
+        self.sites = [AnesthesiaSite.model_validate_json(r["data"]) for r in self._rows("select data from anesthesia_sites")]
+        self.has_licensed_cpt = self.counts.get("licensed_cpt", 0) > 0
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def pfs(self, hcpcs: str, mod: str = "") -> dict[str, Any] | None:
+        rows = self._rows("select * from pfs where hcpcs = ? and mod = ?", (hcpcs, mod))
+        return rows[0] if rows else None
+
+    def icd(self, code: str) -> IcdCode | None:
+        compact = code.replace(".", "").upper()
+        rows = self._rows("select code, description, billable, parent from icd10cm where compact = ?", (compact,))
+        if not rows:
+            return None
+        r = rows[0]
+        return IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"])
+
+    def icd_children(self, code: str, limit: int = 60) -> list[IcdCode]:
+        rows = self._rows(
+            "select code, description, billable, parent from icd10cm where parent = ? order by code limit ?", (code, limit)
+        )
+        return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
+
+    def icd_search(self, words: list[str], limit: int = 200) -> list[IcdCode]:
+        """FTS5 prefilter: codes whose description has every word (prefix match)."""
+        terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
+        terms = [t for t in terms if len(t) >= 2]
+        if not terms:
+            return []
+        query = " ".join(f'"{t}"*' for t in terms)
+        rows = self._rows(
+            "select i.code, i.description, i.billable, i.parent from icd10cm_fts f join icd10cm i on i.rowid = f.rowid "
+            "where icd10cm_fts match ? order by rank limit ?",
+            (query, limit),
+        )
+        return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
+
+    def licensed_descriptor(self, code: str) -> str | None:
+        if not self.has_licensed_cpt:
+            return None
+        rows = self._rows("select descriptor from cpt_licensed where code = ?", (code,))
+        return rows[0]["descriptor"] if rows else None
+
+    def all_hcpcs(self) -> list[str]:
+        return [r["hcpcs"] for r in self._rows("select distinct hcpcs from pfs")]
+
+    # -- curated navigation ------------------------------------------------------------------------
+    def family(self, family: str | None) -> list[Code]:
+        return [c for c in self.codes.values() if family and c.family == family]
+
+    def distinctions_for(self, code: str) -> list[Distinction]:
+        """Distinctions naming this code; anesthesia ones first, since that is the question coders ask most."""
+        found = [d for d in self.distinctions if any(o.code == code for o in d.options)]
+        return sorted(found, key=lambda d: d.kind != "anesthesia")
+
+    def site_for(self, code: Code) -> AnesthesiaSite | None:
+        return next((s for s in self.sites if code.family in s.families), None)

@@ -1,0 +1,231 @@
+"""Pull the hard facts out of a question before any fuzzy matching: codes, modifiers, findings, sites.
+
+Codes are taken exactly as written and never fuzzed (27250 must never become 27252). Each entity is
+replaced by a placeholder word in `masked`, so intent matching compares the shape of the question
+("can i use MODIFIER on CPTCODE") rather than its numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.nlu.normalize import ascii_text, fold, normalise
+
+_CODE_WITH_MODS = re.compile(r"(?<![\w.])(\d{5}|\d{4}[ftu]|[a-v]\d{4})((?:\s?-\s?[0-9a-z]{2}\b)+)", re.I)
+_CPT = re.compile(r"(?<![\w.\-/])(\d{5}|\d{4}[ftu])(?![\w]|\.\d)", re.I)
+_HCPCS = re.compile(r"(?<![\w.])([a-v]\d{4})(?![\w.])", re.I)
+_ICD_DOTTED = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9a-z])\.([0-9a-z]{1,4})(?![\w])", re.I)
+_ICD_COMPACT = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9a-z](?:[0-9a-z]{1,4}))(?![\w])", re.I)
+_ICD_CATEGORY = re.compile(r"(?<![\w.])([a-tv-z]\d\d)(?=\s*(?:\.|-|\bcodes?\b|\bfamily\b|\bcategory\b|$))", re.I)
+_MOD_KEYWORD = re.compile(
+    r"\b(?:mod(?:ifier|ifer)?s?)\s*[-#:]?\s*([0-9a-z]{2})\b((?:\s*(?:,|/|\band\b|\bor\b|&)\s*-?[0-9a-z]{2}\b)*)", re.I
+)
+_MOD_TRAILING = re.compile(r"(?<![\w-])-?([0-9a-z]{2})\s+mod(?:ifier|ifer)?s?\b", re.I)
+_MOD_DASH = re.compile(r"(?<![\w-])-([0-9a-z]{2})\b", re.I)
+_LETTER_MODS = {"LT", "RT", "XE", "XS", "XP", "XU", "AA", "AD", "QK", "QX", "QY", "QZ", "QS", "G8", "G9", "TC", "AS",
+                "P1", "P2", "P3", "P4", "P5", "P6", "F1", "FA", "T1", "TA", "GC", "GA", "GY", "GZ", "KX", "Q9"}
+_BARE_TWO_DIGIT = re.compile(r"(?<![\w.\-/$])(\d{2})(?![\w.%/])(?!\s*(?:days?|d\b|min|minutes?|hours?|hrs?|yo|y/o|years?|yrs?|mg|ml|units?|%|percent|weeks?|wks?|months?|mos?|kg|lbs?|cm|mm|degrees?))", re.I)
+_AGE_BEFORE = re.compile(r"(?:\bage[sd]?|\baged|\bunder|\bover|\bolder than|\byounger than|\bthan)\s*$", re.I)
+_UNIT_WORDS = re.compile(r"\b(rvus?|percent|x)\s*$", re.I)
+
+FINDINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("deep_sedation", re.compile(r"\bdeep sedation\b|\bdeeply sedated\b")),
+    ("moderate_sedation", re.compile(
+        r"\b(moderate|conscious|procedural|iv) sedation\b|\bversed\b|\bmidazolam\b|\bfentanyl and versed\b|\bketamine\b"
+        r"|\b9915[1-7]\b")),
+    ("minimal_sedation", re.compile(r"\bminimal sedation\b|\banxiolysis\b")),
+    ("mac", re.compile(r"\bmonitored anesthesia care\b")),
+    ("general", re.compile(
+        r"\bgeneral anesthesia\b|\bunder general\b|\bintubat\w*\b|\bendotracheal\b|\bgeneral endotracheal\b|\blma\b"
+        r"|\bin the or\b|\bgeneral\b(?= (?:anesthesia|by))")),
+    ("regional", re.compile(
+        r"\bregional\b|\bspinal\b|\bepidural\b|\b(?:femoral|sciatic|interscalene|axillary|supraclavicular|fascia iliaca"
+        r"|popliteal|brachial plexus|peripheral) (?:nerve )?block\b|\bnerve block\b|\bbier block\b")),
+    ("digital_block", re.compile(r"\bdigital (?:nerve )?block\b|\bring block\b")),
+    ("local", re.compile(r"\blocal\b|\blidocaine\b|\bhematoma block\b|\bintra ?articular\b|\binfiltration\b")),
+    ("topical", re.compile(r"\btopical\b")),
+    ("none", re.compile(
+        r"\bwithout (?:any )?(?:anesthesia|sedation)\b|\bno (?:anesthesia|sedation|meds|medication)\b"
+        r"|\bnothing given\b|\bunsedated\b|\bwithout meds\b|\bno anesthesia\b")),
+]
+# Who gave it, when the note does not name the type: a separate anesthesia practitioner means MAC or more.
+_ANESTHESIA_PROVIDER = re.compile(r"\b(anesthesiologist|crna|anesthesia (?:team|provider|practitioner|staff)|by anesthesia)\b")
+_PROPOFOL = re.compile(r"\bpropofol\b|\betomidate\b")
+
+SITES: list[tuple[str, re.Pattern[str]]] = [
+    ("sternoclavicular", re.compile(r"\bsternoclavicular\b|\bsc joint\b|\bs c joint\b")),
+    ("acromioclavicular", re.compile(r"\bacromioclavicular\b|\bac joint\b|\ba c joint\b|\bac separation\b")),
+    ("thumb", re.compile(r"\bthumb\b")),
+    ("patella", re.compile(r"\bpatell\w*\b|\bkneecap\b|\bknee cap\b")),
+    ("hip", re.compile(r"\bhips?\b|\bfemoral head\b|\bacetabul\w*\b|\barthroplasty\b")),
+    ("shoulder", re.compile(r"\bshoulders?\b|\bglenohumeral\b")),
+    ("elbow", re.compile(r"\belbows?\b|\bnursemaid\w*\b|\bradial head\b")),
+    ("knee", re.compile(r"\bknees?\b|\btibiofemoral\b")),
+    ("ankle", re.compile(r"\bankles?\b|\btibiotalar\b")),
+    ("foot", re.compile(r"\btarsal\b|\btalotarsal\b|\bsubtalar\b|\btarsometatarsal\b|\blisfranc\b|\bmidfoot\b|\bfoot\b|\bfeet\b")),
+    ("toe", re.compile(r"\btoes?\b|\bmtp\b|\bmetatarsophalangeal\b|\bhallux\b")),
+    ("hand", re.compile(r"\bcmc\b|\bcarpometacarpal\b|\bmcp\b|\bmetacarpophalangeal\b|\bknuckle\b|\bhand\b")),
+    ("finger", re.compile(r"\bfingers?\b|\bpip\b|\bdip\b|\binterphalangeal\b|\bdigit\b")),
+]
+
+INDICATOR_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("glob_days", re.compile(r"\bglobal\b|\bpost ?op(?:erative)? (?:period|days)\b|\b(?:0|00|000|10|010|90|090) day\b|\bfollow ?up days\b")),
+    ("bilat_surg", re.compile(r"\bbilat\w* (?:indicator|surg|payment|rule|adjustment)\b|\b150\b|\bbilat\w* ind\b")),
+    ("asst_surg", re.compile(r"\bassist\w*\b|\basst\b")),
+    ("co_surg", re.compile(r"\bco ?surg\w*\b|\btwo surgeons\b")),
+    ("team_surg", re.compile(r"\bteam (?:surg\w*|indicator)\b")),
+    ("mult_proc", re.compile(r"\bmultiple procedure\b|\bmult proc\b|\bmppr\b|\bmultiple surg\w*\b")),
+    ("pctc", re.compile(r"\bpc ?tc\b|\bprofessional component\b|\btechnical component\b")),
+    ("status", re.compile(r"\bstatus (?:code|indicator)\b|\bpayable\b|\bcovered by medicare\b")),
+    ("split", re.compile(r"\bpre ?op\b|\bintra ?op\b|\bsplit\b|\bpercentages?\b")),
+    ("work_rvu", re.compile(r"\brvus?\b|\brelative value\b")),
+]
+ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:visit|encounter)\b|\bactive treatment\b|\bed visit\b")),
+              ("D", re.compile(r"\bsubsequent\b|\bfollow ?up\b|\bf u\b|\brecheck\b|\broutine healing\b")),
+              ("S", re.compile(r"\bsequela\w*\b|\blate effect\b"))]
+LATERALITY = [("right", re.compile(r"\bright\b|\brt\b")), ("left", re.compile(r"\bleft\b|\blt\b")),
+              ("bilateral", re.compile(r"\bbilateral\b|\bboth\b"))]
+
+
+@dataclass
+class Entities:
+    codes: list[str] = field(default_factory=list)  # CPT / HCPCS, as written, in order
+    icd_codes: list[str] = field(default_factory=list)  # with the dot, upper case
+    modifiers: list[str] = field(default_factory=list)  # every modifier mention, upper case
+    explicit_modifiers: list[str] = field(default_factory=list)  # written with "modifier", "-" or a code hyphen
+    findings: list[str] = field(default_factory=list)
+    anesthesia_provider: bool = False
+    sites: list[str] = field(default_factory=list)
+    indicator_fields: list[str] = field(default_factory=list)
+    encounter: str | None = None
+    laterality: str | None = None
+    masked: str = ""  # normalised text with placeholders
+
+    @property
+    def anesthesia_codes(self) -> list[str]:
+        return [c for c in self.codes if re.fullmatch(r"0[01]\d{3}", c)]
+
+    @property
+    def procedure_codes(self) -> list[str]:
+        return [c for c in self.codes if c not in self.anesthesia_codes]
+
+
+def _add(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
+
+
+def extract(question: str, known_modifiers: set[str]) -> Entities:
+    """Entities of one question; `known_modifiers` decides which bare two-digit numbers are modifiers."""
+    ent = Entities()
+    text = fold(question)
+    spans: list[tuple[int, int, str]] = []  # (start, end, placeholder) to mask
+
+    def take(match: re.Match[str], group: int, placeholder: str) -> None:
+        spans.append((match.start(group), match.end(group), placeholder))
+
+    for m in _CODE_WITH_MODS.finditer(text):
+        _add(ent.codes, m.group(1).upper())
+        for mod in re.findall(r"[0-9a-z]{2}", m.group(2)):
+            _add(ent.modifiers, mod.upper())
+            _add(ent.explicit_modifiers, mod.upper())
+        take(m, 1, " cptcode ")
+        take(m, 2, " modifier ")
+    for m in _ICD_DOTTED.finditer(text):
+        _add(ent.icd_codes, f"{m.group(1)}.{m.group(2)}".upper())
+        take(m, 0, " icdcode ")
+    for m in _CPT.finditer(text):
+        if _overlaps(spans, m.start(), m.end()):
+            continue
+        code = m.group(1).upper()
+        _add(ent.codes, code)
+        take(m, 1, " anescode " if re.fullmatch(r"0[01]\d{3}", code) else " cptcode ")
+    for m in _HCPCS.finditer(text):
+        if _overlaps(spans, m.start(), m.end()):
+            continue
+        # A letter and four digits can be HCPCS (G0008) or an undotted ICD-10-CM code (S7301): keep both.
+        _add(ent.codes, m.group(1).upper())
+        take(m, 1, " cptcode ")
+    for m in _ICD_COMPACT.finditer(text):
+        raw = m.group(1).upper()
+        if _overlaps(spans, m.start(), m.end()) or raw in _LETTER_MODS or not re.search(r"\d", raw[1:]):
+            continue
+        if len(raw) >= 4 and re.search(r"[A-Z]", raw[3:]) or len(raw) in (4, 6, 7):
+            _add(ent.icd_codes, f"{raw[:3]}.{raw[3:]}")
+            take(m, 1, " icdcode ")
+    for m in _ICD_CATEGORY.finditer(text):
+        if not _overlaps(spans, m.start(), m.end()) and m.group(1).upper() not in _LETTER_MODS:
+            _add(ent.icd_codes, m.group(1).upper())
+            take(m, 1, " icdcode ")
+
+    for m in _MOD_KEYWORD.finditer(text):
+        mods = [m.group(1)] + re.findall(r"[0-9a-z]{2}", re.sub(r"\band\b|\bor\b", " ", m.group(2) or ""))
+        for mod in mods:
+            if not _overlaps(spans, m.start(1), m.end(1)):
+                _add(ent.modifiers, mod.upper())
+                _add(ent.explicit_modifiers, mod.upper())
+        spans.append((m.start(), m.end(), " modifier "))
+    for regex in (_MOD_TRAILING, _MOD_DASH):
+        for m in regex.finditer(text):
+            if _overlaps(spans, m.start(1), m.end(1)):
+                continue
+            mod = m.group(1).upper()
+            if regex is _MOD_DASH and not (mod in known_modifiers or mod in _LETTER_MODS or mod.isdigit()):
+                continue
+            _add(ent.modifiers, mod)
+            _add(ent.explicit_modifiers, mod)
+            spans.append((m.start(), m.end(), " modifier "))
+    for m in re.finditer(r"(?<![\w-])([A-Z][A-Z0-9])(?![\w-])", ascii_text(question)):
+        mod = m.group(1)
+        if mod in _LETTER_MODS and mod in known_modifiers and not _overlaps(spans, m.start(), m.end()):
+            _add(ent.modifiers, mod)
+            spans.append((m.start(), m.end(), " modifier "))
+    if ent.codes or ent.explicit_modifiers or re.search(r"\b(append|attach|modifier|bill|use|add)\b", text):
+        for m in _BARE_TWO_DIGIT.finditer(text):
+            mod = m.group(1)
+            before = text[: m.start()]
+            if mod in known_modifiers and not _overlaps(spans, m.start(), m.end()) and not _AGE_BEFORE.search(before) \
+                    and not _UNIT_WORDS.search(before):
+                _add(ent.modifiers, mod)
+                spans.append((m.start(), m.end(), " modifier "))
+
+    masked = _apply_spans(text, spans)
+    ent.masked = normalise(masked)
+    words = " " + ent.masked + " "
+    for name, pattern in FINDINGS:
+        if pattern.search(words):
+            ent.findings.append(name)
+    if "none" in ent.findings and len(ent.findings) > 1 and re.search(r"\bwithout anesthesia\b", words):
+        # "27250 without anesthesia or 27252 under general?" names both codes' wording: no finding at all
+        ent.findings = [f for f in ent.findings if f != "none"] if re.search(r"\bcptcode\b.*\bcptcode\b", words) else ent.findings
+    ent.anesthesia_provider = bool(_ANESTHESIA_PROVIDER.search(words))
+    if _PROPOFOL.search(words) and not ent.findings:
+        ent.findings.append("mac" if ent.anesthesia_provider else "deep_sedation")
+    elif ent.anesthesia_provider and not ent.findings:
+        ent.findings.append("mac")
+    for name, pattern in SITES:
+        if pattern.search(words):
+            ent.sites.append(name)
+    for name, pattern in INDICATOR_WORDS:
+        if pattern.search(words):
+            ent.indicator_fields.append(name)
+    ent.encounter = next((code for code, p in ENCOUNTERS if p.search(words)), None)
+    ent.laterality = next((side for side, p in LATERALITY if p.search(words)), None)
+    return ent
+
+
+def _overlaps(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e, _ in spans)
+
+
+def _apply_spans(text: str, spans: list[tuple[int, int, str]]) -> str:
+    out, pos = [], 0
+    for start, end, placeholder in sorted(spans):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(placeholder)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,156 @@
+"""Score a question against the intents' example questions (rapidfuzz), with entities as strong signals.
+
+Why this scorer: token_set_ratio gives 100 whenever one text's words are a subset of the other's, and
+WRatio ties often, so neither yields a usable confidence. We compare masked questions ("can i use
+modifier on cptcode") with token_sort_ratio (order-insensitive, penalises extra words) blended with
+ratio over the whole string, and average each intent's best three neighbours so one lucky example does not
+decide. Entities then move the scores: an intent whose `slots` use an entity the question has gains,
+one that cannot use it loses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from bot.nlu.entities import Entities, extract
+from bot.nlu.normalize import normalise
+from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
+
+Slot = Literal[
+    "codes", "code_pair", "modifiers", "icd_codes", "anesthesia_codes", "body_site", "anesthesia_finding", "indicator"
+]
+
+
+class IntentDef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intent: str
+    description: str
+    slots: list[Slot] = []
+    keywords: list[str] = Field(default=[], description="Words or phrases that point strongly at this intent")
+    examples: list[str] = Field(min_length=5)
+
+
+def load_intents(folder: Path, known: tuple[str, ...]) -> list[IntentDef]:
+    """One YAML file per intent; raise ContentErrors naming every bad file or field."""
+    errors: list[ContentError] = []
+    intents: list[IntentDef] = []
+    for path in sorted(folder.glob("*.yaml")):
+        display = f"intents/{path.name}"
+        data, _, file_errors = read_yaml(path, display)
+        if file_errors:
+            errors += file_errors
+            continue
+        try:
+            intent = IntentDef.model_validate(data)
+        except Exception as exc:
+            for err in getattr(exc, "errors", lambda: [])():
+                errors.append(ContentError(display, err["msg"], field=".".join(map(str, err["loc"]))))
+            continue
+        if intent.intent not in known:
+            errors.append(ContentError(display, f"unknown intent {intent.intent!r}", field="intent"))
+        elif not all(isinstance(e, str) and e.strip() for e in intent.examples):
+            errors.append(ContentError(display, "every example must be a non-empty line of text", field="examples"))
+        else:
+            intents.append(intent)
+    missing = set(known) - {i.intent for i in intents}
+    if missing and not errors:
+        errors.append(ContentError("intents/", f"missing intent file(s): {', '.join(sorted(missing))}"))
+    if errors:
+        raise ContentErrors(errors)
+    return intents
+
+
+# How strongly each kind of evidence moves an intent's score (points on the 0..100 fuzzy scale).
+SLOT_BONUS = 14.0
+SLOT_PENALTY = 18.0
+KEYWORD_BONUS = 12.0
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    intent: str
+    score: float  # 0..100
+    nearest: str  # the closest example question, for "did you mean"
+
+
+class IntentMatcher:
+    def __init__(self, intents: list[IntentDef], known_modifiers: set[str]):
+        self.intents = {i.intent: i for i in intents}
+        self.known_modifiers = known_modifiers
+        self._examples: list[str] = []
+        self._masked: list[str] = []
+        self._labels: list[str] = []
+        self._keywords = {i.intent: [normalise(k) for k in i.keywords] for i in intents}
+        for intent in intents:
+            for example in intent.examples:
+                self._examples.append(example)
+                self._masked.append(extract(example, known_modifiers).masked)
+                self._labels.append(intent.intent)
+
+    def _keyword_hit(self, intent: str, query: str) -> bool:
+        """A keyword phrase as whole words, or one long keyword word with a typo ("globel")."""
+        padded = f" {query} "
+        words = query.split()
+        for keyword in self._keywords[intent]:
+            if f" {keyword} " in padded:
+                return True
+            if " " not in keyword and len(keyword) >= 6 and any(
+                len(w) >= 5 and fuzz.ratio(w, keyword) >= 85 for w in words
+            ):
+                return True
+        return False
+
+    def present_slots(self, ent: Entities) -> set[str]:
+        slots = set()
+        if ent.procedure_codes:
+            slots.add("codes")
+        if len(ent.procedure_codes) >= 2:
+            slots.add("code_pair")
+        if ent.anesthesia_codes:
+            slots.add("anesthesia_codes")
+        if ent.modifiers:
+            slots.add("modifiers")
+        if ent.icd_codes:
+            slots.add("icd_codes")
+        if ent.sites:
+            slots.add("body_site")
+        if ent.findings:
+            slots.add("anesthesia_finding")
+        if ent.indicator_fields:
+            slots.add("indicator")
+        return slots
+
+    def score(self, ent: Entities, exclude: int | None = None) -> list[IntentScore]:
+        """All intents, best first. `exclude` leaves one example out (for cross-validation)."""
+        query = ent.masked
+        hits = process.extract(query, self._masked, scorer=_similarity, limit=None)
+        best: dict[str, list[tuple[float, int]]] = {}
+        for _, sim, idx in hits:
+            if idx == exclude:
+                continue
+            best.setdefault(self._labels[idx], []).append((sim, idx))
+        present = self.present_slots(ent)
+        scores = []
+        for name, intent in self.intents.items():
+            top = sorted(best.get(name, [(0.0, -1)]), reverse=True)[:3]
+            fuzzy = sum(s for s, _ in top) / len(top)
+            wanted = set(intent.slots)
+            bonus = SLOT_BONUS * len(present & wanted) - SLOT_PENALTY * len(present - wanted - _WEAK_SLOTS)
+            if self._keyword_hit(name, query):
+                bonus += KEYWORD_BONUS
+            nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
+            scores.append(IntentScore(name, max(0.0, min(100.0, fuzzy + bonus)), nearest))
+        return sorted(scores, key=lambda s: s.score, reverse=True)
+
+
+_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair"}
+
+
+def _similarity(a: str, b: str, **_: object) -> float:
+    return 0.6 * fuzz.token_sort_ratio(a, b) + 0.4 * fuzz.partial_token_sort_ratio(a, b) if a and b else 0.0

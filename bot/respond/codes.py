@@ -1,0 +1,85 @@
+"""code_lookup and code_search: what a code is, and which code a described procedure is.
+
+For a code the knowledge base does not curate we say only what CMS publishes about it (its indicators)
+and never describe it: CPT descriptors are AMA-licensed and an invented description is the worst answer.
+"""
+
+from __future__ import annotations
+
+from bot.kb.store import KnowledgeStore
+from bot.respond import distinction
+from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
+from bot.respond.indicators import indicator_line
+from bot.respond.retrieve import MIN_MATCH, did_you_mean, rank_codes
+
+_ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
+
+
+def lookup(ask: Ask) -> Reply:
+    codes = ask.ent.codes
+    if not codes:
+        return search(ask)
+    reply = Reply(answered=False)
+    for code in codes[:3]:
+        describe(ask.store, code, reply)
+    return reply
+
+
+def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
+    """Add what is known about one code; marks the reply answered if anything true was said."""
+    curated = store.codes.get(code)
+    row = store.pfs(code)
+    licensed = store.licensed_descriptor(code)
+    if curated is None and row is None:
+        near = did_you_mean(store, code)
+        reply.say(f"{code} is not in the knowledge base or the CMS fee schedule, so I can't say what it is."
+                  + (f" Did you mean {', '.join(near)}?" if near else ""))
+        reply.suggest(*(f"what is {c}?" for c in near))
+        return
+    reply.answered = True
+    reply.code(code)
+    if curated:
+        status = _ANESTHESIA.get(curated.anesthesia)
+        reply.say(f"*{code}* ({curated.system}): {curated.title}. {curated.summary}", curated.sources)
+        if status:
+            partners = [o.code for d in store.distinctions_for(code) if d.kind == "anesthesia" for o in d.options if o.code != code]
+            if partners:
+                reply.say(f"It is the {status} member of its pair; the other is {', '.join(partners)}.",
+                          store.distinctions_for(code)[0].sources)
+                reply.code(*partners)
+        for note in curated.notes:
+            reply.say(labelled(note.text, note.status), note.sources)
+    if licensed:
+        reply.say(f"CPT descriptor (licensed to your organisation): {licensed}", [LICENSED_CPT_SOURCE])
+    if row:
+        if curated is None and not licensed:
+            reply.say(f"*{code}* is in the CMS fee schedule, but I have no plain-language summary for it "
+                      "(CPT descriptors are licensed by the AMA). What CMS publishes:", [PFS_SOURCE])
+        reply.say(indicator_line(store, row, ["status", "glob_days"]), [PFS_SOURCE])
+    reply.suggest(*follow_ups(code))
+
+
+def search(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    ranked = rank_codes(store, ent, ask.question)
+    if not ranked or ranked[0][1] < MIN_MATCH:
+        return declined(
+            "I couldn't match that description to a code I know.",
+            suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
+        )
+    best, score = ranked[0]
+    dist = next((d for d in store.distinctions_for(best.code) if d.kind == "anesthesia"), None)
+    if dist is not None:
+        reply = distinction.explain(store, dist, ent.findings)
+    else:
+        reply = Reply(answered=True)
+        reply.code(best.code)
+        reply.say(f"*{best.code}* ({best.system}): {best.title}. {best.summary}", best.sources)
+        for code, s in ranked[1:3]:
+            if code.family == best.family and s >= score - 5:
+                reply.code(code.code)
+                reply.say(f"Also: *{code.code}*: {code.title}.", code.sources)
+        reply.suggest(*follow_ups(best.code))
+    reply.confidence = min(1.0, score / 100)
+    return reply
+

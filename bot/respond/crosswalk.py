@@ -1,0 +1,66 @@
+"""anesthesia_crosswalk: the anesthesia code whose own descriptor covers the body site of a procedure.
+
+The ASA Crosswalk itself is a licensed product we cannot see, so every answer says which anesthesia code's
+descriptor covers the site and points the coder at the Crosswalk to confirm the pairing.
+"""
+
+from __future__ import annotations
+
+from bot.kb.models import AnesthesiaSite
+from bot.kb.store import KnowledgeStore
+from bot.respond.base import Ask, Reply, declined, labelled
+from bot.respond.retrieve import rank_codes, MIN_MATCH
+
+
+def _site_for_code(store: KnowledgeStore, code: str) -> AnesthesiaSite | None:
+    curated = store.codes.get(code)
+    return store.site_for(curated) if curated else None
+
+
+def compose(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    reply = Reply(answered=False)
+    for code in ent.anesthesia_codes[:2]:
+        anes = store.codes.get(code)
+        if anes is None:
+            reply.say(f"{code} is not an anesthesia code in the knowledge base.")
+            continue
+        reply.answered = True
+        reply.code(code)
+        reply.say(f"*{code}* ({anes.title}): {anes.summary}", anes.sources)
+        for site in store.sites:
+            if code in site.anesthesia_codes:
+                reply.say(f"Its descriptor covers the {site.site}: {site.descriptor_check}", site.sources)
+    surgical = ent.procedure_codes[:1]
+    site = None
+    if surgical:
+        site = _site_for_code(store, surgical[0])
+        if site is None and not reply.answered:
+            known = surgical[0] in store.codes or store.pfs(surgical[0]) is not None
+            return declined(
+                f"I have no anesthesia-site mapping for {surgical[0]}." if known
+                else f"{surgical[0]} is not in the knowledge base or the CMS fee schedule.",
+                suggestions=["anesthesia code for 27252?"],
+            )
+    elif not reply.answered:
+        ranked = rank_codes(store, ent, ask.question)
+        on_site = [s for s in store.sites if s.site in ent.sites]
+        if on_site:
+            site = on_site[0]
+        elif ranked and ranked[0][1] >= MIN_MATCH:
+            site = store.site_for(ranked[0][0])
+    if site is None:
+        return reply if reply.answered else declined(
+            "Tell me the procedure code or the body site, e.g. anesthesia code for 27252.",
+            suggestions=["anesthesia code for 27252?", "anesthesia code for a shoulder dislocation reduction?"])
+    reply.answered = True
+    reply.code(*site.anesthesia_codes, *surgical)
+    names = ", ".join(f"*{c}*" for c in site.anesthesia_codes)
+    reply.say(f"{site.site.capitalize()}: {names}. {site.descriptor_check}", site.sources)
+    reply.say(labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.", site.status),
+              site.sources)
+    for note in site.notes:
+        reply.say(labelled(note.text, note.status), note.sources)
+    if surgical:
+        reply.suggest(f"what is {site.anesthesia_codes[0]}?", f"{surgical[0]} or its pair under moderate sedation?")
+    return reply

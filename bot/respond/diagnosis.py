@@ -1,0 +1,127 @@
+"""diagnosis_codes: ICD-10-CM codes by number or by description, from the full CDC code set.
+
+A code is looked up exactly. A description is searched with FTS5 over every ICD-10-CM description, then
+ranked with rapidfuzz, preferring the side and the encounter (7th character) the question names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from bot.kb.store import IcdCode, KnowledgeStore
+from bot.respond.base import ICD_SOURCE, Ask, Reply, declined, labelled
+from bot.respond.retrieve import content_words
+
+_NOT_SEARCH = {"diagnosis", "icd10", "icd", "icdcode", "cm", "dx", "code", "codes", "initial", "subsequent", "encounter",
+               "sequela", "visit", "ed", "er", "full", "character", "7th", "seventh", "valid", "support", "supports",
+               "look", "up", "right", "left", "rt", "lt", "r", "l", "side", "pt", "patient", "unspecified"}
+_SYNONYMS = {"dislocated": "dislocation", "thr": "prosthesis", "tha": "prosthesis", "arthroplasty": "prosthesis",
+             "replacement": "prosthesis", "prosthetic": "prosthesis", "ac": "acromioclavicular", "sc": "sternoclavicular",
+             "mtp": "metatarsophalangeal", "mcp": "metacarpophalangeal", "pip": "proximal interphalangeal",
+             "dip": "distal interphalangeal", "nursemaid": "subluxation radial head", "lisfranc": "tarsometatarsal",
+             "kneecap": "patella", "patellar": "patella", "congenital": "congenital", "recurrent": "recurrent"}
+MIN_ICD_MATCH = 55.0
+
+
+def _encounter_char(code: str) -> str | None:
+    compact = code.replace(".", "")
+    return compact[6] if len(compact) == 7 else None
+
+
+def compose(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    if ent.icd_codes:
+        return _by_code(store, ent.icd_codes)
+    for code in ent.procedure_codes:
+        linked = [c for c in store.codes.values() if c.system == "ICD-10-CM" and code in c.related]
+        if linked:
+            reply = Reply(answered=True)
+            reply.code(*(c.code for c in linked))
+            reply.say(f"ICD-10-CM codes that support *{code}* (curated links):", linked[0].sources)
+            for c in linked[:8]:
+                reply.say(f"- *{c.code}*: {c.title}", c.sources)
+                for note in c.notes:
+                    if note.status != "confirmed":
+                        reply.say(f"  {labelled(note.text, note.status)}", note.sources)
+            return reply
+    return _by_description(store, ask)
+
+
+def _by_code(store: KnowledgeStore, codes: list[str]) -> Reply:
+    reply = Reply(answered=False)
+    for code in codes[:3]:
+        icd = store.icd(code)
+        if icd is None:
+            parent = store.icd(code[:5]) or store.icd(code[:3])
+            hint = f" The nearest valid level is {parent.code} ({parent.description})." if parent else ""
+            reply.say(f"{code} is not a valid ICD-10-CM code in the {store.sources[ICD_SOURCE].edition}.{hint}", [ICD_SOURCE] if hint else [])
+            if parent:
+                reply.suggest(f"what is {parent.code}?")
+            continue
+        reply.answered = True
+        _describe(store, icd, reply)
+    return reply
+
+
+def _describe(store: KnowledgeStore, icd: IcdCode, reply: Reply) -> None:
+    reply.code(icd.code)
+    kind = "billable" if icd.billable else "not billable by itself: it needs more characters"
+    reply.say(f"*{icd.code}* (ICD-10-CM): {icd.description}. {kind.capitalize()}.", [ICD_SOURCE])
+    if not icd.billable:
+        children = store.icd_children(icd.code, limit=8)
+        if children:
+            reply.say("More specific codes: " + "; ".join(f"{c.code} {c.description}" for c in children), [ICD_SOURCE])
+    curated = store.codes.get(icd.code)
+    if curated and curated.related:
+        reply.say(f"Procedure codes it supports: {', '.join(curated.related)}.", curated.sources)
+
+
+def _search_words(masked: str) -> list[str]:
+    words = []
+    for w in content_words(masked).split():
+        w = _SYNONYMS.get(w, w)
+        words += [x for x in w.split() if x not in _NOT_SEARCH and not x.isdigit() and len(x) > 1]
+    return words
+
+
+def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
+    ent = ask.ent
+    words = _search_words(ent.masked)
+    candidates = store.icd_search(words, limit=400) if words else []
+    if not candidates:
+        return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
+                        suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
+    query = " ".join(words)
+    side = ent.laterality
+    scored = []
+    for c in candidates:
+        desc = c.description.lower()
+        score = fuzz.token_set_ratio(query, desc) * 0.6 + fuzz.token_sort_ratio(query, desc) * 0.4
+        if side in ("right", "left"):
+            score += 8 if side in desc else (-20 if ("right" in desc or "left" in desc) else 0)
+        encounter = _encounter_char(c.code)
+        if ent.encounter:
+            score += 10 if encounter == ent.encounter else (-15 if encounter else 0)
+        elif encounter == "A":
+            score += 3
+        if c.billable:
+            score += 4
+        if re.search(r"\bunspecified\b", desc) and "unspecified" not in ent.masked:
+            score -= 4
+        scored.append((score, c))
+    scored.sort(key=lambda sc: sc[0], reverse=True)
+    best_score, best = scored[0]
+    if best_score < MIN_ICD_MATCH:
+        return declined("I couldn't match that to an ICD-10-CM description with confidence.",
+                        suggestions=[f"what is {c.code}?" for _, c in scored[:3]])
+    reply = Reply(answered=True, confidence=min(1.0, best_score / 100))
+    _describe(store, best, reply)
+    others = [c for s, c in scored[1:4] if s >= best_score - 8]
+    if others:
+        reply.say("Close alternatives: " + "; ".join(f"{c.code} {c.description}" for c in others), [ICD_SOURCE])
+    if _encounter_char(best.code) and not ent.encounter:
+        reply.say("The 7th character is A for active treatment (initial encounter), D for subsequent care, S for sequela; "
+                  "check it against the encounter.", [ICD_SOURCE])
+    return reply

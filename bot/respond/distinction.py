@@ -1,0 +1,104 @@
+"""anesthesia_distinction: which code of a pair the documented anesthesia supports, and why.
+
+The decision is data: a distinction points at shared guidance whose findings say which side each kind of
+anesthesia or sedation picks. Conflicting positions are shown most recent and authoritative first.
+"""
+
+from __future__ import annotations
+
+from bot.kb.models import Distinction, FindingRule, Guidance
+from bot.kb.store import KnowledgeStore
+from bot.respond.base import Ask, Reply, declined, labelled
+from bot.respond.retrieve import best_family, find_distinction
+
+
+def decide(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> tuple[str | None, FindingRule | None]:
+    """The option the first decisive finding picks (requiring before without when a note names several)."""
+    guidance = store.guidance.get(dist.guidance or "")
+    if guidance is None or dist.kind != "anesthesia":
+        return None, None
+    rules = [r for f in findings for r in guidance.findings if r.finding == f]
+    if not rules:
+        return None, None
+    rule = next((r for r in rules if r.picks == "requiring"), rules[0])
+    if rule.picks == "unclear":
+        return None, rule
+    index = 0 if rule.picks == "without" else len(dist.options) - 1
+    return dist.options[index].code, rule
+
+
+def compose(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    dist = find_distinction(store, ent) or _by_description(ask)
+    guidance = store.guidance.get(dist.guidance or "") if dist else next(iter(store.guidance.values()), None)
+    if dist is None:
+        if guidance and (ent.findings or not ent.codes):
+            return _meaning(store, guidance, ent.findings)
+        unknown = [c for c in ent.codes if c not in store.codes]
+        return declined(
+            f"I have no without/requiring-anesthesia pair for {', '.join(unknown or ent.codes)}."
+            if ent.codes else "I could not tell which pair of codes you mean.",
+            suggestions=["27250 or 27252 under moderate sedation?", "what does requiring anesthesia mean?"],
+        )
+    return explain(store, dist, ent.findings)
+
+
+def explain(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> Reply:
+    reply = Reply(answered=True)
+    picked, rule = decide(store, dist, findings)
+    codes = [o.code for o in dist.options]
+    guidance = store.guidance.get(dist.guidance or "")
+    if picked and rule:
+        reply.code(picked, *rule.add_codes)
+        reply.code(*codes)
+        reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
+        chosen = next(o for o in dist.options if o.code == picked)
+        reply.say(f"{picked} is the code {chosen.when}", dist.sources)
+    elif rule:  # documented, but the sources do not settle it (deep sedation)
+        reply.code(*codes)
+        reply.say(f"{' or '.join(codes)}: {labelled(rule.text, rule.status)}", rule.sources)
+    else:
+        reply.code(*codes)
+        reply.say(f"{dist.title}: {dist.rule}", dist.sources)
+        for option in dist.options:
+            reply.say(f"- *{option.code}*: {option.when}")
+        if guidance:
+            reply.suggest(f"{codes[0]} or {codes[-1]} under moderate sedation?", f"{codes[0]} or {codes[-1]} under general anesthesia?")
+    for note in dist.notes:
+        reply.say(labelled(note.text, note.status), note.sources)
+    if guidance and guidance.positions and dist.kind == "anesthesia":
+        _conflict(reply, guidance)
+    reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")
+    return reply
+
+
+def _conflict(reply: Reply, guidance: Guidance) -> None:
+    """The current position first; the older, narrower readings named so a coder can answer an auditor."""
+    first, *older = guidance.positions
+    reply.say(f"Current guidance{f' ({first.year})' if first.year else ''}: {first.statement}", first.sources)
+    if older:
+        years = sorted({p.year for p in older if p.year})
+        span = f" ({years[0]}-{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
+        reply.say(f"Older or conflicting sources{span}: {older[0].statement}", older[0].sources)
+
+
+def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> Reply:
+    reply = Reply(answered=True)
+    reply.say(f"{guidance.title}: {guidance.rule}", guidance.sources)
+    for rule in guidance.findings:
+        if not findings or rule.finding in findings:
+            side = {"without": "the without-anesthesia code", "requiring": "the requiring-anesthesia code",
+                    "unclear": "not settled"}[rule.picks]
+            reply.say(f"- {rule.finding.replace('_', ' ')}: {side}. {labelled(rule.text, rule.status)}", rule.sources)
+            reply.code(*rule.add_codes)
+    _conflict(reply, guidance)
+    reply.suggest("27250 or 27252 under moderate sedation?", "23650 vs 23655?")
+    return reply
+
+
+def _by_description(ask: Ask) -> Distinction | None:
+    """No code named: the site and wording pick the family ("shoulder reduction under MAC, which code?")."""
+    family = best_family(ask.store, ask.ent, ask.question)
+    if family is None:
+        return None
+    return next((d for d in ask.store.distinctions if d.family == family and d.kind == "anesthesia"), None)

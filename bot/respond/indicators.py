@@ -1,0 +1,65 @@
+"""payment_indicators: the CMS fee-schedule indicators of a code, each with what its value means."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.kb.store import KnowledgeStore
+from bot.respond.base import PFS_SOURCE, Ask, Reply, declined
+from bot.respond.retrieve import did_you_mean
+
+NAMES = {
+    "status": "status", "glob_days": "global days", "mult_proc": "multiple procedure", "bilat_surg": "bilateral surgery",
+    "asst_surg": "assistant at surgery", "co_surg": "co-surgeons", "team_surg": "team surgery", "pctc": "PC/TC",
+}
+DEFAULT_FIELDS = ["status", "glob_days", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg"]
+
+
+def meaning(store: KnowledgeStore, field: str, value: str) -> str | None:
+    for ind in store.indicators:
+        if ind.field == field:
+            return next((v.meaning for v in ind.values if v.value == value), None)
+    return None
+
+
+def indicator_sources(store: KnowledgeStore, fields: list[str]) -> list[str]:
+    return [s for ind in store.indicators if ind.field in fields for s in ind.sources]
+
+
+def indicator_line(store: KnowledgeStore, row: dict[str, Any], fields: list[str]) -> str:
+    parts = []
+    for field in fields:
+        value = str(row[field])
+        text = meaning(store, field, value)
+        parts.append(f"{NAMES[field]} {value}" + (f" ({text})" if text else ""))
+    return "; ".join(parts) + "."
+
+
+def compose(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    codes = ent.procedure_codes or ent.codes
+    if not codes:
+        return declined("Which code? For example: global days for 27252.", suggestions=["global days for 27252?"])
+    wanted = [f for f in ent.indicator_fields if f in NAMES]
+    reply = Reply(answered=False)
+    for code in codes[:3]:
+        row = store.pfs(code)
+        if row is None:
+            near = did_you_mean(store, code)
+            reply.say(f"{code} is not in the CMS fee schedule ({store.pfs_release['title']}), so I have no indicators for it."
+                      + (f" Did you mean {', '.join(near)}?" if near else ""))
+            reply.suggest(*(f"global days for {c}?" for c in near))
+            continue
+        reply.answered = True
+        reply.code(code)
+        fields = wanted or DEFAULT_FIELDS
+        reply.say(f"*{code}* in the {store.pfs_release['title']}: " + indicator_line(store, row, fields),
+                  [PFS_SOURCE, *indicator_sources(store, fields)])
+        if "split" in ent.indicator_fields or "glob_days" in fields:
+            if row["glob_days"] in ("010", "090"):
+                reply.say(f"Pre/intra/post-operative shares: {row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.", [PFS_SOURCE])
+        if "work_rvu" in ent.indicator_fields:
+            reply.say(f"Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
+                      f"facility {row['total_fac']:.2f}.", [PFS_SOURCE])
+        reply.suggest(f"{code} with modifier 50?", f"what is {code}?")
+    return reply

@@ -1,0 +1,125 @@
+"""modifier_lookup and modifier_check: what a modifier means, and whether it fits a code.
+
+A verdict comes from CMS indicators where they decide (bilateral indicator for 50, global days for 25/57,
+...) and from curated rules otherwise; a curated "does not fit" outranks everything, since curated rules
+cover what the indicators cannot see (23 on a code that already requires anesthesia).
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from bot.kb.models import Modifier
+from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
+from bot.kb.store import KnowledgeStore
+from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
+from bot.respond.retrieve import content_words, did_you_mean
+
+VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
+_RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
+MIN_SITUATION = 70.0
+
+
+def _unknown(mod: str) -> str:
+    return f"Modifier {mod} is not in the knowledge base, so I won't guess what it means."
+
+
+def lookup(ask: Ask) -> Reply:
+    store = ask.store
+    mods = ask.ent.modifiers or [m.code for m in situation_modifiers(store, ask)[:1]]
+    if not mods:
+        return declined("Which modifier? For example: what is modifier 59?", suggestions=["what is modifier 59?"])
+    reply = Reply(answered=False)
+    for code in mods[:3]:
+        mod = store.modifiers.get(code)
+        if mod is None:
+            reply.say(_unknown(code))
+            continue
+        reply.answered = True
+        describe(mod, reply)
+    return reply
+
+
+def describe(mod: Modifier, reply: Reply) -> None:
+    reply.modifier(mod.code)
+    reply.say(f"*Modifier {mod.code}* ({mod.name}): {mod.meaning}", mod.sources)
+    if mod.use_when:
+        reply.say("Use when: " + " ".join(mod.use_when))
+    if mod.not_when:
+        reply.say("Not when: " + " ".join(mod.not_when))
+    if mod.medicare:
+        reply.say(f"Medicare: {mod.medicare}")
+    if mod.other_payers:
+        reply.say(f"Other payers: {mod.other_payers}")
+    for note in mod.notes:
+        reply.say(labelled(note.text, note.status), note.sources)
+    reply.suggest(f"27252 with modifier {mod.code}?")
+
+
+def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
+    """Modifiers whose name or aliases match the situation described ("surgeon gave the anesthesia")."""
+    query = content_words(ask.ent.masked).replace("modifier", "").strip()
+    if not query:
+        return []
+    scored = []
+    for mod in store.modifiers.values():
+        best = max(fuzz.token_set_ratio(query, t.lower()) * 0.5 + fuzz.partial_ratio(t.lower(), query) * 0.5
+                   for t in [mod.name, *mod.aliases])
+        scored.append((best, mod))
+    scored.sort(key=lambda sm: sm[0], reverse=True)
+    return [m for s, m in scored if s >= MIN_SITUATION][:2]
+
+
+def check(ask: Ask) -> Reply:
+    store, ent = ask.store, ask.ent
+    codes = ent.procedure_codes or ent.codes
+    mods = list(ent.modifiers)
+    if not mods:
+        mods = [m.code for m in situation_modifiers(store, ask)[:1]]
+    if not mods:
+        return declined("Which modifier do you mean? For example: 27252 with modifier 50?",
+                        suggestions=["27252 with modifier 50?", "which modifier when the surgeon gave the anesthesia?"])
+    if not codes:
+        return lookup(ask)
+    reply = Reply(answered=False)
+    code = codes[0]
+    curated = store.codes.get(code)
+    row = store.pfs(code)
+    if curated is None and row is None:
+        near = did_you_mean(store, code)
+        return declined(f"{code} is not in the knowledge base or the CMS fee schedule."
+                        + (f" Did you mean {', '.join(near)}?" if near else ""),
+                        suggestions=[f"{c} with modifier {mods[0]}?" for c in near])
+    reply.code(code)
+    for mod_code in mods[:3]:
+        mod = store.modifiers.get(mod_code)
+        if mod is None:
+            reply.say(_unknown(mod_code))
+            continue
+        verdicts = curated_verdicts(store.rules, code, curated, mod_code)
+        if row is not None:
+            verdicts += indicator_verdicts(store.indicators, code, row, mod_code)
+        reply.answered = True
+        reply.modifier(mod_code)
+        _verdict(reply, store, code, mod, verdicts)
+    return reply
+
+
+def _verdict(reply: Reply, store: KnowledgeStore, code: str, mod: Modifier, verdicts: list[RuleVerdict]) -> None:
+    if not verdicts:
+        reply.say(f"*{code}-{mod.code}*: no CMS indicator or curated rule decides this pairing. "
+                  f"Modifier {mod.code} ({mod.name}): {mod.meaning}", mod.sources)
+        return
+    overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
+    reply.say(f"*{code}-{mod.code}: {VERDICT_WORDS[overall.verdict]}.*")
+    for v in sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated")):
+        basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"
+        reply.say(f"- {basis}: {labelled(v.why, v.status)}", [PFS_SOURCE, *v.sources] if v.field else v.sources)
+        if v.instead:
+            reply.say(f"  Instead: {', '.join(v.instead)}.")
+            for item in v.instead:  # "25" (a modifier) or "27252-47" (a code with its modifiers)
+                head, *mods = item.split("-")
+                reply.modifier(*(mods if mods else [head] if head in store.modifiers else []))
+                if mods or head not in store.modifiers:
+                    reply.code(head)
+    reply.suggest(f"what is modifier {mod.code}?", f"global days for {code}?")
