@@ -138,6 +138,64 @@ def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- questions -----------------------------------------------------------------------------------
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.engine import default_engine
+    from bot.render.text import render_text
+
+    engine = default_engine()
+    questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        answer = engine.answer(question)
+        print(answer.model_dump_json() if args.json else render_text(answer), flush=True)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.engine import default_engine
+    from bot.render.text import render_text
+
+    engine = default_engine()
+    print(f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
+          "Ctrl-D or Ctrl-C to leave.")
+    while True:
+        try:
+            question = input("\nyou> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip():
+            print(render_text(engine.answer(question)))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.engine import default_engine
+    from bot.evaluate import evaluate, load_questions
+
+    report = evaluate(default_engine(), load_questions(Path(args.file)))
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0
+    summary = report.as_dict()
+    print(f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); decline rate {summary['decline_rate']:.1%}")
+    for intent, row in summary["per_intent"].items():
+        print(f"  {intent:<24} {row['accuracy']:7.1%}  (n={row['n']})")
+    if report.wrong:
+        print(f"wrong answers ({len(report.wrong)}):")
+        for expected, _, why in report.wrong:
+            print(f"  - {expected.q[:100]!r}: {why}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """What `make run` starts: Slack when credentials are configured, else the local chat."""
+    settings = _settings()
+    if settings.slack_configured:
+        return cmd_serve(args)
+    print("No Slack credentials (SLACK_BOT_TOKEN) in the environment or .env: opening the local chat.")
+    return cmd_chat(args)
+
+
 # -- parser ---------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coding-bot", description="Answers medical coding questions, with sources.")
@@ -165,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb_sub.add_parser("import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation")
     p.add_argument("file")
     p.set_defaults(func=cmd_kb_import_cpt)
+    p = sub.add_parser("ask", help="answer one question (or one per line from standard input)")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON (one object per line)")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="interactive local chat on the same engine")
+    p.set_defaults(func=cmd_chat)
+    p = sub.add_parser("eval", help="score a question file: accuracy per intent, wrong answers, decline rate")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("run", help="serve Slack if credentials are set, else open the local chat")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

@@ -1,0 +1,5 @@
+"""The Slack surface: a Bolt app over the engine, served over HTTP (uvicorn) or Socket Mode.
+
+Only `bot.cli` imports this package, and only for `serve` and `manifest`, so the rest of the bot never
+loads slack-bolt.
+"""

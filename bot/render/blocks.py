@@ -1,0 +1,241 @@
+"""Answer -> Slack Block Kit, within Slack's limits, with every piece of user-derived text escaped.
+
+Slack rejects a whole message when one limit is broken (a section over 3,000 characters, more than 50
+blocks, a button label over 75), so the renderer enforces them instead of trusting the content. Only `&`,
+`<` and `>` are control characters in mrkdwn: escaping them is what stops a question from turning into a
+`<!channel>` broadcast or a `<@U…>` mention when it is echoed back. Nothing here imports Slack libraries:
+the output is plain dicts, so it is testable without a workspace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from bot.answer import Answer, SourceRef
+
+MAX_SECTION_TEXT = 3000
+MAX_CONTEXT_TEXT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_SUGGESTIONS = 4
+MAX_FALLBACK = 3000
+MAX_ECHO = 300
+MAX_SOURCE_BLOCKS = 3  # 30 context elements of citations: far more than any answer cites, and room is left for text
+
+SHARE_ACTION = "share_answer"
+SUGGESTION_ACTION = "suggestion_{}"  # action ids must be unique inside one actions block
+SUGGESTION_PATTERN = r"^suggestion_\d+$"
+HELPFUL_ACTION = "feedback_helpful"
+UNHELPFUL_ACTION = "feedback_unhelpful"
+FEEDBACK_MODAL = "feedback_reason"
+REASON_BLOCK = "reason"
+REASON_INPUT = "reason_input"
+
+APOLOGY = "Sorry, something went wrong while answering that. Please try again in a minute."
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, `&` first so entities are not double-escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\*([^*\n]+)\*", r"\1", text)
+
+
+def _truncate(text: str, limit: int) -> str:
+    """Cut on a word boundary, with an ellipsis, and never inside an escaped entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return _ENTITY_TAIL.sub("", cut).rstrip() + "…"
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Lines, else sentences, else words, else hard cuts: the largest units that fit, separators kept."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if len(line) <= limit:
+            pieces.append(line)
+            continue
+        for sentence in re.split(r"(?<=[.!?]\s)", line):
+            if len(sentence) <= limit:
+                pieces.append(sentence)
+                continue
+            for word in re.split(r"(?<=\s)", sentence):
+                while len(word) > limit:
+                    head = _ENTITY_TAIL.sub("", word[:limit]) or word[:limit]
+                    pieces.append(head)
+                    word = word[len(head) :]
+                pieces.append(word)
+    return [p for p in pieces if p]
+
+
+def split_text(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Pack text into chunks of at most `limit` characters, breaking between lines, else between sentences.
+
+    A sentence is only ever broken when it alone exceeds the limit (then between words).
+    """
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        if current and len(current) + len(piece) > limit:
+            chunks.append(current)
+            current = ""
+        current += piece
+    chunks.append(current)
+    return [c.strip() for c in chunks if c.strip()]
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "action_id": action_id, "value": value[:MAX_VALUE],
+              "text": {"type": "plain_text", "text": _truncate(text, MAX_BUTTON_TEXT), "emoji": True}}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _context_blocks(lines: Iterable[str]) -> list[dict]:
+    """Lines packed into context elements (never splitting a line), ten elements to a block."""
+    elements = [_mrkdwn(chunk) for chunk in _pack_lines(lines, MAX_CONTEXT_TEXT)]
+    return [{"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]}
+            for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS)]
+
+
+def _pack_lines(lines: Iterable[str], limit: int) -> list[str]:
+    packed: list[str] = []
+    for line in lines:
+        line = _truncate(line, limit)
+        if packed and len(packed[-1]) + 1 + len(line) <= limit:
+            packed[-1] += "\n" + line
+        else:
+            packed.append(line)
+    return packed
+
+
+def _link(url: str, label: str) -> str:
+    safe = escape(url).replace("|", "%7C")
+    return f"<{safe}|{label}>"
+
+
+def source_line(n: int, source: SourceRef) -> str:
+    marker = _link(source.url, f"[{n}]") if source.url else f"[{n}]"
+    return f"{marker} {escape(source.citation)}"
+
+
+def answer_message(answer: Answer, *, question_id: str, share: bool = False, echo_question: bool = False) -> dict:
+    """The message for one answer: `text` (notification fallback) and `blocks`.
+
+    `question_id` rides on the feedback buttons so feedback can be tied to the question; `share` adds the
+    button that posts an ephemeral answer in the channel; `echo_question` repeats the question (slash
+    commands, where Slack does not show what the user typed).
+    """
+    head: list[dict] = []
+    if echo_question:
+        head.append({"type": "context", "elements": [_mrkdwn("You asked: " + escape(_truncate(answer.question, MAX_ECHO)))]})
+    tail: list[dict] = []
+    facts = []
+    if answer.codes:
+        facts.append("*Codes:* " + escape(", ".join(answer.codes)))
+    if answer.modifiers:
+        facts.append("*Modifiers:* " + escape(", ".join(answer.modifiers)))
+    if facts:
+        tail.append({"type": "context", "elements": [_mrkdwn("   ".join(facts))]})
+    if answer.sources:
+        lines = ["*Sources*"] + [source_line(n, s) for n, s in enumerate(answer.sources, 1)]
+        tail += _context_blocks(lines)[:MAX_SOURCE_BLOCKS]
+    suggestions = answer.suggestions[:MAX_SUGGESTIONS]
+    if suggestions:
+        label = "Did you mean:" if not answer.answered else "You could also ask:"
+        tail.append({"type": "context", "elements": [_mrkdwn(label)]})
+        tail.append({"type": "actions", "block_id": "suggestions", "elements": [
+            _button(s, SUGGESTION_ACTION.format(i), s) for i, s in enumerate(suggestions)]})
+    buttons = [_button("👍 Helpful", HELPFUL_ACTION, question_id), _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
+    if share and answer.answered:
+        buttons.insert(0, _button("Share in channel", SHARE_ACTION, answer.question, style="primary"))
+    tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
+
+    room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
+    sections = split_text(escape(answer.text)) or ["(no answer text)"]
+    if len(sections) > room:
+        sections = sections[: room - 1] + ["_The rest of this answer is too long for one Slack message; ask a narrower question._"]
+    blocks = head + [_section(s) for s in sections] + tail
+    return {"text": fallback_text(answer), "blocks": blocks}
+
+
+def fallback_text(answer: Answer) -> str:
+    """Plain text for notifications and clients without Block Kit: escaped, bold markers removed, capped."""
+    return _truncate(escape(_plain(answer.text)), MAX_FALLBACK) or "Answer"
+
+
+def apology_message() -> dict:
+    return {"text": APOLOGY, "blocks": [_section(APOLOGY)]}
+
+
+def usage_message(command: str, examples: Sequence[str]) -> dict:
+    """What `/code help` and an empty `/code` show."""
+    lines = [
+        f"*Ask a coding question:* `{escape(command)} <question>`, a mention in a channel, or a direct message.",
+        "I answer with the code or modifier, the rule that decides, and its source. Never paste patient names, "
+        "dates of birth or record numbers.",
+    ]
+    example_lines = [f"• `{escape(command)} {escape(e)}`" for e in examples]
+    text = "\n".join(lines + (["*Examples:*"] + example_lines if examples else []))
+    return {"response_type": "ephemeral", "text": _truncate(escape(_plain(lines[0])), MAX_FALLBACK),
+            "blocks": [_section(chunk) for chunk in split_text(text)]}
+
+
+def feedback_modal(question_id: str) -> dict:
+    """Asks why an answer did not help; `notify_on_close` so a dismissed modal still counts as 👎."""
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_MODAL,
+        "private_metadata": question_id[:3000],
+        "notify_on_close": True,
+        "title": {"type": "plain_text", "text": "Not helpful"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            {"type": "input", "block_id": REASON_BLOCK, "optional": True,
+             "label": {"type": "plain_text", "text": "What was wrong or missing?"},
+             "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 500,
+                         "placeholder": {"type": "plain_text", "text": "e.g. wrong code, outdated rule, missing source"}}},
+        ],
+    }
+
+
+def home_view(*, command: str, examples: Sequence[str], content_version: str, pfs_release: str,
+              editions: Sequence[tuple[str, str]], other_sources: int) -> dict:
+    """App Home: how to ask, examples, and which content version and source editions answers come from."""
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Coding questions, answered with sources"}},
+        _section(f"*How to ask*\n• Mention me in a channel: `@bot is 27252 right under general anesthesia?`\n"
+                 f"• Send me a direct message from the Messages tab.\n• Use `{escape(command)} <question>` anywhere "
+                 f"(only you see the answer until you share it).\nPlease never paste patient names, dates of birth or "
+                 f"record numbers."),
+    ]
+    if examples:
+        blocks.append(_section("*Examples*\n" + "\n".join(f"• {escape(e)}" for e in examples)))
+    blocks.append({"type": "divider"})
+    blocks.append(_section(f"*Knowledge base* `{escape(content_version)}`\nCMS fee schedule: {escape(pfs_release)}"))
+    lines = [f"• {escape(title)}: {escape(edition)}" for title, edition in editions]
+    if other_sources:
+        lines.append(f"…and {other_sources} secondary sources cited in the answers.")
+    blocks += [_section(chunk) for chunk in _pack_lines(["*Code sets, files and manuals*"] + lines, MAX_SECTION_TEXT)]
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

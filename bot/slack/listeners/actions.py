@@ -1,0 +1,82 @@
+"""Buttons on an answer: share it in the channel, ask a suggested question, 👍 / 👎."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.engine import Engine
+from bot.render.blocks import (
+    HELPFUL_ACTION,
+    SHARE_ACTION,
+    SUGGESTION_PATTERN,
+    UNHELPFUL_ACTION,
+    answer_message,
+    apology_message,
+    feedback_modal,
+)
+from bot.slack.listeners.replies import ask, for_channel, post_answer, question_id
+
+if TYPE_CHECKING:
+    from bot.slack.listeners import FeedbackCallback
+
+
+def record(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None, logger: logging.Logger) -> None:
+    """Feedback storage failing must not turn into an error the user sees."""
+    try:
+        on_feedback(qid, helpful, reason)
+    except Exception:
+        logger.exception("recording feedback failed")
+
+
+def register(app: App, engine: Engine, on_feedback: FeedbackCallback) -> None:
+    @app.action(SHARE_ACTION)
+    def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger) -> None:
+        ack()
+        channel = body["channel"]["id"]
+        answer = ask(engine, action["value"], logger)
+        if answer is None:
+            respond(response_type="ephemeral", replace_original=False, **apology_message())
+            return
+        message = answer_message(for_channel(answer), question_id=question_id(channel, action["action_ts"]),
+                                 echo_question=not answer.phi_detected)
+        try:
+            client.chat_postMessage(channel=channel, **message)
+        except SlackApiError as exc:
+            respond(response_type="ephemeral", replace_original=False,
+                    text=f"I could not post in this channel ({exc.response.get('error')}). Invite me to it and try again.")
+            return
+        respond(delete_original=True)
+
+    @app.action(re.compile(SUGGESTION_PATTERN))
+    def on_suggestion(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
+                      logger: logging.Logger) -> None:
+        ack()
+        question, channel = action["value"], body["channel"]["id"]
+        qid = question_id(channel, action["action_ts"])
+        if body.get("container", {}).get("is_ephemeral"):  # a slash-command answer: replace it in place
+            answer = ask(engine, question, logger)
+            reply = apology_message() if answer is None else answer_message(answer, question_id=qid, share=True,
+                                                                             echo_question=True)
+            respond(response_type="ephemeral", replace_original=True, **reply)
+            return
+        message = body.get("message", {})
+        thread_ts = message.get("thread_ts") or (None if channel.startswith("D") else message.get("ts"))
+        post_answer(client, engine, logger, question=question, channel=channel, thread_ts=thread_ts,
+                    user=body["user"]["id"], qid=qid)
+
+    @app.action(HELPFUL_ACTION)
+    def on_helpful(ack: Ack, action: dict, respond: Respond, logger: logging.Logger) -> None:
+        ack()
+        record(on_feedback, action["value"], True, None, logger)
+        respond(response_type="ephemeral", replace_original=False, text="Thanks for the feedback.")
+
+    @app.action(UNHELPFUL_ACTION)
+    def on_unhelpful(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(action["value"]))  # trigger ids last 3 s

@@ -1,0 +1,27 @@
+"""App Home: publish how to ask, examples, and the knowledge base version and source editions."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.engine import Engine
+from bot.render.blocks import home_view
+
+
+def register(app: App, engine: Engine, slash_command: str) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict, client: WebClient) -> None:
+        if event.get("tab") != "home":
+            return  # the Messages tab fires this event too
+        store = engine.store
+        primary = [s for s in store.sources.values() if s.kind == "primary"]
+        release = store.pfs_release
+        client.views_publish(user_id=event["user"], view=home_view(
+            command=slash_command,
+            examples=engine.answer("help").suggestions,
+            content_version=store.content_version,
+            pfs_release=f"{release['title']} (released {release['released']})",
+            editions=[(s.title, s.edition) for s in primary],
+            other_sources=len(store.sources) - len(primary),
+        ))

@@ -1,0 +1,48 @@
+"""What every listener does after parsing: ask the engine without letting it fail silently, and post."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.answer import Answer
+from bot.engine import PHI_REMINDER, Engine
+from bot.render.blocks import answer_message, apology_message
+
+
+def question_id(channel: str, ts: str) -> str:
+    """Identifies the question for feedback: the channel and the asking message's ts (or the trigger id)."""
+    return f"{channel}/{ts}"
+
+
+def ask(engine: Engine, question: str, logger: logging.Logger) -> Answer | None:
+    """None when the engine raised: the caller apologises instead of leaving the user with silence."""
+    try:
+        return engine.answer(question)
+    except Exception:
+        logger.exception("the engine failed on a question")
+        return None
+
+
+def for_channel(answer: Answer) -> Answer:
+    """In a shared place the PHI reminder goes privately to the asker instead of into the thread."""
+    if not answer.phi_detected:
+        return answer
+    return answer.model_copy(update={"text": answer.text.replace(PHI_REMINDER, "").rstrip()})
+
+
+def post_answer(client: WebClient, engine: Engine, logger: logging.Logger, *, question: str, channel: str,
+                thread_ts: str | None, user: str | None, qid: str) -> None:
+    """Answer in the channel (in the thread when given); remind the asker privately when it held PHI."""
+    answer = ask(engine, question, logger)
+    if answer is None:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, **apology_message())
+        return
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **answer_message(for_channel(answer), question_id=qid))
+    if answer.phi_detected and user:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=PHI_REMINDER)
+        except SlackApiError as exc:  # the answer is out; a missing reminder must not look like a failure
+            logger.warning("could not send the PHI reminder: %s", exc.response.get("error"))

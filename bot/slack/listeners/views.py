@@ -1,0 +1,28 @@
+"""The 👎 modal: a submitted reason, or a dismissed modal, both record the answer as not helpful."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_bolt import Ack, App
+
+from bot.render.blocks import FEEDBACK_MODAL, REASON_BLOCK, REASON_INPUT
+from bot.slack.listeners.actions import record
+
+if TYPE_CHECKING:
+    from bot.slack.listeners import FeedbackCallback
+
+
+def register(app: App, on_feedback: FeedbackCallback) -> None:
+    @app.view_submission(FEEDBACK_MODAL)
+    def on_reason(ack: Ack, view: dict, logger: logging.Logger) -> None:
+        ack()
+        field = view.get("state", {}).get("values", {}).get(REASON_BLOCK, {}).get(REASON_INPUT, {})
+        reason = (field.get("value") or "").strip() or None
+        record(on_feedback, view["private_metadata"], False, reason, logger)
+
+    @app.view_closed(FEEDBACK_MODAL)
+    def on_dismissed(ack: Ack, view: dict, logger: logging.Logger) -> None:
+        ack()
+        record(on_feedback, view["private_metadata"], False, None, logger)

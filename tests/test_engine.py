@@ -1,0 +1,106 @@
+"""The question engine: the Answer contract, exact codes, declines, PHI, and bad input of every kind."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bot.answer import INTENTS, Answer
+from bot.engine import Engine
+
+
+def test_answer_contract(engine: Engine) -> None:
+    a = engine.answer("global days for 27252")
+    data = json.loads(a.model_dump_json())
+    assert set(data) == {"question", "intent", "confidence", "answered", "codes", "modifiers", "text", "sources",
+                         "suggestions", "phi_detected"}
+    assert a.intent == "payment_indicators" and a.answered and a.codes[0] == "27252"
+    assert "090" in a.text and a.sources and all(s.citation for s in a.sources)
+    assert 0 < a.confidence <= 1
+
+
+def test_classic_distinction(engine: Engine) -> None:
+    general = engine.answer("closed reduction of a traumatic hip dislocation under general anesthesia, 27250 or 27252?")
+    sedation = engine.answer("hip reduced in the ED under moderate sedation, 27250 or 27252?")
+    assert general.codes[0] == "27252" and sedation.codes[0] == "27250"
+    assert "99152" in sedation.codes, "moderate sedation is reported with its own code"
+    assert general.sources and sedation.sources
+
+
+def test_code_numbers_are_never_fuzzed(engine: Engine) -> None:
+    a = engine.answer("what is 27250")
+    assert a.codes[0] == "27250" and "27250" in a.text
+    missing = engine.answer("what is 27251")
+    assert not missing.answered and "27251" not in missing.codes
+    assert any("27250" in s or "27252" in s for s in missing.suggestions), "a typo gets 'did you mean' at most"
+
+
+def test_unknown_modifier_is_not_invented(engine: Engine) -> None:
+    a = engine.answer("what does modifier Q9 mean")
+    assert not a.answered and a.modifiers == []
+
+
+def test_uncurated_code_gets_cms_facts_only(engine: Engine) -> None:
+    a = engine.answer("what is 29881")
+    assert a.answered and a.codes == ["29881"] and "no plain-language summary" in a.text
+    assert [s.id for s in a.sources] == ["cms-pfs"]
+
+
+def test_modifier_23_never_on_27252(engine: Engine) -> None:
+    a = engine.answer("can I bill 27252 with modifier 23?")
+    assert a.intent == "modifier_check" and a.answered
+    assert "does not fit" in a.text and "23" in a.modifiers
+
+
+def test_phi_is_flagged_and_reminded(engine: Engine) -> None:
+    a = engine.answer("pt John Smith DOB 01/02/1950 MRN 12345678 had hip reduced under GA, 27250 or 27252?")
+    assert a.phi_detected and "patient details" in a.text and a.codes[0] == "27252"
+    assert not engine.answer("global days for 27252").phi_detected
+
+
+@pytest.mark.parametrize("text", [
+    "", "   \n\t ", "x" * 50_000, "27252 " * 10_000, "\x00\x01\x02 27252 \x7f", "🦴🏥💉 27252?",
+    "<!channel> <@U123> <script>alert(1)</script> global days 27252", "¿Cuál es el código para luxación de cadera?",
+    "*bold* _it_ ~s~ `code` > quote", "\ud800 broken surrogate?",
+])
+def test_bad_input_never_raises(engine: Engine, text: str) -> None:
+    a = engine.answer(text)
+    assert isinstance(a, Answer) and a.intent in INTENTS
+    assert "<!channel>" not in a.text and "<script>" not in a.text and "<@U123>" not in a.text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400))
+def test_any_text_gets_an_answer(engine: Engine, text: str) -> None:
+    a = engine.answer(text)
+    assert a.intent in INTENTS and 0.0 <= a.confidence <= 1.0
+    if a.answered and a.intent not in ("help",):
+        assert a.sources, "an answered question states facts, and every fact carries a source"
+
+
+def test_ask_cli_json_and_batch(built_kb, tmp_path, monkeypatch) -> None:
+    env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": ""}
+    one = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "global days for 27252"],
+                         capture_output=True, text=True, env=env, check=True)
+    assert json.loads(one.stdout)["codes"][0] == "27252"
+    batch = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json"], input="what is 27250\nmodifier 59?\n",
+                           capture_output=True, text=True, env=env, check=True)
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [l["intent"] for l in lines] == ["code_lookup", "modifier_lookup"]
+
+
+def test_ask_does_not_import_slack(built_kb) -> None:
+    code = ("import sys; from bot.cli import main; main(['ask', 'what is 27252']); "
+            "assert not [m for m in sys.modules if m.startswith('slack')], 'slack imported'")
+    subprocess.run([sys.executable, "-c", code], env={"CODING_BOT_DATA_DIR": str(built_kb.parent)}, check=True,
+                   capture_output=True)
+
+
+def test_chat_exits_cleanly_on_eof(built_kb) -> None:
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="what is 27252\n", capture_output=True,
+                          text=True, env={"CODING_BOT_DATA_DIR": str(built_kb.parent)}, timeout=60)
+    assert done.returncode == 0 and "27252" in done.stdout

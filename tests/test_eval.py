@@ -1,0 +1,48 @@
+"""Accuracy on the held-out question set: phrasings the matcher was not tuned on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz
+
+from bot.content import intents_dir
+from bot.engine import Engine
+from bot.evaluate import EvalReport, evaluate, load_questions
+from bot.nlu.normalize import normalise
+
+QUESTIONS = Path(__file__).resolve().parent / "eval" / "questions.yaml"
+
+
+@pytest.fixture(scope="module")
+def report(engine: Engine) -> EvalReport:
+    return evaluate(engine, load_questions(QUESTIONS))
+
+
+def test_the_set_is_large_and_held_out() -> None:
+    import yaml
+
+    questions = load_questions(QUESTIONS)
+    assert len(questions) >= 250
+    examples = [normalise(e) for f in intents_dir().glob("*.yaml") for e in yaml.safe_load(f.read_text())["examples"]]
+    copies = [q.q for q in questions if any(fuzz.ratio(normalise(q.q), e) >= 95 for e in examples)]
+    assert not copies, f"eval questions copied from the intent examples: {copies[:5]}"
+
+
+def test_overall_accuracy(report: EvalReport) -> None:
+    wrong = "\n".join(f"{e.q!r}: {why}" for e, _, why in report.wrong)
+    assert report.accuracy >= 0.95, f"{report.accuracy:.1%} correct; wrong answers:\n{wrong}"
+
+
+def test_nothing_is_fabricated_for_unknown_codes_or_modifiers(report: EvalReport, engine: Engine) -> None:
+    for expected in load_questions(QUESTIONS):
+        if not expected.answered and expected.intent != "out_of_scope":
+            answer = engine.answer(expected.q)
+            assert not answer.answered, f"answered a question about something that does not exist: {expected.q!r}"
+
+
+def test_every_out_of_scope_question_is_declined(engine: Engine) -> None:
+    for expected in load_questions(QUESTIONS):
+        if expected.intent == "out_of_scope":
+            assert not engine.answer(expected.q).answered, expected.q
