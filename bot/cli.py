@@ -187,6 +187,56 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- slack ----------------------------------------------------------------------------------------
+SERVE_HOST, SERVE_PORT = "0.0.0.0", 3000
+_NEEDED_FOR = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from OAuth & Permissions",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from Basic Information > App Credentials",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write from Basic Information",
+}
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (`--http` forces it). Bad settings: one line, exit 2."""
+    import logging
+    import re
+
+    try:
+        settings = _settings()
+    except ConfigError as exc:
+        return _fail(" ".join(line.strip() for line in str(exc).splitlines()), 2)
+    http = bool(getattr(args, "http", False)) or settings.slack_app_token is None
+    mode = "HTTP mode" if http else "Socket Mode"
+    present = {"SLACK_BOT_TOKEN": settings.slack_bot_token, "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+               "SLACK_APP_TOKEN": settings.slack_app_token}
+    needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
+    missing = [name for name in needed if present[name] is None]
+    if missing:
+        what = " and ".join(_NEEDED_FOR[name] for name in missing)
+        return _fail(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: {mode} needs {what}", 2)
+    if http and not re.fullmatch(r"[0-9a-fA-F]{32,}", settings.slack_signing_secret.get_secret_value()):  # type: ignore[union-attr]
+        return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
+                     + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.slack.serve import serve_http, serve_socket
+
+    if http:
+        serve_http(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT))
+    else:
+        serve_socket(settings)
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    import yaml
+
+    from bot.slack.manifest import manifest
+
+    data = manifest(_settings(), socket=args.http is None, url=args.http)
+    print(json.dumps(data, indent=2) if args.json else yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """What `make run` starts: Slack when credentials are configured, else the local chat."""
     settings = _settings()
@@ -233,6 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("serve", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP")
+    p.add_argument("--http", action="store_true", help="serve HTTP (POST /slack/events, GET /healthz) even with SLACK_APP_TOKEN")
+    p.add_argument("--host", default=SERVE_HOST, help=f"HTTP address to listen on (default {SERVE_HOST})")
+    p.add_argument("--port", type=int, default=SERVE_PORT, help=f"HTTP port (default {SERVE_PORT})")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("manifest", help="print the Slack app manifest (YAML, or JSON with --json)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--socket", action="store_true", help="Socket Mode, no public URL (the default)")
+    mode.add_argument("--http", metavar="URL", help="HTTP mode: the public URL Slack calls (…/slack/events is added)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_manifest)
     p = sub.add_parser("run", help="serve Slack if credentials are set, else open the local chat")
     p.set_defaults(func=cmd_run)
     return parser

@@ -24,7 +24,7 @@ from bot.kb.load import Knowledge, load_knowledge
 from bot.kb.rules import derived_rules
 from bot.yamlfile import ContentErrors
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def build(
             icd10cm.icd10cm_rows(lambda n: progress(f"    {n:,} ICD-10-CM codes")), pk="code", batch_size=5000
         )
         db["icd10cm"].create_index(["compact"])
-        db["icd10cm"].enable_fts(["description"], tokenize="porter", create_triggers=False)
+        db["icd10cm"].enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
         if licensed:
             progress(f"  licensed CPT descriptors: {len(licensed):,}")
             db["cpt_licensed"].insert_all(({"code": c, "descriptor": d} for c, d in licensed), pk="code")

@@ -103,8 +103,10 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     modifiers = {m.code for m in kb.modifiers}
     guidance = {g.id for g in kb.guidance}
 
-    def need_codes(kind: str, ident: str, field: str, values: Iterable[str]) -> None:
+    def need_codes(kind: str, ident: str, field: str, values: Iterable[str], modifiers_too: bool = False) -> None:
         for value in values:
+            if modifiers_too and value in modifiers:
+                continue
             match = _INSTEAD_CODE.match(value)
             code = match.group(1) if match else value
             if code not in codes:
@@ -132,7 +134,7 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
         if r.modifier not in modifiers:
             errors.append(_err(kb, "rules", r.id, "modifier", f"unknown modifier {r.modifier!r}"))
         need_codes("rules", r.id, "codes", r.codes)
-        need_codes("rules", r.id, "instead", r.instead)
+        need_codes("rules", r.id, "instead", r.instead, modifiers_too=True)
         need_families("rules", r.id, "families", r.families)
     for ind in kb.indicators:
         for i, rule in enumerate(ind.decides):

@@ -18,6 +18,8 @@ def icd10cm_rows(progress: Callable[[int], None] | None = None) -> Iterator[dict
     for code in cm.get_all_codes(True):
         if cm.is_chapter_or_block(code):
             continue
+        # The levels above say what a leaf leaves unsaid ("humerus" is filed under "shoulder joint")
+        context = " | ".join(cm.get_description(a) for a in cm.get_ancestors(code) if not cm.is_chapter_or_block(a))
         count += 1
         if progress and count % 25000 == 0:
             progress(count)
@@ -27,4 +29,5 @@ def icd10cm_rows(progress: Callable[[int], None] | None = None) -> Iterator[dict
             "description": cm.get_description(code),
             "billable": cm.is_leaf(code),
             "parent": cm.get_parent(code) or None,
+            "context": context,
         }

@@ -179,7 +179,7 @@ class ModifierRule(Strict):
     )
     verdict: Verdict
     why: str
-    instead: list[str] = Field(default=[], description="What to report instead, e.g. ['27252-47']")
+    instead: list[str] = Field(default=[], description="What to report instead: ['27252-47'], or a modifier ['25']")
     status: Status = "confirmed"
     sources: list[str] = Field(min_length=1)
 

@@ -31,6 +31,7 @@ class IcdCode:
     description: str
     billable: bool
     parent: str | None
+    context: str = ""  # descriptions of the category levels above it
 
 
 class KnowledgeStore:
@@ -102,18 +103,18 @@ class KnowledgeStore:
         return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
 
     def icd_search(self, words: list[str], limit: int = 200) -> list[IcdCode]:
-        """FTS5 prefilter: codes whose description has every word (prefix match)."""
+        """FTS5 prefilter: codes whose description or category levels hold any of the words, best first."""
         terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
         terms = [t for t in terms if len(t) >= 2]
         if not terms:
             return []
-        query = " ".join(f'"{t}"*' for t in terms)
+        query = " OR ".join(f'"{t}"*' for t in terms)
         rows = self._rows(
-            "select i.code, i.description, i.billable, i.parent from icd10cm_fts f join icd10cm i on i.rowid = f.rowid "
-            "where icd10cm_fts match ? order by rank limit ?",
+            "select i.code, i.description, i.billable, i.parent, i.context from icd10cm_fts f "
+            "join icd10cm i on i.rowid = f.rowid where icd10cm_fts match ? order by bm25(icd10cm_fts, 2.0, 1.0) limit ?",
             (query, limit),
         )
-        return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
+        return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]) for r in rows]
 
     def licensed_descriptor(self, code: str) -> str | None:
         if not self.has_licensed_cpt:

@@ -58,7 +58,7 @@ SITES: list[tuple[str, re.Pattern[str]]] = [
     ("acromioclavicular", re.compile(r"\bacromioclavicular\b|\bac joint\b|\ba c joint\b|\bac separation\b")),
     ("thumb", re.compile(r"\bthumb\b")),
     ("patella", re.compile(r"\bpatell\w*\b|\bkneecap\b|\bknee cap\b")),
-    ("hip", re.compile(r"\bhips?\b|\bfemoral head\b|\bacetabul\w*\b|\barthroplasty\b")),
+    ("hip", re.compile(r"\bhips?\b|\bfemoral head\b|\bacetabul\w*\b|\barthroplasty\b|\btha\b|\bthr\b")),
     ("shoulder", re.compile(r"\bshoulders?\b|\bglenohumeral\b")),
     ("elbow", re.compile(r"\belbows?\b|\bnursemaid\w*\b|\bradial head\b")),
     ("knee", re.compile(r"\bknees?\b|\btibiofemoral\b")),
@@ -84,7 +84,8 @@ INDICATOR_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:visit|encounter)\b|\bactive treatment\b|\bed visit\b")),
               ("D", re.compile(r"\bsubsequent\b|\bfollow ?up\b|\bf u\b|\brecheck\b|\broutine healing\b")),
               ("S", re.compile(r"\bsequela\w*\b|\blate effect\b"))]
-LATERALITY = [("right", re.compile(r"\bright\b|\brt\b")), ("left", re.compile(r"\bleft\b|\blt\b")),
+LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great)")),
+              ("left", re.compile(r"\bleft\b|\blt\b|\bl (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great)")),
               ("bilateral", re.compile(r"\bbilateral\b|\bboth\b"))]
 
 
@@ -181,7 +182,9 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
         if mod in _LETTER_MODS and mod in known_modifiers and not _overlaps(spans, m.start(), m.end()):
             _add(ent.modifiers, mod)
             spans.append((m.start(), m.end(), " modifier "))
-    if ent.codes or ent.explicit_modifiers or re.search(r"\b(append|attach|modifier|bill|use|add)\b", text):
+    if ent.codes or ent.explicit_modifiers or re.search(
+        r"\b(append|attach|modifier|mod|bill|use[ds]?|using|add|mean|means|meaning|vs|versus|difference|diff)\b", text
+    ):
         for m in _BARE_TWO_DIGIT.finditer(text):
             mod = m.group(1)
             before = text[: m.start()]

@@ -33,6 +33,11 @@ class IntentDef(BaseModel):
     description: str
     slots: list[Slot] = []
     keywords: list[str] = Field(default=[], description="Words or phrases that point strongly at this intent")
+    keyword_weight: float = Field(
+        default=12.0, ge=0, le=60,
+        description="Points a keyword adds; out_of_scope uses more, since 'how much does Aetna pay' is out of scope "
+                    "whatever codes it names",
+    )
     examples: list[str] = Field(min_length=5)
 
 
@@ -69,13 +74,12 @@ def load_intents(folder: Path, known: tuple[str, ...]) -> list[IntentDef]:
 # How strongly each kind of evidence moves an intent's score (points on the 0..100 fuzzy scale).
 SLOT_BONUS = 14.0
 SLOT_PENALTY = 18.0
-KEYWORD_BONUS = 12.0
 
 
 @dataclass(frozen=True)
 class IntentScore:
     intent: str
-    score: float  # 0..100
+    score: float  # fuzzy similarity 0..100 plus entity and keyword points
     nearest: str  # the closest example question, for "did you mean"
 
 
@@ -87,6 +91,10 @@ class IntentMatcher:
         self._masked: list[str] = []
         self._labels: list[str] = []
         self._keywords = {i.intent: [normalise(k) for k in i.keywords] for i in intents}
+        self.vocabulary = {
+            w for i in intents if i.intent != OUT_OF_SCOPE for text in (*i.examples, *i.keywords)
+            for w in normalise(text).split() if w not in STOPWORDS and not w.isdigit()
+        }
         for intent in intents:
             for example in intent.examples:
                 self._examples.append(example)
@@ -126,8 +134,22 @@ class IntentMatcher:
             slots.add("indicator")
         return slots
 
+    def in_domain(self, ent: Entities) -> bool:
+        """Whether anything in the question is coding vocabulary; typos of long words count."""
+        if self.present_slots(ent):
+            return True
+        words = [w for w in ent.masked.split() if w not in STOPWORDS]
+        return any(
+            w in self.vocabulary or (len(w) >= 6 and process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85))
+            for w in words
+        )
+
     def score(self, ent: Entities, exclude: int | None = None) -> list[IntentScore]:
-        """All intents, best first. `exclude` leaves one example out (for cross-validation)."""
+        """All intents, best first. `exclude` leaves one example out (for cross-validation).
+
+        A question with no entity and no word of coding vocabulary is out of scope outright: fuzzy
+        scores between unrelated sentences are noise, not evidence.
+        """
         query = ent.masked
         hits = process.extract(query, self._masked, scorer=_similarity, limit=None)
         best: dict[str, list[tuple[float, int]]] = {}
@@ -143,12 +165,21 @@ class IntentMatcher:
             wanted = set(intent.slots)
             bonus = SLOT_BONUS * len(present & wanted) - SLOT_PENALTY * len(present - wanted - _WEAK_SLOTS)
             if self._keyword_hit(name, query):
-                bonus += KEYWORD_BONUS
+                bonus += intent.keyword_weight
             nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
-            scores.append(IntentScore(name, max(0.0, min(100.0, fuzzy + bonus)), nearest))
+            scores.append(IntentScore(name, max(0.0, fuzzy + bonus), nearest))
+        if OUT_OF_SCOPE in self.intents and not self.in_domain(ent):
+            scores = [IntentScore(s.intent, 100.0 if s.intent == OUT_OF_SCOPE else min(s.score, 40.0), s.nearest)
+                      for s in scores]
         return sorted(scores, key=lambda s: s.score, reverse=True)
 
 
+OUT_OF_SCOPE = "out_of_scope"
+STOPWORDS = set(
+    "a an the is are was be i im me my we our you your it its this that of to in on at for from by as and or please "
+    "can could would should do does did have has what whats which how when who there here just so if any some get "
+    "got tell give know want need like about with without one".split()
+)
 _WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair"}
 
 

@@ -12,6 +12,8 @@ import unicodedata
 # Order matters: multi-word and slash forms first.
 _SHORTHAND: list[tuple[str, str]] = [
     (r"\bw/o\b", " without "),
+    (r"\bf/u\b", " follow up "),
+    (r"\br/o\b", " rule out "),
     (r"\bw/", " with "),
     (r"\bs/p\b", " status post "),
     (r"\bb/l\b", " bilateral "),

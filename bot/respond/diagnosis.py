@@ -16,11 +16,12 @@ from bot.respond.retrieve import content_words
 
 _NOT_SEARCH = {"diagnosis", "icd10", "icd", "icdcode", "cm", "dx", "code", "codes", "initial", "subsequent", "encounter",
                "sequela", "visit", "ed", "er", "full", "character", "7th", "seventh", "valid", "support", "supports",
-               "look", "up", "right", "left", "rt", "lt", "r", "l", "side", "pt", "patient", "unspecified"}
+               "look", "up", "right", "left", "rt", "lt", "r", "l", "side", "pt", "patient", "joint", "after", "reduction",
+               "follow", "fu", "which", "visit", "treatment", "closed", "reduced"}
 _SYNONYMS = {"dislocated": "dislocation", "thr": "prosthesis", "tha": "prosthesis", "arthroplasty": "prosthesis",
              "replacement": "prosthesis", "prosthetic": "prosthesis", "ac": "acromioclavicular", "sc": "sternoclavicular",
              "mtp": "metatarsophalangeal", "mcp": "metacarpophalangeal", "pip": "proximal interphalangeal",
-             "dip": "distal interphalangeal", "nursemaid": "subluxation radial head", "lisfranc": "tarsometatarsal",
+             "dip": "distal interphalangeal", "lisfranc": "tarsometatarsal", "nursemaids": "nursemaid",
              "kneecap": "patella", "patellar": "patella", "congenital": "congenital", "recurrent": "recurrent"}
 MIN_ICD_MATCH = 55.0
 
@@ -86,6 +87,30 @@ def _search_words(masked: str) -> list[str]:
     return words
 
 
+_ENCOUNTER_SUFFIX = re.compile(r",? (initial encounter|subsequent encounter|sequela)\b.*$")
+
+
+def _score(c: IcdCode, words: list[str], ent) -> float:
+    """Coverage of the question's words over the code and its category levels, then side and encounter."""
+    desc = c.description.lower()
+    core = _ENCOUNTER_SUFFIX.sub("", desc)
+    text = f"{desc} {c.context.lower()}"
+    covered = sum(1 for w in words if re.search(rf"\b{re.escape(w[:6])}", text))
+    score = 60 * covered / len(words) + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
+    side = ent.laterality
+    if side in ("right", "left"):
+        score += 8 if side in desc else (-20 if ("right" in desc or "left" in desc) else 0)
+    encounter = _encounter_char(c.code)
+    if ent.encounter:
+        score += 10 if encounter == ent.encounter else (-15 if encounter else 0)
+    elif encounter == "A":
+        score += 3
+    score += 6 if c.billable else 0
+    if re.search(r"\bother\b", core) and "other" not in words:
+        score -= 6  # "other dislocation" is for a named kind the question did not name
+    return score
+
+
 def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
     ent = ask.ent
     words = _search_words(ent.masked)
@@ -93,24 +118,7 @@ def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
     if not candidates:
         return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
                         suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
-    query = " ".join(words)
-    side = ent.laterality
-    scored = []
-    for c in candidates:
-        desc = c.description.lower()
-        score = fuzz.token_set_ratio(query, desc) * 0.6 + fuzz.token_sort_ratio(query, desc) * 0.4
-        if side in ("right", "left"):
-            score += 8 if side in desc else (-20 if ("right" in desc or "left" in desc) else 0)
-        encounter = _encounter_char(c.code)
-        if ent.encounter:
-            score += 10 if encounter == ent.encounter else (-15 if encounter else 0)
-        elif encounter == "A":
-            score += 3
-        if c.billable:
-            score += 4
-        if re.search(r"\bunspecified\b", desc) and "unspecified" not in ent.masked:
-            score -= 4
-        scored.append((score, c))
+    scored = [(_score(c, words, ent), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
     if best_score < MIN_ICD_MATCH:

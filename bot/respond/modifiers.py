@@ -7,17 +7,21 @@ cover what the indicators cannot see (23 on a code that already requires anesthe
 
 from __future__ import annotations
 
+import math
+from functools import cache
+
 from rapidfuzz import fuzz
 
 from bot.kb.models import Modifier
 from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
+from bot.nlu.normalize import normalise
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import content_words, did_you_mean
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
-MIN_SITUATION = 70.0
+MIN_SITUATION = 55.0
 
 
 def _unknown(mod: str) -> str:
@@ -56,16 +60,34 @@ def describe(mod: Modifier, reply: Reply) -> None:
     reply.suggest(f"27252 with modifier {mod.code}?")
 
 
+@cache
+def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Normalised names and aliases per modifier, and how rare each word is among modifiers."""
+    texts = {m.code: [normalise(t) for t in (m.name, *m.aliases)] for m in store.modifiers.values()}
+    df: dict[str, int] = {}
+    for code, ts in texts.items():
+        for w in {w for t in ts for w in t.split()} - _IGNORED:
+            df[w] = df.get(w, 0) + 1
+    return texts, {w: math.log(1 + len(texts) / n) for w, n in df.items()}
+
+
+_IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it"}
+
+
 def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     """Modifiers whose name or aliases match the situation described ("surgeon gave the anesthesia")."""
-    query = content_words(ask.ent.masked).replace("modifier", "").strip()
+    query = " ".join(w for w in content_words(ask.ent.masked).split() if w not in _IGNORED)
     if not query:
         return []
+    texts, idf = _modifier_index(store)
+    known = [w for w in set(query.split()) if w in idf]
+    weight = sum(idf[w] for w in known) or 1.0
     scored = []
-    for mod in store.modifiers.values():
-        best = max(fuzz.token_set_ratio(query, t.lower()) * 0.5 + fuzz.partial_ratio(t.lower(), query) * 0.5
-                   for t in [mod.name, *mod.aliases])
-        scored.append((best, mod))
+    for code, ts in texts.items():
+        vocab = {w for t in ts for w in t.split()}
+        overlap = 100 * sum(idf[w] for w in known if w in vocab) / weight
+        fuzzy = max(fuzz.partial_token_set_ratio(t, query) for t in ts)
+        scored.append((0.6 * overlap + 0.4 * fuzzy, store.modifiers[code]))
     scored.sort(key=lambda sm: sm[0], reverse=True)
     return [m for s, m in scored if s >= MIN_SITUATION][:2]
 
@@ -74,8 +96,9 @@ def check(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
     codes = ent.procedure_codes or ent.codes
     mods = list(ent.modifiers)
-    if not mods:
-        mods = [m.code for m in situation_modifiers(store, ask)[:1]]
+    from_situation = not mods
+    if from_situation:
+        mods = [m.code for m in situation_modifiers(store, ask)]
     if not mods:
         return declined("Which modifier do you mean? For example: 27252 with modifier 50?",
                         suggestions=["27252 with modifier 50?", "which modifier when the surgeon gave the anesthesia?"])
@@ -91,6 +114,7 @@ def check(ask: Ask) -> Reply:
                         + (f" Did you mean {', '.join(near)}?" if near else ""),
                         suggestions=[f"{c} with modifier {mods[0]}?" for c in near])
     reply.code(code)
+    checked = []
     for mod_code in mods[:3]:
         mod = store.modifiers.get(mod_code)
         if mod is None:
@@ -99,8 +123,14 @@ def check(ask: Ask) -> Reply:
         verdicts = curated_verdicts(store.rules, code, curated, mod_code)
         if row is not None:
             verdicts += indicator_verdicts(store.indicators, code, row, mod_code)
+        checked.append((mod, verdicts))
+    if from_situation:  # the situation named no modifier: lead with the candidate that fits this code
+        checked.sort(key=lambda mv: -min((_RANK[v.verdict] for v in mv[1]), default=1))
+        if checked:
+            reply.say(f"For that situation: modifier {checked[0][0].code} ({checked[0][0].name}).")
+    for mod, verdicts in checked:
         reply.answered = True
-        reply.modifier(mod_code)
+        reply.modifier(mod.code)
         _verdict(reply, store, code, mod, verdicts)
     return reply
 

@@ -7,7 +7,9 @@ ever offered as "did you mean".
 
 from __future__ import annotations
 
+import math
 import re
+from functools import cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -15,8 +17,10 @@ from rapidfuzz.distance import Levenshtein
 from bot.kb.models import Code, Distinction
 from bot.kb.store import KnowledgeStore
 from bot.nlu.entities import Entities
+from bot.nlu.normalize import normalise
 
 MIN_MATCH = 62.0  # below this a description matches nothing well enough to name a code
+MIN_MATCH_NO_SITE = 75.0  # with no body site we cover in the question ("dislocated jaw"), demand a closer match
 _STOP = set(
     "a an the is are was be i im me my we our you your it its this that of to in on at for from by as and or please "
     "can could would should do does did have has what whats which how when who there here just so if any some code "
@@ -31,11 +35,30 @@ def content_words(masked: str) -> str:
     return " ".join(w for w in masked.split() if w not in _STOP)
 
 
+@cache
+def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Each curated code's searchable texts, normalised like questions, and how rare each word is.
+
+    Rare words ("lisfranc", "pip", "talotarsal") separate families that fuzzy ratios blur together.
+    """
+    texts = {c.code: [normalise(t) for t in (c.title, *c.aliases)] for c in store.codes.values()}
+    families: dict[str, set[str]] = {}
+    for c in store.codes.values():
+        families.setdefault(c.family or c.code, set()).update(w for t in texts[c.code] for w in t.split())
+    df: dict[str, int] = {}
+    for words in families.values():
+        for w in words - _STOP:
+            df[w] = df.get(w, 0) + 1
+    idf = {w: math.log(1 + len(families) / n) for w, n in df.items()}
+    return texts, idf
+
+
 def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tuple[Code, float]]:
-    """Curated procedure codes best first, by how well a title or alias matches the question."""
+    """Curated procedure codes best first: fuzzy match on titles and aliases plus rare shared words."""
     query = content_words(ent.masked)
     if not query:
         return []
+    texts, idf = _index(store)
     candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
     if ent.sites:
         wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in ent.sites))
@@ -46,17 +69,42 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
         candidates = [c for c in candidates if c.approach == "open"] or candidates
     elif {"closed", "reduction", "reduce", "reduced", "relocation"} & words:
         candidates = [c for c in candidates if c.approach != "open"] or candidates
+    known = [w for w in words if w in idf]
+    weight = sum(idf[w] for w in known) or 1.0
     scored = []
     for code in candidates:
-        texts = [code.title, *code.aliases]
-        best = max(0.5 * fuzz.token_set_ratio(query, t) + 0.5 * fuzz.token_sort_ratio(query, t) for t in texts)
-        scored.append((code, best))
+        fuzzy = max(0.5 * fuzz.token_set_ratio(query, t) + 0.5 * fuzz.token_sort_ratio(query, t) for t in texts[code.code])
+        vocab = {w for t in texts[code.code] for w in t.split()}
+        overlap = 100 * sum(idf[w] for w in known if w in vocab) / weight
+        scored.append((code, 0.5 * fuzzy + 0.5 * overlap))
     return sorted(scored, key=lambda cs: cs[1], reverse=True)
+
+
+def good_enough(ent: Entities, score: float) -> bool:
+    return score >= (MIN_MATCH if ent.sites else MIN_MATCH_NO_SITE)
+
+
+_OTHER_PHYSICIAN = re.compile(r"\b(different|another|other|second|2nd|separate|anesthesia)\b.{0,20}\b(physician|doctor|doc|provider|md)\b"
+                              r"|\bnot the (one|physician|doctor|doc)\b|\bsecond physician\b")
+_UNDER_FIVE = re.compile(r"\bunder (5|five)\b|\b(age|aged)\s*[0-4]\b|\b[0-4]\s*(yo|y o|years? old|year old)\b"
+                         r"|\b(toddler|infant|baby|child under)\b|\b[0-4]\s*(month|months|mo)\b")
+_ADD_ON = re.compile(r"\b(each|every) (additional|extra|further)\b|\badditional 15\b|\baddl\b|\badd on\b|\bextra 15\b"
+                     r"|\bafter the first 15\b")
+
+
+def pick_sedation(codes: list[Code], masked: str) -> Code | None:
+    """Moderate sedation codes split on who sedates, the patient's age and the time unit (CPT 99151-99157)."""
+    other = bool(_OTHER_PHYSICIAN.search(masked))
+    add_on = bool(_ADD_ON.search(masked))
+    young = bool(_UNDER_FIVE.search(masked))
+    wanted = ("99157" if add_on else "99155" if young else "99156") if other else \
+             ("99153" if add_on else "99151" if young else "99152")
+    return next((c for c in codes if c.code == wanted), None)
 
 
 def best_family(store: KnowledgeStore, ent: Entities, question: str) -> str | None:
     ranked = rank_codes(store, ent, question)
-    if not ranked or ranked[0][1] < MIN_MATCH:
+    if not ranked or not good_enough(ent, ranked[0][1]):
         return None
     return ranked[0][0].family
 

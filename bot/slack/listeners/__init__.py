@@ -11,7 +11,7 @@ from bot.engine import Engine
 from bot.nlu.phi import redact
 from bot.slack.listeners import actions, commands, events, home, views
 
-FeedbackCallback = Callable[[str, bool, "str | None"], None]
+FeedbackCallback = Callable[[str, bool, str | None], None]
 """on_feedback(question_id, helpful, reason): where 👍/👎 go (issue 5 stores them in the activity database)."""
 
 _log = logging.getLogger("bot.slack.feedback")

@@ -1,0 +1,106 @@
+"""Serving the App: Socket Mode when an app-level token is set, else HTTP (Starlette on uvicorn).
+
+HTTP: `POST /slack/events` takes events, slash commands and interactivity; `GET /healthz` tells a load
+balancer the bot is up and which knowledge base it answers from. Bolt's dispatch is synchronous, so it runs
+in a worker thread: a slow ack then holds one thread, never the event loop and every other request.
+Shutdown (SIGTERM or SIGINT) stops taking requests, then waits for answers already being written.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.config import ConfigError, Settings
+from bot.engine import Engine
+from bot.kb.store import KnowledgeStore
+from bot.slack import EVENTS_PATH
+from bot.slack.app import build_app, listener_pool
+from bot.slack.listeners import FeedbackCallback, log_feedback
+
+DEFAULT_HOST = "0.0.0.0"  # Slack must reach it (usually through a TLS proxy in front)
+DEFAULT_PORT = 3000
+GRACEFUL_SECONDS = 30
+
+log = logging.getLogger("bot.slack")
+
+
+def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    if settings.slack_app_token:
+        serve_socket(settings)
+    else:
+        serve_http(settings, host, port)
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+def asgi_app(app: App, engine: Engine, executor: ThreadPoolExecutor) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"ok": True, "content_version": engine.store.content_version})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(executor.shutdown, wait=True)  # answers in flight are still posted
+
+    return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
+                     lifespan=lifespan)
+
+
+def http_server(settings: Settings, host: str, port: int, *, client: WebClient | None = None,
+                engine: Engine | None = None, on_feedback: FeedbackCallback = log_feedback) -> uvicorn.Server:
+    """A uvicorn server for the App, not yet started (`.run()` blocks; port 0 picks a free one)."""
+    if settings.slack_signing_secret is None:
+        raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests come from Slack")
+    engine = engine or Engine(KnowledgeStore(settings.kb_path))
+    executor = listener_pool()
+    app = build_app(settings, client, engine, on_feedback=on_feedback, executor=executor)
+    config = uvicorn.Config(asgi_app(app, engine, executor), host=host, port=port, lifespan="on", access_log=False,
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info")
+    return uvicorn.Server(config)
+
+
+def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    log.info("serving Slack over HTTP on %s:%s%s", host, port, EVENTS_PATH)
+    http_server(settings, host, port).run()  # uvicorn handles SIGTERM/SIGINT, then runs the lifespan shutdown
+
+
+# -- Socket Mode ----------------------------------------------------------------------------------
+def serve_socket(settings: Settings, *, client: WebClient | None = None, engine: Engine | None = None,
+                 on_feedback: FeedbackCallback = log_feedback, stop: threading.Event | None = None) -> None:
+    """Dial out to Slack and answer until SIGTERM/SIGINT (or until `stop` is set)."""
+    if settings.slack_app_token is None:
+        raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…)")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    executor = listener_pool()
+    app = build_app(settings, client, engine, on_feedback=on_feedback, executor=executor)
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token.get_secret_value())
+    handler.connect()
+    log.info("connected to Slack in Socket Mode")
+    try:
+        stop.wait()
+    finally:
+        handler.close()  # no new envelopes
+        executor.shutdown(wait=True)  # answers in flight are still posted
+        log.info("Socket Mode connection closed")

@@ -1,0 +1,248 @@
+"""A fake Slack Web API (and response_url sink) on 127.0.0.1, plus payload builders.
+
+Adapted from the team's verified recipes (itself modelled on bolt-python's mock_web_api_server): it binds
+an ephemeral port, records every call with its body and arrival time so tests can assert on arguments, lets
+a test queue canned answers per method (a 429 with Retry-After), and also answers apps.connections.open
+with a local WebSocket URL for Socket Mode. Nothing here reaches the internet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlparse
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "U0BOT"  # auth.test user_id -> context.bot_user_id
+BOT_ID = "B0BOT"  # auth.test bot_id -> context.bot_id
+HUMAN = "U0HUMAN"
+CHANNEL = "C0CHAN"
+DM = "D0DM"
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for webhook posts
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float  # time.monotonic() on arrival
+
+
+@dataclass
+class CannedResponse:
+    status: int = 200
+    body: Any = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """A thread-safe fake of https://slack.com/api/ that records what the bot sends."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._cond = threading.Condition()
+        self._queued: dict[str, list[CannedResponse]] = {}
+        self._ts = itertools.count(1)
+        self.ws_url: str | None = None  # what apps.connections.open hands out
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/api/"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- test helpers -----------------------------------------------------------------------------
+    def response_url(self, suffix: str = "T0TEAM/1/abc") -> str:
+        return f"http://127.0.0.1:{self.port}/response_url/{suffix}"
+
+    def enqueue(self, method: str, status: int = 200, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        """The next call of `method` gets this answer (FIFO); later calls get the default."""
+        with self._cond:
+            self._queued.setdefault(method, []).append(
+                CannedResponse(status, body if body is not None else {"ok": True}, headers or {}))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
+                 where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
+        """Block until `count` matching calls arrived (listeners run on a thread pool); fail after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self.calls if c.method == method and where(c)]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"expected {count} x {method}, got {len(found)}: {[c.method for c in self.calls]}")
+                self._cond.wait(remaining)
+
+    # -- default answers ------------------------------------------------------------------------------
+    def _default_response(self, method: str, body: dict[str, Any], token: str) -> CannedResponse:
+        if method == "response_url":
+            return CannedResponse(200, "ok")  # hooks.slack.com answers a plain "ok"
+        if not token.startswith(("xoxb-", "xapp-")):
+            return CannedResponse(200, {"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return CannedResponse(200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake Team", "user": "codebot",
+                                        "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
+                                        "is_enterprise_install": False},
+                                  {"x-oauth-scopes": "app_mentions:read,chat:write,commands,im:history,im:read,im:write"})
+        if method == "chat.postMessage":
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            return CannedResponse(200, {"ok": True, "channel": body.get("channel"), "ts": ts,
+                                        "message": {"type": "message", "text": body.get("text"), "user": BOT_USER_ID,
+                                                    "bot_id": BOT_ID, "ts": ts}})
+        if method == "chat.postEphemeral":
+            return CannedResponse(200, {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"})
+        if method == "apps.connections.open":
+            return CannedResponse(200, {"ok": True, "url": self.ws_url})
+        if method in ("views.open", "views.publish"):
+            return CannedResponse(200, {"ok": True, "view": {"id": "V0VIEW", **(_json(body.get("view")) or {})}})
+        return CannedResponse(200, {"ok": True})
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                parsed = urlparse(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                body = json.loads(raw) if raw.startswith("{") else {k: v[0] for k, v in parse_qs(raw or parsed.query).items()}
+                if parsed.path.startswith("/api/"):
+                    method = parsed.path[len("/api/"):]
+                elif parsed.path.startswith("/response_url/"):
+                    method = "response_url"
+                else:
+                    method = parsed.path.lstrip("/")
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else body.get("token", "")
+                with fake._cond:
+                    queued = fake._queued.get(method)
+                    canned = queued.pop(0) if queued else None
+                    # a rejected (e.g. 429) call is recorded too: tests count attempts and deliveries apart
+                    fake.calls.append(Call(method, parsed.path, dict(self.headers), body, time.monotonic()))
+                    fake._cond.notify_all()
+                if canned is None:
+                    canned = fake._default_response(method, body, token)
+                data = (canned.body if isinstance(canned.body, str) else json.dumps(canned.body)).encode("utf-8")
+                self.send_response(canned.status)
+                self.send_header("Content-Type", "text/plain" if isinstance(canned.body, str) else "application/json;charset=utf-8")
+                for k, v in canned.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _handle
+            do_POST = _handle
+
+        return Handler
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def message_json(call: Call) -> str:
+    """Everything a posted message shows (text and blocks) as one string, for content assertions."""
+    return json.dumps({"text": call.body.get("text"), "blocks": _json(call.body.get("blocks"))}, ensure_ascii=False)
+
+
+def blocks_of(call: Call) -> list[dict]:
+    return _json(call.body.get("blocks")) or []
+
+
+def button(call: Call, action_id: str) -> dict:
+    """The button with this action id in a posted message (fails the test when absent)."""
+    for block in blocks_of(call):
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} button in {message_json(call)}")
+
+
+# -- payload builders (shapes of real payloads, as in bolt-python's tests) ---------------------------
+def event_callback(event: dict[str, Any], event_id: str = "Ev0001") -> dict[str, Any]:
+    return {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0APP", "event": event, "type": "event_callback",
+            "event_id": event_id, "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True,
+                                "is_enterprise_install": False}]}
+
+
+def app_mention(text: str, ts: str = "1700000000.000100", thread_ts: str | None = None, user: str = HUMAN,
+                channel: str = CHANNEL, **extra: Any) -> dict[str, Any]:
+    event = {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts, **extra}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def im_message(text: str, ts: str = "1700000000.000200", user: str = HUMAN, channel: str = DM, **extra: Any) -> dict[str, Any]:
+    return {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts, "channel": channel,
+            "event_ts": ts, **extra}
+
+
+def slash_command_body(text: str, response_url: str, command: str = "/code", channel: str = CHANNEL) -> str:
+    return urlencode({"token": "legacy", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
+                      "channel_name": "coding", "user_id": HUMAN, "user_name": "coder", "command": command, "text": text,
+                      "api_app_id": "A0APP", "response_url": response_url, "trigger_id": "111.222.cmd"})
+
+
+def block_actions_body(action: dict[str, Any], response_url: str, *, ephemeral: bool = False, channel: str = CHANNEL,
+                       message_ts: str = "1700000000.000300", thread_ts: str | None = None) -> str:
+    """A click on `action` (a button dict as the bot rendered it) in a message of `channel`."""
+    container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral}
+    payload: dict[str, Any] = {
+        "type": "block_actions", "user": {"id": HUMAN, "username": "coder", "team_id": TEAM_ID}, "api_app_id": "A0APP",
+        "token": "legacy", "container": container, "trigger_id": "111.222.act", "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": channel, "name": "coding"}, "response_url": response_url,
+        "actions": [{"action_id": action["action_id"], "block_id": "b1", "type": "button", "value": action["value"],
+                     "text": action.get("text", {"type": "plain_text", "text": "x"}), "action_ts": "1700000001.000001"}],
+    }
+    if not ephemeral:  # Slack sends the message only for non-ephemeral containers
+        message = {"type": "message", "ts": message_ts, "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "an answer"}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        payload["message"] = message
+    return "payload=" + quote(json.dumps(payload))
+
+
+def view_body(kind: str, callback_id: str, private_metadata: str, values: dict[str, Any] | None = None) -> str:
+    """A view_submission or view_closed payload for a modal the bot opened."""
+    view = {"id": "V0VIEW", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+            "state": {"values": values or {}}, "hash": "1.abc", "team_id": TEAM_ID, "app_id": "A0APP"}
+    payload = {"type": kind, "team": {"id": TEAM_ID, "domain": "fake"}, "user": {"id": HUMAN, "username": "coder",
+               "team_id": TEAM_ID}, "api_app_id": "A0APP", "token": "legacy", "trigger_id": "111.222.view", "view": view}
+    if kind == "view_closed":
+        payload["is_cleared"] = False
+    return "payload=" + quote(json.dumps(payload))
