@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from bot.nlu.normalize import ascii_text, fold, normalise
 
-_CODE_WITH_MODS = re.compile(r"(?<![\w.])(\d{5}|\d{4}[ftu]|[a-v]\d{4})((?:\s?-\s?[0-9a-z]{2}\b)+)", re.I)
+_UNITS = r"(?:days?|d\b|min|minutes?|hours?|hrs?|yo|y/o|years?|yrs?|mg|ml|units?|%|percent|weeks?|wks?|months?|mos?|kg|lbs?|cm|mm|degrees?)"
+_CODE_WITH_MODS = re.compile(rf"(?<![\w.])(\d{{5}}|\d{{4}}[ftu]|[a-v]\d{{4}})((?:\s?-\s?[0-9a-z]{{2}}\b(?!\s*{_UNITS}))+)", re.I)
 _CPT = re.compile(r"(?<![\w.\-/])(\d{5}|\d{4}[ftu])(?![\w]|\.\d)", re.I)
 _HCPCS = re.compile(r"(?<![\w.])([a-v]\d{4})(?![\w.])", re.I)
 _ICD_DOTTED = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9a-z])\.([0-9a-z]{1,4})(?![\w])", re.I)
@@ -25,7 +26,10 @@ _MOD_TRAILING = re.compile(r"(?<![\w-])-?([0-9a-z]{2})\s+mod(?:ifier|ifer)?s?\b"
 _MOD_DASH = re.compile(r"(?<![\w-])-([0-9a-z]{2})\b", re.I)
 _LETTER_MODS = {"LT", "RT", "XE", "XS", "XP", "XU", "AA", "AD", "QK", "QX", "QY", "QZ", "QS", "G8", "G9", "TC", "AS",
                 "P1", "P2", "P3", "P4", "P5", "P6", "F1", "FA", "T1", "TA", "GC", "GA", "GY", "GZ", "KX", "Q9"}
-_BARE_TWO_DIGIT = re.compile(r"(?<![\w.\-/$])(\d{2})(?![\w.%/])(?!\s*(?:days?|d\b|min|minutes?|hours?|hrs?|yo|y/o|years?|yrs?|mg|ml|units?|%|percent|weeks?|wks?|months?|mos?|kg|lbs?|cm|mm|degrees?))", re.I)
+_BARE_TWO_DIGIT = re.compile(rf"(?<![\w.\-/$])(\d{{2}})(?![\w.%/])(?!\s*{_UNITS})", re.I)
+_NEGATED = re.compile(r"\b(not|other than|except|excluding|non)\s+(the\s+|a\s+)?$")
+_ENGLISH = {"do", "is", "on", "in", "to", "at", "be", "it", "or", "an", "me", "my", "we", "if", "so", "no", "up", "us", "go",
+            "of", "as", "by", "he", "hi", "ok", "am", "pt"}
 _AGE_BEFORE = re.compile(r"(?:\bage[sd]?|\baged|\bunder|\bover|\bolder than|\byounger than|\bthan)\s*$", re.I)
 _UNIT_WORDS = re.compile(r"\b(rvus?|percent|x)\s*$", re.I)
 
@@ -160,7 +164,10 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
             _add(ent.icd_codes, m.group(1).upper())
             take(m, 1, " icdcode ")
 
+    cased = ascii_text(question)
     for m in _MOD_KEYWORD.finditer(text):
+        if m.group(1) in _ENGLISH and not cased[m.start(1) : m.end(1)].isupper():
+            continue  # "which mod do i use", "modifier on the E/M": a word, not a modifier
         mods = [m.group(1)] + re.findall(r"[0-9a-z]{2}", re.sub(r"\band\b|\bor\b", " ", m.group(2) or ""))
         for mod in mods:
             if not _overlaps(spans, m.start(1), m.end(1)):
@@ -177,9 +184,12 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
             _add(ent.modifiers, mod)
             _add(ent.explicit_modifiers, mod)
             spans.append((m.start(), m.end(), " modifier "))
-    for m in re.finditer(r"(?<![\w-])([A-Z][A-Z0-9])(?![\w-])", ascii_text(question)):
+    for m in re.finditer(r"(?<![\w/-])([A-Z][A-Z0-9])(?![\w/-])", cased):
         mod = m.group(1)
-        if mod in _LETTER_MODS and mod in known_modifiers and not _overlaps(spans, m.start(), m.end()):
+        if _overlaps(spans, m.start(), m.end()):
+            continue
+        if mod in _LETTER_MODS and mod in known_modifiers or re.fullmatch(r"[A-Z]\d", mod):
+            # a capitalised modifier, or the shape of one (P7, Q9): unknown ones are declined, never guessed
             _add(ent.modifiers, mod)
             spans.append((m.start(), m.end(), " modifier "))
     if ent.codes or ent.explicit_modifiers or re.search(
@@ -208,7 +218,7 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
     elif ent.anesthesia_provider and not ent.findings:
         ent.findings.append("mac")
     for name, pattern in SITES:
-        if pattern.search(words):
+        if any(not _NEGATED.search(words[: m.start()]) for m in pattern.finditer(words)):
             ent.sites.append(name)
     for name, pattern in INDICATOR_WORDS:
         if pattern.search(words):

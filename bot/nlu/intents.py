@@ -22,7 +22,8 @@ from bot.nlu.normalize import normalise
 from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
 
 Slot = Literal[
-    "codes", "code_pair", "modifiers", "icd_codes", "anesthesia_codes", "body_site", "anesthesia_finding", "indicator"
+    "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
+    "anesthesia_finding", "indicator",
 ]
 
 
@@ -124,6 +125,8 @@ class IntentMatcher:
             slots.add("anesthesia_codes")
         if ent.modifiers:
             slots.add("modifiers")
+        elif " modifier" in f" {ent.masked}":
+            slots.add("modifier_request")  # "..., which modifier?": asks for one without naming it
         if ent.icd_codes:
             slots.add("icd_codes")
         if ent.sites:
@@ -135,14 +138,17 @@ class IntentMatcher:
         return slots
 
     def in_domain(self, ent: Entities) -> bool:
-        """Whether anything in the question is coding vocabulary; typos of long words count."""
+        """Whether most of the question is coding vocabulary; typos of long words count."""
         if self.present_slots(ent):
             return True
         words = [w for w in ent.masked.split() if w not in STOPWORDS]
-        return any(
-            w in self.vocabulary or (len(w) >= 6 and process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85))
-            for w in words
+        if not words:
+            return True  # "what can you do?": nothing to judge by, let the examples decide
+        known = sum(
+            1 for w in words
+            if w in self.vocabulary or (len(w) >= 6 and process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85))
         )
+        return known / len(words) > 0.5
 
     def score(self, ent: Entities, exclude: int | None = None) -> list[IntentScore]:
         """All intents, best first. `exclude` leaves one example out (for cross-validation).

@@ -25,6 +25,7 @@ _SHORTHAND: list[tuple[str, str]] = [
     (r"\bmac\b", " monitored anesthesia care "),
     (r"\bdx\b", " diagnosis "),
     (r"\bicd[- ]?10[- ]?(?:cm)?\b", " icd10 "),
+    (r"\bmod\.? sed\w*", " moderate sedation "),
     (r"\bmods?\b", " modifier "),
     (r"\bmodifers?\b", " modifier "),
     (r"\bpts?\b", " patient "),

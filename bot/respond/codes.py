@@ -10,7 +10,7 @@ from bot.kb.store import KnowledgeStore
 from bot.respond import distinction
 from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
-from bot.respond.retrieve import MIN_MATCH, did_you_mean, good_enough, pick_sedation, rank_codes
+from bot.respond.retrieve import MIN_MATCH, did_you_mean, good_enough, pick_by_manipulation, pick_sedation, rank_codes
 
 _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 
@@ -62,14 +62,20 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
 def search(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
     ranked = rank_codes(store, ent, ask.question)
-    if not ranked or not good_enough(ent, ranked[0][1]):
+    if not ranked or not good_enough(ent, *ranked[0]):
+        sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
-            "I couldn't match that description to a code I know.",
+            "I couldn't match that description to a code I know. I cover closed and open dislocation care of the "
+            + ", ".join(sites) + ", and moderate sedation.",
             suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
         )
     best, score = ranked[0]
     if best.family == "moderate-sedation":
         best = pick_sedation(store.family(best.family), ent.masked) or best
+    manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
+    if manipulation:
+        picked = pick_by_manipulation([o.code for o in manipulation.options], ent.masked)
+        best = store.codes.get(picked or "", best)
     dist = next((d for d in store.distinctions_for(best.code) if d.kind == "anesthesia"), None)
     if dist is not None:
         reply = distinction.explain(store, dist, ent.findings)

@@ -20,7 +20,7 @@ from bot.nlu.entities import Entities
 from bot.nlu.normalize import normalise
 
 MIN_MATCH = 62.0  # below this a description matches nothing well enough to name a code
-MIN_MATCH_NO_SITE = 75.0  # with no body site we cover in the question ("dislocated jaw"), demand a closer match
+MIN_MATCH_SITELESS = 50.0  # sedation codes: their words are theirs alone, and the family logic then picks the code
 _STOP = set(
     "a an the is are was be i im me my we our you your it its this that of to in on at for from by as and or please "
     "can could would should do does did have has what whats which how when who there here just so if any some code "
@@ -31,8 +31,12 @@ _SITE_FAMILY = {"hand": {"hand", "finger", "thumb"}, "finger": {"finger", "hand"
                 "toe": {"toe", "foot"}, "knee": {"knee", "patella"}}
 
 
+_NEGATED_WORD = re.compile(r"\b(?:not|other than|except|excluding|non)\s+(?:the\s+|a\s+)?\w+")
+
+
 def content_words(masked: str) -> str:
-    return " ".join(w for w in masked.split() if w not in _STOP)
+    """The words that carry meaning; 'not thumb' drops 'thumb' so a negated site cannot pull a match."""
+    return " ".join(w for w in _NEGATED_WORD.sub(" ", masked).split() if w not in _STOP)
 
 
 @cache
@@ -71,17 +75,29 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
         candidates = [c for c in candidates if c.approach != "open"] or candidates
     known = [w for w in words if w in idf]
     weight = sum(idf[w] for w in known) or 1.0
+    family_vocab: dict[str, set[str]] = {}
+    for code in candidates:
+        family_vocab.setdefault(code.family or code.code, set()).update(w for t in texts[code.code] for w in t.split())
     scored = []
     for code in candidates:
-        fuzzy = max(0.5 * fuzz.token_set_ratio(query, t) + 0.5 * fuzz.token_sort_ratio(query, t) for t in texts[code.code])
-        vocab = {w for t in texts[code.code] for w in t.split()}
-        overlap = 100 * sum(idf[w] for w in known if w in vocab) / weight
-        scored.append((code, 0.5 * fuzzy + 0.5 * overlap))
+        # how much of the question the code's family speaks of ("cmc" + "ring finger" is the CMC family)
+        covered_q = sum(idf[w] for w in known if w in family_vocab[code.family or code.code]) / weight
+        best = 0.0
+        for text in texts[code.code]:
+            alias = [w for w in text.split() if w in idf]
+            covered_alias = sum(idf[w] for w in alias if w in words) / (sum(idf[w] for w in alias) or 1.0)
+            fuzzy = 0.5 * fuzz.token_set_ratio(query, text) + 0.5 * fuzz.token_sort_ratio(query, text)
+            # a short question is judged by its own words, a pasted note by how much of an alias it contains
+            best = max(best, 0.4 * fuzzy + 30 * covered_q + 30 * covered_alias)
+        scored.append((code, best))
     return sorted(scored, key=lambda cs: cs[1], reverse=True)
 
 
-def good_enough(ent: Entities, score: float) -> bool:
-    return score >= (MIN_MATCH if ent.sites else MIN_MATCH_NO_SITE)
+def good_enough(ent: Entities, code: Code, score: float) -> bool:
+    """A site-bound procedure needs a site we cover in the question: no site, no code ('dislocated jaw')."""
+    if code.body_site and not ent.sites:
+        return False
+    return score >= (MIN_MATCH if code.body_site else MIN_MATCH_SITELESS)
 
 
 _OTHER_PHYSICIAN = re.compile(r"\b(different|another|other|second|2nd|separate|anesthesia)\b.{0,20}\b(physician|doctor|doc|provider|md)\b"
@@ -90,6 +106,19 @@ _UNDER_FIVE = re.compile(r"\bunder (5|five)\b|\b(age|aged)\s*[0-4]\b|\b[0-4]\s*(
                          r"|\b(toddler|infant|baby|child under)\b|\b[0-4]\s*(month|months|mo)\b")
 _ADD_ON = re.compile(r"\b(each|every) (additional|extra|further)\b|\badditional 15\b|\baddl\b|\badd on\b|\bextra 15\b"
                      r"|\bafter the first 15\b")
+
+
+_NO_MANIPULATION = re.compile(r"\b(no|without|not|nor|any) (?:\w+ )?manipulat\w*|\bsling only\b|\bjust a sling\b|\bno reduction\b")
+_MANIPULATION = re.compile(r"\bmanipulat\w*|\breduc\w*|\brelocat\w*")
+
+
+def pick_by_manipulation(dist_options: list[str], masked: str) -> str | None:
+    """Manipulation pairs (23520/23525): the first option is without manipulation, the last with it."""
+    if _NO_MANIPULATION.search(masked):
+        return dist_options[0]
+    if _MANIPULATION.search(masked):
+        return dist_options[-1]
+    return None
 
 
 def pick_sedation(codes: list[Code], masked: str) -> Code | None:
@@ -104,7 +133,7 @@ def pick_sedation(codes: list[Code], masked: str) -> Code | None:
 
 def best_family(store: KnowledgeStore, ent: Entities, question: str) -> str | None:
     ranked = rank_codes(store, ent, question)
-    if not ranked or not good_enough(ent, ranked[0][1]):
+    if not ranked or not good_enough(ent, *ranked[0]):
         return None
     return ranked[0][0].family
 

@@ -178,6 +178,25 @@ def message_json(call: Call) -> str:
     return json.dumps({"text": call.body.get("text"), "blocks": _json(call.body.get("blocks"))}, ensure_ascii=False)
 
 
+def visible_text(call: Call) -> str:
+    """What a person sees of a posted message: the fallback and every text object (not button values)."""
+    found: list[str] = [str(call.body.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text"):
+                found.append(node.get("text", ""))
+            for key, value in node.items():
+                if key != "value":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks_of(call))
+    return "\n".join(found)
+
+
 def blocks_of(call: Call) -> list[dict]:
     return _json(call.body.get("blocks")) or []
 

@@ -1,0 +1,139 @@
+"""Load benchmark for HTTP mode: N signed app_mention events, sent concurrently to the real server.
+
+Everything runs in this process on 127.0.0.1: the fake Slack Web API (tests/slack/fake_slack.py), the real
+uvicorn + Bolt server (bot.slack.serve.http_server) and the client threads (http.client, keep-alive). Each
+event has its own event_id and thread ts; the fake records when the chat.postMessage for that thread
+arrives. Prints events/s, time-to-ack and time-to-reply percentiles, lost and duplicated replies.
+
+    python benchmarks/load_http.py [--events 1000] [--clients 32]
+
+Targets on the 2-core development machine: >= 200 events/s, p99 ack < 50 ms, nothing lost or duplicated.
+The knowledge base is $CODING_BOT_DATA_DIR/kb.sqlite (built when missing), or a temporary one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import Settings  # noqa: E402
+from bot.content import knowledge_dir  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.evaluate import load_questions  # noqa: E402
+from bot.kb.build import build  # noqa: E402
+from bot.kb.store import KnowledgeStore, StoreError  # noqa: E402
+from bot.slack.serve import http_server  # noqa: E402
+from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack, app_mention, event_callback  # noqa: E402
+from tests.slack.harness import ServerThread, signed_headers  # noqa: E402
+
+REPLY_TIMEOUT = 120.0  # seconds to wait for the last reply before counting the rest as lost
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def knowledge_store(temp: Path) -> KnowledgeStore:
+    """Reuse the built knowledge base; build it when it is missing or from another schema version."""
+    kb = Path(os.environ.get("CODING_BOT_DATA_DIR") or temp) / "kb.sqlite"
+    try:
+        return KnowledgeStore(kb)
+    except StoreError:
+        print(f"building the knowledge base at {kb}", file=sys.stderr)
+        build(knowledge_dir(), kb, imports_dir=None, progress=lambda _: None)
+        return KnowledgeStore(kb)
+
+
+def run(events: int, clients: int) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+        engine = Engine(knowledge_store(Path(tmp)))
+        questions = [q.q for q in load_questions(REPO / "tests" / "eval" / "questions.yaml")]
+        settings = Settings(slack_bot_token="xoxb-load", slack_signing_secret=SIGNING_SECRET,
+                            slack_api_url=fake.base_url, data_dir=Path(tmp) / "data")
+        server = ServerThread(http_server(settings, "127.0.0.1", 0, engine=engine)).start()
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+
+        bodies = []
+        for i in range(events):
+            ts = f"1700000000.{i:06d}"
+            event = app_mention(f"<@U0BOT> {questions[i % len(questions)]}", ts=ts)
+            bodies.append((ts, json.dumps(event_callback(event, event_id=f"EvLoad{i:06d}"))))
+        sent_at: dict[str, float] = {}
+        ack_ms: list[float] = []
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def client(worker: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            for ts, body in bodies[worker::clients]:
+                headers = signed_headers(body)
+                started = time.monotonic()
+                conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+                response = conn.getresponse()
+                response.read()
+                elapsed = (time.monotonic() - started) * 1000
+                with lock:
+                    sent_at[ts] = started
+                    ack_ms.append(elapsed)
+                    if response.status != 200:
+                        failures.append(f"{ts}: HTTP {response.status}")
+            conn.close()
+
+        fake.wait_for("auth.test")
+        began = time.monotonic()
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        acked = time.monotonic()
+        try:
+            fake.wait_for("chat.postMessage", count=events, timeout=REPLY_TIMEOUT)
+        except AssertionError:
+            pass  # counted as lost below
+        server.stop()  # drains the listener pool: any late or duplicate reply is in by now
+
+        posts = fake.calls_to("chat.postMessage")
+        per_thread = Counter(p.body.get("thread_ts") for p in posts)
+        first_reply = {}
+        for p in posts:
+            first_reply.setdefault(p.body.get("thread_ts"), p.at)
+        reply_ms = [(first_reply[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in first_reply]
+        lost = sum(1 for ts, _ in bodies if ts not in per_thread)
+        duplicated = sum(n - 1 for n in per_thread.values() if n > 1)
+        finished = max(first_reply.values(), default=acked)
+
+    print(f"events: {events} from {clients} client threads (keep-alive), {len(set(questions))} distinct questions")
+    print(f"throughput: {events / (finished - began):.0f} events/s answered ({events / (acked - began):.0f} events/s acked)")
+    print(f"time to ack:   p50 {percentile(ack_ms, 50):.1f} ms, p99 {percentile(ack_ms, 99):.1f} ms, max {max(ack_ms):.1f} ms")
+    if reply_ms:
+        print(f"time to reply: p50 {percentile(reply_ms, 50):.1f} ms, p99 {percentile(reply_ms, 99):.1f} ms, "
+              f"max {max(reply_ms):.1f} ms")
+    print(f"lost replies: {lost}, duplicated replies: {duplicated}, non-200 acks: {len(failures)}")
+    return 0 if not (lost or duplicated or failures) else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    return run(args.events, args.clients)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
