@@ -19,7 +19,7 @@ from bot.kb.store import KnowledgeStore
 from bot.slack.listeners import FeedbackCallback, log_feedback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
 
-LISTENER_THREADS = 16  # answers are ~3 ms of CPU, but Web API calls wait on the network and 429 back-offs sleep
+LISTENER_THREADS = 4  # answers are ~3 ms of CPU, but Web API calls wait on the network and 429 back-offs sleep
 
 
 def make_client(settings: Settings) -> WebClient:
