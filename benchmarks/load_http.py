@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -30,7 +31,6 @@ sys.path.insert(0, str(REPO))
 
 from bot.config import Settings  # noqa: E402
 from bot.content import knowledge_dir  # noqa: E402
-from bot.engine import Engine  # noqa: E402
 from bot.evaluate import load_questions  # noqa: E402
 from bot.kb.build import build  # noqa: E402
 from bot.kb.store import KnowledgeStore, StoreError  # noqa: E402
@@ -46,32 +46,32 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def knowledge_store(temp: Path) -> KnowledgeStore:
-    """Reuse the built knowledge base; build it when it is missing or from another schema version."""
-    kb = Path(os.environ.get("CODING_BOT_DATA_DIR") or temp) / "kb.sqlite"
+def data_dir(temp: Path) -> Path:
+    """Where the knowledge base is: reused when it opens, built when missing or from another schema version."""
+    folder = Path(os.environ.get("CODING_BOT_DATA_DIR") or temp)
     try:
-        return KnowledgeStore(kb)
+        KnowledgeStore(folder / "kb.sqlite")
     except StoreError:
-        print(f"building the knowledge base at {kb}", file=sys.stderr)
-        build(knowledge_dir(), kb, imports_dir=None, progress=lambda _: None)
-        return KnowledgeStore(kb)
+        print(f"building the knowledge base at {folder / 'kb.sqlite'}", file=sys.stderr)
+        build(knowledge_dir(), folder / "kb.sqlite", imports_dir=None, progress=lambda _: None)
+    return folder
 
 
-def run(events: int, clients: int) -> int:
+def run(events: int, clients: int, rate: float) -> int:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
-        engine = Engine(knowledge_store(Path(tmp)))
         questions = [q.q for q in load_questions(REPO / "tests" / "eval" / "questions.yaml")]
         settings = Settings(slack_bot_token="xoxb-load", slack_signing_secret=SIGNING_SECRET,
-                            slack_api_url=fake.base_url, data_dir=Path(tmp) / "data")
-        server = ServerThread(http_server(settings, "127.0.0.1", 0, engine=engine)).start()
+                            slack_api_url=fake.base_url, data_dir=data_dir(Path(tmp)))
+        server = ServerThread(http_server(settings, "127.0.0.1", 0)).start()  # as `coding-bot serve --http` runs
         logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
+        run_id = uuid.uuid4().hex[:8]  # event ids never repeat across runs: the data dir remembers them
         bodies = []
         for i in range(events):
             ts = f"1700000000.{i:06d}"
             event = app_mention(f"<@U0BOT> {questions[i % len(questions)]}", ts=ts)
-            bodies.append((ts, json.dumps(event_callback(event, event_id=f"EvLoad{i:06d}"))))
+            bodies.append((ts, json.dumps(event_callback(event, event_id=f"EvLoad{run_id}-{i:06d}"))))
         sent_at: dict[str, float] = {}
         ack_ms: list[float] = []
         failures: list[str] = []
@@ -79,22 +79,24 @@ def run(events: int, clients: int) -> int:
 
         def client(worker: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-            for ts, body in bodies[worker::clients]:
-                headers = signed_headers(body)
-                started = time.monotonic()
-                conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            for i in range(worker, events, clients):
+                ts, body = bodies[i]
+                due = began + i / rate if rate else time.monotonic()
+                time.sleep(max(0.0, due - time.monotonic()))
+                conn.request("POST", "/slack/events", body=body.encode(), headers=signed_headers(body))
                 response = conn.getresponse()
                 response.read()
-                elapsed = (time.monotonic() - started) * 1000
+                # measured from when the event was due, so a client held up by a slow ack counts the wait too
+                elapsed = (time.monotonic() - due) * 1000
                 with lock:
-                    sent_at[ts] = started
+                    sent_at[ts] = due
                     ack_ms.append(elapsed)
                     if response.status != 200:
                         failures.append(f"{ts}: HTTP {response.status}")
             conn.close()
 
         fake.wait_for("auth.test")
-        began = time.monotonic()
+        began = time.monotonic() + 0.1
         threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
         for t in threads:
             t.start()
@@ -117,7 +119,8 @@ def run(events: int, clients: int) -> int:
         duplicated = sum(n - 1 for n in per_thread.values() if n > 1)
         finished = max(first_reply.values(), default=acked)
 
-    print(f"events: {events} from {clients} client threads (keep-alive), {len(set(questions))} distinct questions")
+    offered = f"offered at {rate:.0f} events/s" if rate else "as fast as the clients get acks (closed loop)"
+    print(f"events: {events} from {clients} client threads (keep-alive), {offered}; {len(set(questions))} distinct questions")
     print(f"throughput: {events / (finished - began):.0f} events/s answered ({events / (acked - began):.0f} events/s acked)")
     print(f"time to ack:   p50 {percentile(ack_ms, 50):.1f} ms, p99 {percentile(ack_ms, 99):.1f} ms, max {max(ack_ms):.1f} ms")
     if reply_ms:
@@ -131,8 +134,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=250.0,
+                        help="events per second offered in total (0: each client sends as soon as its last ack came)")
     args = parser.parse_args()
-    return run(args.events, args.clients)
+    return run(args.events, args.clients, args.rate)
 
 
 if __name__ == "__main__":

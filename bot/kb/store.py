@@ -12,6 +12,7 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,18 +104,35 @@ class KnowledgeStore:
         return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
 
     def icd_search(self, words: list[str], limit: int = 200) -> list[IcdCode]:
-        """FTS5 prefilter: codes whose description or category levels hold any of the words, best first."""
+        """FTS5 prefilter over descriptions and their category levels, best first.
+
+        An intersection of the words is fast and precise; when it finds too little, the most common word
+        is dropped and the search repeated. An any-word search would have to rank thousands of rows.
+        """
         terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
-        terms = [t for t in terms if len(t) >= 2]
-        if not terms:
-            return []
-        query = " OR ".join(f'"{t}"*' for t in terms)
-        rows = self._rows(
-            "select i.code, i.description, i.billable, i.parent, i.context from icd10cm_fts f "
-            "join icd10cm i on i.rowid = f.rowid where icd10cm_fts match ? order by bm25(icd10cm_fts, 2.0, 1.0) limit ?",
-            (query, limit),
-        )
-        return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]) for r in rows]
+        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:12]  # porter stems: "dislocated" ~ "dislocation"
+        terms.sort(key=self._icd_term_docs)
+        found: dict[str, IcdCode] = {}
+        while terms and len(found) < 5:
+            rows = self._rows(
+                "select i.code, i.description, i.billable, i.parent, i.context from icd10cm_fts f "
+                "join icd10cm i on i.rowid = f.rowid where icd10cm_fts match ? order by bm25(icd10cm_fts, 2.0, 1.0) limit ?",
+                (" AND ".join(f'"{t}"' for t in terms), limit),
+            )
+            for r in rows:
+                found.setdefault(r["code"], IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]))
+            terms.pop()
+        return list(found.values())
+
+    def _icd_term_docs(self, word: str) -> int:
+        """How many codes use a word (by its first letters, close enough to the porter stem to rank by)."""
+        db = self.db()
+        if not getattr(self._local, "vocab", False):
+            db.execute("create virtual table if not exists temp.icd_vocab using fts5vocab(main, 'icd10cm_fts', 'row')")
+            self._local.vocab = True
+        prefix = word[:5]
+        row = db.execute("select max(doc) from temp.icd_vocab where term >= ? and term < ?", (prefix, prefix + "~")).fetchone()
+        return row[0] or 0
 
     def licensed_descriptor(self, code: str) -> str | None:
         if not self.has_licensed_cpt:
@@ -122,8 +140,10 @@ class KnowledgeStore:
         rows = self._rows("select descriptor from cpt_licensed where code = ?", (code,))
         return rows[0]["descriptor"] if rows else None
 
-    def all_hcpcs(self) -> list[str]:
-        return [r["hcpcs"] for r in self._rows("select distinct hcpcs from pfs")]
+    @cached_property
+    def all_hcpcs(self) -> tuple[str, ...]:
+        """Every code in the fee schedule, for "did you mean"; read once."""
+        return tuple(r["hcpcs"] for r in self._rows("select distinct hcpcs from pfs"))
 
     # -- curated navigation ------------------------------------------------------------------------
     def family(self, family: str | None) -> list[Code]:

@@ -73,6 +73,7 @@ def load_intents(folder: Path, known: tuple[str, ...]) -> list[IntentDef]:
 
 
 # How strongly each kind of evidence moves an intent's score (points on the 0..100 fuzzy scale).
+PARTIAL_SHORTLIST = 60  # examples close enough by token_sort to be worth a partial ratio
 SLOT_BONUS = 14.0
 SLOT_PENALTY = 18.0
 
@@ -157,12 +158,16 @@ class IntentMatcher:
         scores between unrelated sentences are noise, not evidence.
         """
         query = ent.masked
-        hits = process.extract(query, self._masked, scorer=_similarity, limit=None)
+        # Native scorers: token_sort over every example, the dearer partial ratio only on the closest ones.
+        order = process.extract(query, self._masked, scorer=fuzz.token_sort_ratio, processor=None, limit=None)
+        shortlist = {idx for _, _, idx in order[:PARTIAL_SHORTLIST]}
         best: dict[str, list[tuple[float, int]]] = {}
-        for _, sim, idx in hits:
+        for _, sim, idx in order:
             if idx == exclude:
                 continue
-            best.setdefault(self._labels[idx], []).append((sim, idx))
+            partial = fuzz.partial_token_sort_ratio(query, self._masked[idx]) if idx in shortlist else sim
+            blended = 0.6 * sim + 0.4 * partial if query else 0.0
+            best.setdefault(self._labels[idx], []).append((blended, idx))
         present = self.present_slots(ent)
         scores = []
         for name, intent in self.intents.items():
@@ -188,6 +193,3 @@ STOPWORDS = set(
 )
 _WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair"}
 
-
-def _similarity(a: str, b: str, **_: object) -> float:
-    return 0.6 * fuzz.token_sort_ratio(a, b) + 0.4 * fuzz.partial_token_sort_ratio(a, b) if a and b else 0.0

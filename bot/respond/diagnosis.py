@@ -24,6 +24,9 @@ _SYNONYMS = {"dislocated": "dislocation", "thr": "prosthesis", "tha": "prosthesi
              "dip": "distal interphalangeal", "lisfranc": "tarsometatarsal", "nursemaids": "nursemaid",
              "kneecap": "patella", "patellar": "patella", "congenital": "congenital", "recurrent": "recurrent"}
 MIN_ICD_MATCH = 55.0
+# In thousands of descriptions: useless to find candidates with, still used to rank them
+_COMMON = {"unspecified", "other", "specified", "joint", "injury", "of", "and", "with", "without", "not", "elsewhere",
+           "classified", "nec", "nos", "disorder", "disease"}
 
 
 def _encounter_char(code: str) -> str | None:
@@ -95,7 +98,7 @@ def _score(c: IcdCode, words: list[str], ent) -> float:
     desc = c.description.lower()
     core = _ENCOUNTER_SUFFIX.sub("", desc)
     text = f"{desc} {c.context.lower()}"
-    covered = sum(1 for w in words if re.search(rf"\b{re.escape(w[:6])}", text))
+    covered = sum(1 for w in words if w[:6] in text)
     score = 60 * covered / len(words) + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
     side = ent.laterality
     if side in ("right", "left"):
@@ -114,7 +117,8 @@ def _score(c: IcdCode, words: list[str], ent) -> float:
 def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
     ent = ask.ent
     words = _search_words(ent.masked)
-    candidates = store.icd_search(words, limit=400) if words else []
+    terms = [w for w in words if w not in _COMMON]
+    candidates = store.icd_search(terms or words, limit=150) if words else []
     if not candidates:
         return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
                         suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])

@@ -154,7 +154,7 @@ def did_you_mean(store: KnowledgeStore, code: str, limit: int = 3) -> list[str]:
     curated = [c for c in store.codes if len(c) == len(code)]
     near = [c for c, _, _ in process.extract(code, curated, scorer=Levenshtein.distance, score_cutoff=1, limit=limit)]
     if len(near) < limit:
-        everything = [c for c in store.all_hcpcs() if len(c) == len(code) and c not in near]
+        everything = [c for c in store.all_hcpcs if len(c) == len(code) and c not in near]
         near += [c for c, _, _ in process.extract(code, everything, scorer=Levenshtein.distance, score_cutoff=1,
                                                   limit=limit - len(near))]
     return near

@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.config import Settings
 from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
+from bot.slack import Answerer
 from bot.slack.listeners import FeedbackCallback, log_feedback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
 
@@ -36,7 +37,7 @@ def listener_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener")
 
 
-def build_app(settings: Settings, client: WebClient | None = None, engine: Engine | None = None, *,
+def build_app(settings: Settings, client: WebClient | None = None, engine: Answerer | None = None, *,
               on_feedback: FeedbackCallback = log_feedback, executor: Executor | None = None) -> App:
     """The App: acks first and answers on `executor` (the caller owns it and shuts it down)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None

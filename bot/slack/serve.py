@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from functools import partial
 
 import uvicorn
 from slack_bolt import App
@@ -27,11 +28,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.config import ConfigError, Settings
-from bot.engine import Engine
-from bot.kb.store import KnowledgeStore
-from bot.slack import EVENTS_PATH
+from bot.slack import EVENTS_PATH, Answerer
 from bot.slack.app import build_app, listener_pool
 from bot.slack.listeners import FeedbackCallback, log_feedback
+from bot.slack.workers import ProcessEngine
 
 DEFAULT_HOST = "0.0.0.0"  # Slack must reach it (usually through a TLS proxy in front)
 DEFAULT_PORT = 3000
@@ -48,7 +48,7 @@ def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
 
 
 # -- HTTP -----------------------------------------------------------------------------------------
-def asgi_app(app: App, engine: Engine, executor: ThreadPoolExecutor) -> Starlette:
+def asgi_app(app: App, engine: Answerer, on_shutdown: Callable[[], None]) -> Starlette:
     async def slack_events(request: Request) -> Response:
         bolt_request = to_bolt_request(request, await request.body())
         return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
@@ -59,23 +59,34 @@ def asgi_app(app: App, engine: Engine, executor: ThreadPoolExecutor) -> Starlett
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
-        await run_in_threadpool(executor.shutdown, wait=True)  # answers in flight are still posted
+        await run_in_threadpool(on_shutdown)
 
     return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
                      lifespan=lifespan)
 
 
 def http_server(settings: Settings, host: str, port: int, *, client: WebClient | None = None,
-                engine: Engine | None = None, on_feedback: FeedbackCallback = log_feedback) -> uvicorn.Server:
-    """A uvicorn server for the App, not yet started (`.run()` blocks; port 0 picks a free one)."""
+                engine: Answerer | None = None, on_feedback: FeedbackCallback = log_feedback) -> uvicorn.Server:
+    """A uvicorn server for the App, not yet started (`.run()` blocks; port 0 picks a free one).
+
+    Without an injected engine, answers run in worker processes (bot.slack.workers).
+    """
     if settings.slack_signing_secret is None:
         raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests come from Slack")
-    engine = engine or Engine(KnowledgeStore(settings.kb_path))
+    answerer = engine or ProcessEngine(settings.kb_path)
     executor = listener_pool()
-    app = build_app(settings, client, engine, on_feedback=on_feedback, executor=executor)
-    config = uvicorn.Config(asgi_app(app, engine, executor), host=host, port=port, lifespan="on", access_log=False,
+    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor)
+    config = uvicorn.Config(asgi_app(app, answerer, partial(_drain, executor, None if engine else answerer)),
+                            host=host, port=port, lifespan="on", access_log=False,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info")
     return uvicorn.Server(config)
+
+
+def _drain(executor: ThreadPoolExecutor, workers: ProcessEngine | None) -> None:
+    """Answers in flight are still posted: wait for the listeners, then stop the worker processes."""
+    executor.shutdown(wait=True)
+    if workers is not None:
+        workers.close()
 
 
 def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
@@ -84,7 +95,7 @@ def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT
 
 
 # -- Socket Mode ----------------------------------------------------------------------------------
-def serve_socket(settings: Settings, *, client: WebClient | None = None, engine: Engine | None = None,
+def serve_socket(settings: Settings, *, client: WebClient | None = None, engine: Answerer | None = None,
                  on_feedback: FeedbackCallback = log_feedback, stop: threading.Event | None = None) -> None:
     """Dial out to Slack and answer until SIGTERM/SIGINT (or until `stop` is set)."""
     if settings.slack_app_token is None:
@@ -93,8 +104,9 @@ def serve_socket(settings: Settings, *, client: WebClient | None = None, engine:
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+    answerer = engine or ProcessEngine(settings.kb_path)
     executor = listener_pool()
-    app = build_app(settings, client, engine, on_feedback=on_feedback, executor=executor)
+    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor)
     handler = SocketModeHandler(app, app_token=settings.slack_app_token.get_secret_value())
     handler.connect()
     log.info("connected to Slack in Socket Mode")
@@ -102,5 +114,5 @@ def serve_socket(settings: Settings, *, client: WebClient | None = None, engine:
         stop.wait()
     finally:
         handler.close()  # no new envelopes
-        executor.shutdown(wait=True)  # answers in flight are still posted
+        _drain(executor, None if engine else answerer)
         log.info("Socket Mode connection closed")

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -25,7 +25,7 @@ HELLO = {"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}, 
 
 class FakeSocketModeServer:
     def __init__(self) -> None:
-        self.received: List[Dict[str, Any]] = []
+        self.received: list[dict[str, Any]] = []
         self._cond = threading.Condition()
         self._ws: web.WebSocketResponse | None = None
         self._connected = threading.Event()
@@ -63,7 +63,7 @@ class FakeSocketModeServer:
         self.loop.close()
 
     # -- lifecycle --------------------------------------------------------
-    def __enter__(self) -> "FakeSocketModeServer":
+    def __enter__(self) -> FakeSocketModeServer:
         self._thread.start()
         self._ready.wait(5)
         return self
@@ -76,17 +76,17 @@ class FakeSocketModeServer:
     def wait_connected(self, timeout: float = 5) -> None:
         assert self._connected.wait(timeout), "client never connected"
 
-    def send_envelope(self, type_: str, payload: Dict[str, Any], *, accepts_response_payload: bool = False,
+    def send_envelope(self, type_: str, payload: dict[str, Any], *, accepts_response_payload: bool = False,
                       retry_attempt: int = 0, retry_reason: str = "") -> str:
         envelope_id = str(uuid.uuid4())
-        env: Dict[str, Any] = {"envelope_id": envelope_id, "payload": payload, "type": type_,
+        env: dict[str, Any] = {"envelope_id": envelope_id, "payload": payload, "type": type_,
                                "accepts_response_payload": accepts_response_payload}
         if type_ == "events_api":
             env.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
         asyncio.run_coroutine_threadsafe(self._ws.send_str(json.dumps(env)), self.loop).result(5)
         return envelope_id
 
-    def wait_for_ack(self, envelope_id: str, timeout: float = 5) -> Dict[str, Any]:
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:

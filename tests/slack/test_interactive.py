@@ -21,9 +21,9 @@ from tests.slack.fake_slack import (
     button,
     event_callback,
     message_json,
-    visible_text,
     slash_command_body,
     view_body,
+    visible_text,
 )
 
 

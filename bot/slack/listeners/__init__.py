@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from bot.engine import Engine
 from bot.nlu.phi import redact
+from bot.slack import Answerer
 from bot.slack.listeners import actions, commands, events, home, views
 
 FeedbackCallback = Callable[[str, bool, str | None], None]
@@ -22,7 +22,7 @@ def log_feedback(question_id: str, helpful: bool, reason: str | None) -> None:
     _log.info("feedback on %s: helpful=%s reason=%r", question_id, helpful, redact(reason) if reason else None)
 
 
-def register_listeners(app: App, engine: Engine, *, slash_command: str, on_feedback: FeedbackCallback) -> None:
+def register_listeners(app: App, engine: Answerer, *, slash_command: str, on_feedback: FeedbackCallback) -> None:
     events.register(app, engine)
     commands.register(app, engine, slash_command)
     actions.register(app, engine, on_feedback)

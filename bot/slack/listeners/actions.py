@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.engine import Engine
 from bot.render.blocks import (
     HELPFUL_ACTION,
     SHARE_ACTION,
@@ -20,6 +19,7 @@ from bot.render.blocks import (
     apology_message,
     feedback_modal,
 )
+from bot.slack import Answerer
 from bot.slack.listeners.replies import ask, for_channel, post_answer, question_id
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def record(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str |
         logger.exception("recording feedback failed")
 
 
-def register(app: App, engine: Engine, on_feedback: FeedbackCallback) -> None:
+def register(app: App, engine: Answerer, on_feedback: FeedbackCallback) -> None:
     @app.action(SHARE_ACTION)
     def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger) -> None:
         ack()

@@ -6,14 +6,14 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 
-from bot.engine import Engine
 from bot.render.blocks import answer_message, apology_message, usage_message
+from bot.slack import Answerer
 from bot.slack.listeners.replies import ask, question_id
 
 HELP_WORDS = {"", "help", "?", "-h", "--help"}
 
 
-def register(app: App, engine: Engine, name: str) -> None:
+def register(app: App, engine: Answerer, name: str) -> None:
     @app.command(name)
     def on_command(ack: Ack, command: dict, respond: Respond, logger: logging.Logger) -> None:
         text = (command.get("text") or "").strip()

@@ -11,11 +11,11 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.engine import Engine
+from bot.slack import Answerer
 from bot.slack.listeners.replies import post_answer, question_id
 
 
-def register(app: App, engine: Engine) -> None:
+def register(app: App, engine: Answerer) -> None:
     @app.event("app_mention")
     def on_mention(event: dict, client: WebClient, logger: logging.Logger) -> None:
         channel = event["channel"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.engine import Engine
 from bot.render.blocks import home_view
+from bot.slack import Answerer
 
 
-def register(app: App, engine: Engine, slash_command: str) -> None:
+def register(app: App, engine: Answerer, slash_command: str) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab") != "home":

@@ -8,8 +8,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answer import Answer
-from bot.engine import PHI_REMINDER, Engine
+from bot.engine import PHI_REMINDER
 from bot.render.blocks import answer_message, apology_message
+from bot.slack import Answerer
 
 
 def question_id(channel: str, ts: str) -> str:
@@ -17,7 +18,7 @@ def question_id(channel: str, ts: str) -> str:
     return f"{channel}/{ts}"
 
 
-def ask(engine: Engine, question: str, logger: logging.Logger) -> Answer | None:
+def ask(engine: Answerer, question: str, logger: logging.Logger) -> Answer | None:
     """None when the engine raised: the caller apologises instead of leaving the user with silence."""
     try:
         return engine.answer(question)
@@ -33,7 +34,7 @@ def for_channel(answer: Answer) -> Answer:
     return answer.model_copy(update={"text": answer.text.replace(PHI_REMINDER, "").rstrip()})
 
 
-def post_answer(client: WebClient, engine: Engine, logger: logging.Logger, *, question: str, channel: str,
+def post_answer(client: WebClient, engine: Answerer, logger: logging.Logger, *, question: str, channel: str,
                 thread_ts: str | None, user: str | None, qid: str) -> None:
     """Answer in the channel (in the thread when given); remind the asker privately when it held PHI."""
     answer = ask(engine, question, logger)
