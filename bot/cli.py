@@ -139,23 +139,33 @@ def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
 
 
 # -- questions -----------------------------------------------------------------------------------
+def _activity(settings: Settings) -> Any:
+    from bot.activity.log import ActivityLog
+
+    return ActivityLog(settings.activity_path, settings.retention_days)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.activity.log import answer_and_log
     from bot.engine import default_engine
     from bot.render.text import render_text
 
     engine = default_engine()
+    activity = _activity(_settings())
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
-        answer = engine.answer(question)
+        answer, _ = answer_and_log(engine, activity, question, "cli")
         print(answer.model_dump_json() if args.json else render_text(answer), flush=True)
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.activity.log import answer_and_log
     from bot.engine import default_engine
     from bot.render.text import render_text
 
     engine = default_engine()
+    activity = _activity(_settings())
     print(f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
           "Ctrl-D or Ctrl-C to leave.")
     while True:
@@ -165,7 +175,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print()
             return 0
         if question.strip():
-            print(render_text(engine.answer(question)))
+            print(render_text(answer_and_log(engine, activity, question, "cli")[0]))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -237,6 +247,19 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.activity.report import build_report, render_report
+
+    settings = _settings()
+    activity = _activity(settings)
+    purged = activity.purge()
+    report = build_report(activity, args.since)
+    print(json.dumps(report, indent=2) if args.json else render_report(report))
+    if purged:
+        print(f"({purged} records older than {settings.retention_days} days were deleted)", file=sys.stderr)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """What `make run` starts: Slack when credentials are configured, else the local chat."""
     settings = _settings()
@@ -294,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--http", metavar="URL", help="HTTP mode: the public URL Slack calls (…/slack/events is added)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_manifest)
+    p = sub.add_parser("report", help="for curators: unanswered questions grouped, thumbs down, top codes, answer rate")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--since", type=float, default=30, metavar="DAYS", help="how far back (default 30 days)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("run", help="serve Slack if credentials are set, else open the local chat")
     p.set_defaults(func=cmd_run)
     return parser

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NAME_WORD = r"(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.)"
+_NAME_WORD = r"(?:[A-Z][a-zA-Z'\-]+|[A-Z]\.)"  # capitalised: "pt had" is not a name, "pt Ann Lee" is
 _DATE = r"(?:\d{1,2}[/\-.]\d{1,2}[/\-.](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{4})"
 _STREET = r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|ct|court|way|pl|place|ter|terrace|hwy|highway|pkwy|parkway|cir|circle)"
 _NOT_NAMES = {
@@ -21,6 +21,11 @@ _NOT_NAMES = {
     "that", "seen", "went", "needs", "needed", "then", "after", "before", "under", "from", "post", "pre", "again",
 }
 
+_NOT_NAME_ABBREVIATIONS = {
+    "DOB", "MRN", "SSN", "GA", "ED", "ER", "OR", "MAC", "CRNA", "ASA", "ICU", "PACU", "CPT", "ICD", "DX", "HX", "PMH",
+    "S/P", "SP", "W/", "LT", "RT", "ACCT", "FIN", "DOS", "PT", "MR", "MD", "DO", "PA", "NP", "RN", "EMS", "MVC", "CT",
+    "MRI", "XR", "ID", "NKDA", "BMI", "CC", "HPI", "ROS", "ORIF", "THA", "TKA",
+}
 # (tag, pattern); order matters: the specific shapes first.
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("EMAIL", re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+\b")),
@@ -33,7 +38,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("PHONE", re.compile(r"(?<![\w])(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}(?![\w])")),
     ("ADDRESS", re.compile(rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9]+\s+){{0,4}}{_STREET}\b\.?(?:,?\s+(?:apt|unit|suite|#)\s*\w+)?", re.I)),
     ("NAME", re.compile(
-        rf"\b(?:pt|patient|pat|name|patient name|pt name|mr|mrs|ms|miss|dr)\b\.?\s*[:\-]?\s*({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})", re.I)),
+        rf"\b(?i:patient name|pt name|name|patient|pt|pat|mr|mrs|ms|miss)\b\.?\s*[:\-]?\s*"
+        rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})")),
+    # after an explicit label a name may be typed in lower case: "patient name: john smith"
+    ("NAME", re.compile(r"\b(?:patient name|pt name|name)\s*[:\-]\s*([a-z][a-z'\-]+(?:\s+[a-z][a-z'\-]+){0,2})", re.I)),
     ("DATE", re.compile(rf"\b(?:dos|date of service|admit(?:ted)?|adm|visit date|seen on|on)\s*[:#]?\s*{_DATE}", re.I)),
     ("AGE", re.compile(r"\b(?:age|aged)\s*(?:9\d|1[01]\d)\b|\b(?:9\d|1[01]\d)[- ]?(?:yo|y/o|year[- ]old)\b", re.I)),
 ]
@@ -56,8 +64,11 @@ def find_phi(text: str) -> list[PhiFinding]:
     for tag, pattern in PATTERNS:
         for m in pattern.finditer(text):
             start, end = (m.start(1), m.end(1)) if tag == "NAME" else (m.start(), m.end())
-            if tag == "NAME" and not _looks_like_name(m.group(1)):
-                continue
+            if tag == "NAME":
+                name = _name_part(m.group(1))
+                if not name:
+                    continue
+                end = start + len(name)
             if tag in ("NAME", "ADDRESS", "MRN") and any(s <= start and end <= e for s, e in protected):
                 continue
             if any(f.start < end and start < f.end for f in found):
@@ -66,9 +77,15 @@ def find_phi(text: str) -> list[PhiFinding]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _looks_like_name(words: str) -> bool:
-    first = words.split()[0].lower().rstrip(".")
-    return first not in _NOT_NAMES and not _PROTECT.fullmatch(words.split()[0]) and words[0].isupper()
+def _name_part(words: str) -> str:
+    """The leading words that can be a name: stops at clinical abbreviations, cue words and common words."""
+    kept: list[str] = []
+    for word in words.split():
+        bare = word.rstrip(".,;:")
+        if bare.lower() in _NOT_NAMES or bare.upper() in _NOT_NAME_ABBREVIATIONS or _PROTECT.fullmatch(bare):
+            break
+        kept.append(word)
+    return " ".join(kept).rstrip(".,;:") if kept else ""
 
 
 def has_phi(text: str) -> bool:

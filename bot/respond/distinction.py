@@ -53,7 +53,7 @@ def explain(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> Re
         reply.code(*codes)
         reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
         chosen = next(o for o in dist.options if o.code == picked)
-        reply.say(f"{picked} is the code {chosen.when}", dist.sources)
+        reply.say(f"{picked}: {chosen.when}", dist.sources)
     elif rule:  # documented, but the sources do not settle it (deep sedation)
         reply.code(*codes)
         reply.say(f"{' or '.join(codes)}: {labelled(rule.text, rule.status)}", rule.sources)
