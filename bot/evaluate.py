@@ -86,3 +86,23 @@ def evaluate(engine: Engine, questions: list[Expected]) -> EvalReport:
         else:
             report.wrong.append((expected, answer, why))
     return report
+
+
+def evaluate_redaction(path: Path) -> dict[str, Any]:
+    """PHI redaction on a corpus file: recall of planted identifiers, clean text damaged, codes lost."""
+    from bot.nlu.phi import redact
+
+    data = yaml.safe_load(path.read_text())
+    planted = removed = damaged = 0
+    lost: list[str] = []
+    for item in data["phi"]:
+        out = redact(item["text"])
+        planted += len(item["identifiers"])
+        removed += sum(1 for i in item["identifiers"] if i not in out)
+        lost += [k for k in item.get("keep", []) if k not in out]
+    for item in data["clean"]:
+        out = redact(item["text"])
+        damaged += out != item["text"]
+        lost += [k for k in item.get("keep", []) if k not in out]
+    return {"phi_texts": len(data["phi"]), "planted": planted, "removed": removed, "recall": removed / planted,
+            "clean_texts": len(data["clean"]), "clean_damaged": damaged, "kept_lost": lost}

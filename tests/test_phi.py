@@ -1,0 +1,53 @@
+"""PHI: identifiers are removed before anything is stored or logged; codes and modifiers never are.
+
+Two synthetic corpora: `corpus.yaml` (the patterns were developed against it) and `holdout.yaml`
+(written independently afterwards, never used for tuning). Both must meet the targets.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.activity.log import ActivityLog, answer_and_log
+from bot.evaluate import evaluate_redaction
+
+PHI_DIR = Path(__file__).resolve().parent / "phi"
+CORPORA = ["corpus.yaml", "holdout.yaml"]
+
+
+@pytest.mark.parametrize("name", CORPORA)
+def test_recall_and_no_code_ever_removed(name: str) -> None:
+    figures = evaluate_redaction(PHI_DIR / name)
+    assert figures["recall"] >= 0.98, figures
+    assert not figures["kept_lost"], f"codes, modifiers or clinical words removed: {figures['kept_lost'][:5]}"
+    assert figures["clean_damaged"] <= 0.05 * figures["clean_texts"], figures
+
+
+def test_no_planted_identifier_reaches_the_database_or_the_logs(engine, tmp_path: Path) -> None:
+    log_file = tmp_path / "bot.log"
+    handler = logging.FileHandler(log_file)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    activity = ActivityLog(tmp_path / "activity.sqlite")
+    planted: list[str] = []
+    try:
+        for name in CORPORA:
+            for item in yaml.safe_load((PHI_DIR / name).read_text())["phi"]:
+                _, qid = answer_and_log(engine, activity, item["text"], "mention", user="U0PHI", channel="C0PHI")
+                activity.record_feedback(qid, False, f"wrong: {item['text']}")
+                planted += item["identifiers"]
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
+    activity.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("activity.sqlite*")) + log_file.read_bytes()
+    leaked = sorted({p for p in planted if len(p) >= 4 and p.encode() in stored})
+    assert not leaked, f"identifiers found in the activity database or logs: {leaked[:10]}"
+    assert b"U0PHI" not in stored and b"C0PHI" not in stored
