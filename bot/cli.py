@@ -207,7 +207,10 @@ _NEEDED_FOR = {
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (`--http` forces it). Bad settings: one line, exit 2."""
+    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP (`--http` forces it).
+
+    Missing or malformed settings print one line naming the variable (never its value) and exit 2.
+    """
     import logging
     import re
 
@@ -224,16 +227,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if missing:
         what = " and ".join(_NEEDED_FOR[name] for name in missing)
         return _fail(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: {mode} needs {what}", 2)
-    if http and not re.fullmatch(r"[0-9a-fA-F]{32,}", settings.slack_signing_secret.get_secret_value()):  # type: ignore[union-attr]
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    if http and not re.fullmatch(r"[0-9a-fA-F]{32,}", secret):
         return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
                      + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.slack.serve import serve_http, serve_socket
+    from bot.slack.serve import serve
 
-    if http:
-        serve_http(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT))
-    else:
-        serve_socket(settings)
+    serve(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT), http=http)
     return 0
 
 
@@ -307,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
     p = sub.add_parser("serve", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP")
-    p.add_argument("--http", action="store_true", help="serve HTTP (POST /slack/events, GET /healthz) even with SLACK_APP_TOKEN")
+    p.add_argument("--http", action="store_true",
+                   help="serve HTTP (POST /slack/events, GET /healthz) even when SLACK_APP_TOKEN is set")
     p.add_argument("--host", default=SERVE_HOST, help=f"HTTP address to listen on (default {SERVE_HOST})")
     p.add_argument("--port", type=int, default=SERVE_PORT, help=f"HTTP port (default {SERVE_PORT})")
     p.set_defaults(func=cmd_serve)

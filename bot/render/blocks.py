@@ -35,6 +35,7 @@ FEEDBACK_MODAL = "feedback_reason"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
 
+TOO_LONG = "_The rest of this answer is too long for one Slack message; ask a narrower question._"
 APOLOGY = "Sorry, something went wrong while answering that. Please try again in a minute."
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 
@@ -134,7 +135,7 @@ def _link(url: str, label: str) -> str:
     return f"<{safe}|{label}>"
 
 
-def source_line(n: int, source: SourceRef) -> str:
+def _source_line(n: int, source: SourceRef) -> str:
     marker = _link(source.url, f"[{n}]") if source.url else f"[{n}]"
     return f"{marker} {escape(source.citation)}"
 
@@ -148,7 +149,8 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     """
     head: list[dict] = []
     if echo_question:
-        head.append({"type": "context", "elements": [_mrkdwn("You asked: " + escape(_truncate(answer.question, MAX_ECHO)))]})
+        echo = "You asked: " + escape(_truncate(answer.question, MAX_ECHO))
+        head.append({"type": "context", "elements": [_mrkdwn(echo)]})
     tail: list[dict] = []
     facts = []
     if answer.codes:
@@ -158,7 +160,7 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     if facts:
         tail.append({"type": "context", "elements": [_mrkdwn("   ".join(facts))]})
     if answer.sources:
-        lines = ["*Sources*"] + [source_line(n, s) for n, s in enumerate(answer.sources, 1)]
+        lines = ["*Sources*"] + [_source_line(n, s) for n, s in enumerate(answer.sources, 1)]
         tail += _context_blocks(lines)[:MAX_SOURCE_BLOCKS]
     suggestions = answer.suggestions[:MAX_SUGGESTIONS]
     if suggestions:
@@ -166,7 +168,8 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
         tail.append({"type": "context", "elements": [_mrkdwn(label)]})
         tail.append({"type": "actions", "block_id": "suggestions", "elements": [
             _button(s, SUGGESTION_ACTION.format(i), s) for i, s in enumerate(suggestions)]})
-    buttons = [_button("👍 Helpful", HELPFUL_ACTION, question_id), _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
+    buttons = [_button("👍 Helpful", HELPFUL_ACTION, question_id),
+               _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
     if share and answer.answered:
         buttons.insert(0, _button("Share in channel", SHARE_ACTION, answer.question, style="primary"))
     tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
@@ -174,7 +177,7 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
     sections = split_text(escape(answer.text)) or ["(no answer text)"]
     if len(sections) > room:
-        sections = sections[: room - 1] + ["_The rest of this answer is too long for one Slack message; ask a narrower question._"]
+        sections = sections[: room - 1] + [TOO_LONG]
     blocks = head + [_section(s) for s in sections] + tail
     return {"text": fallback_text(answer), "blocks": blocks}
 
@@ -190,15 +193,13 @@ def apology_message() -> dict:
 
 def usage_message(command: str, examples: Sequence[str]) -> dict:
     """What `/code help` and an empty `/code` show."""
-    lines = [
-        f"*Ask a coding question:* `{escape(command)} <question>`, a mention in a channel, or a direct message.",
-        "I answer with the code or modifier, the rule that decides, and its source. Never paste patient names, "
-        "dates of birth or record numbers.",
-    ]
-    example_lines = [f"• `{escape(command)} {escape(e)}`" for e in examples]
-    text = "\n".join(lines + (["*Examples:*"] + example_lines if examples else []))
-    return {"response_type": "ephemeral", "text": _truncate(escape(_plain(lines[0])), MAX_FALLBACK),
-            "blocks": [_section(chunk) for chunk in split_text(text)]}
+    intro = f"*Ask a coding question:* `{command} <question>`, a mention in a channel, or a direct message."
+    lines = [intro, "I answer with the code or modifier, the rule that decides, and its source. "
+                    "Never paste patient names, dates of birth or record numbers."]
+    if examples:
+        lines += ["*Examples:*"] + [f"• `{command} {e}`" for e in examples]
+    return {"response_type": "ephemeral", "text": escape(_plain(intro)),
+            "blocks": [_section(chunk) for chunk in split_text(escape("\n".join(lines)))]}
 
 
 def feedback_modal(question_id: str) -> dict:
@@ -215,7 +216,8 @@ def feedback_modal(question_id: str) -> dict:
             {"type": "input", "block_id": REASON_BLOCK, "optional": True,
              "label": {"type": "plain_text", "text": "What was wrong or missing?"},
              "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 500,
-                         "placeholder": {"type": "plain_text", "text": "e.g. wrong code, outdated rule, missing source"}}},
+                         "placeholder": {"type": "plain_text",
+                                         "text": "e.g. wrong code, outdated rule, missing source"}}},
         ],
     }
 
@@ -223,19 +225,20 @@ def feedback_modal(question_id: str) -> dict:
 def home_view(*, command: str, examples: Sequence[str], content_version: str, pfs_release: str,
               editions: Sequence[tuple[str, str]], other_sources: int) -> dict:
     """App Home: how to ask, examples, and which content version and source editions answers come from."""
-    blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Coding questions, answered with sources"}},
-        _section(f"*How to ask*\n• Mention me in a channel: `@bot is 27252 right under general anesthesia?`\n"
-                 f"• Send me a direct message from the Messages tab.\n• Use `{escape(command)} <question>` anywhere "
-                 f"(only you see the answer until you share it).\nPlease never paste patient names, dates of birth or "
-                 f"record numbers."),
-    ]
+    how = ("*How to ask*\n• Mention me in a channel: `@CodeBot is 27252 right under general anesthesia?`\n"
+           "• Send me a direct message from the Messages tab.\n"
+           f"• Use `{command} <question>` anywhere (only you see the answer until you share it).\n"
+           "Please never paste patient names, dates of birth or record numbers.")
+    texts = [how]
     if examples:
-        blocks.append(_section("*Examples*\n" + "\n".join(f"• {escape(e)}" for e in examples)))
-    blocks.append({"type": "divider"})
-    blocks.append(_section(f"*Knowledge base* `{escape(content_version)}`\nCMS fee schedule: {escape(pfs_release)}"))
-    lines = [f"• {escape(title)}: {escape(edition)}" for title, edition in editions]
+        texts.append("*Examples*\n" + "\n".join(f"• {e}" for e in examples))
+    lines = ["*Code sets, files and manuals*"] + [f"• {title}: {edition}" for title, edition in editions]
     if other_sources:
         lines.append(f"…and {other_sources} secondary sources cited in the answers.")
-    blocks += [_section(chunk) for chunk in _pack_lines(["*Code sets, files and manuals*"] + lines, MAX_SECTION_TEXT)]
+    title = {"type": "plain_text", "text": "Coding questions, answered with sources"}
+    blocks: list[dict] = [{"type": "header", "text": title}]
+    blocks += [_section(escape(t)) for t in texts]
+    blocks.append({"type": "divider"})
+    blocks.append(_section(escape(f"*Knowledge base* `{content_version}`\nCMS fee schedule: {pfs_release}")))
+    blocks += [_section(chunk) for chunk in _pack_lines([escape(line) for line in lines], MAX_SECTION_TEXT)]
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

@@ -20,7 +20,7 @@ from bot.slack import Answerer
 from bot.slack.listeners import FeedbackCallback, log_feedback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
 
-LISTENER_THREADS = 4  # answers are ~3 ms of CPU, but Web API calls wait on the network and 429 back-offs sleep
+LISTENER_THREADS = 16  # listeners mostly wait (on the answer, the Web API, a 429's Retry-After), so more than cores
 
 
 def make_client(settings: Settings) -> WebClient:

@@ -43,7 +43,9 @@ def manifest(settings: Settings, socket: bool, url: str | None = None) -> dict:
                                 "patient identifiers.",
         },
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
+            # messages_tab_read_only_enabled false: people can write to the bot, so message.im arrives
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": False},
             "bot_user": {"display_name": "codebot", "always_online": True},
             "slash_commands": [command],
         },

@@ -50,7 +50,8 @@ class SeenEvents:
         """Record the id; True only for the first delivery (atomic across threads and processes)."""
         conn = self._conn()
         with self._write_lock:
-            cur = conn.execute("insert or ignore into seen_events(event_id, seen_at) values (?, ?)", (event_id, time.time()))
+            cur = conn.execute("insert or ignore into seen_events(event_id, seen_at) values (?, ?)",
+                               (event_id, time.time()))
             self._inserts += 1
             if self._inserts % PRUNE_EVERY == 0:  # forget ids no retry can still carry
                 conn.execute("delete from seen_events where seen_at < ?", (time.time() - KEEP_SECONDS,))

@@ -40,8 +40,9 @@ GRACEFUL_SECONDS = 30
 log = logging.getLogger("bot.slack")
 
 
-def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    if settings.slack_app_token:
+def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, http: bool = False) -> None:
+    """Socket Mode when an app-level token is set (unless `http` forces HTTP), else HTTP on host:port."""
+    if settings.slack_app_token and not http:
         serve_socket(settings)
     else:
         serve_http(settings, host, port)
@@ -61,8 +62,8 @@ def asgi_app(app: App, engine: Answerer, on_shutdown: Callable[[], None]) -> Sta
         yield
         await run_in_threadpool(on_shutdown)
 
-    return Starlette(routes=[Route(EVENTS_PATH, slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
-                     lifespan=lifespan)
+    routes = [Route(EVENTS_PATH, slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def http_server(settings: Settings, host: str, port: int, *, client: WebClient | None = None,

@@ -39,14 +39,15 @@ def _ready() -> bool:
 
 
 class ProcessEngine:
-    """Engine-compatible (`answer`, `store`): answers run in `processes` worker processes."""
+    """Engine-compatible (`answer`, `store`): answers run in worker processes, by default one core fewer than
+    the machine has, leaving a core to the server process (HTTP, Bolt, Web API calls)."""
 
     def __init__(self, kb_path: Path, processes: int | None = None):
         self.store = KnowledgeStore(kb_path)  # fails here, before any worker starts, when the KB is unusable
-        self.processes = processes or os.cpu_count() or 1
+        self.processes = processes or max(1, (os.cpu_count() or 1) - 1)
         # spawn, not fork: the server already runs threads, and forking a threaded process is unsafe
         self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start_worker, initargs=(self.store.path,))
+                                         initializer=_start_worker, initargs=(self.store.path.resolve(),))
         for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
             ready.result(timeout=120)  # workers are up before the first question, not during it
 

@@ -52,8 +52,11 @@ class FakeSlack:
         self._queued: dict[str, list[CannedResponse]] = {}
         self._ts = itertools.count(1)
         self.ws_url: str | None = None  # what apps.connections.open hands out
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class(), bind_and_activate=False)
         self._server.daemon_threads = True
+        self._server.request_queue_size = 128  # the default 5 drops connections under load (1 s SYN retries)
+        self._server.server_bind()
+        self._server.server_activate()
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/api/"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -156,7 +159,8 @@ class FakeSlack:
                     canned = fake._default_response(method, body, token)
                 data = (canned.body if isinstance(canned.body, str) else json.dumps(canned.body)).encode("utf-8")
                 self.send_response(canned.status)
-                self.send_header("Content-Type", "text/plain" if isinstance(canned.body, str) else "application/json;charset=utf-8")
+                ctype = "text/plain" if isinstance(canned.body, str) else "application/json;charset=utf-8"
+                self.send_header("Content-Type", ctype)
                 for k, v in canned.headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))

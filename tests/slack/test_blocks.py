@@ -124,3 +124,4 @@ def test_usage_lists_the_examples_escaped():
     usage = usage_message("/code", ["what is 27252?", "a <b> & c"])
     shown = json.dumps(usage["blocks"])
     assert "`/code what is 27252?`" in shown and "a &lt;b&gt; &amp; c" in shown
+    assert "`/code &lt;question&gt;`" in shown and "<question>" not in shown

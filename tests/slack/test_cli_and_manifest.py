@@ -74,8 +74,11 @@ def test_manifest_http_mode_points_every_url_at_slack_events(capsys):
     assert manifest(Settings(), socket=False, url=url)["features"]["slash_commands"][0]["url"] == url
 
 
-def test_ask_never_imports_slack(built_kb):
-    env = {**os.environ, "CODING_BOT_DATA_DIR": str(built_kb.parent), "PYTHONPATH": str(REPO)}
+def test_ask_never_imports_slack(built_kb, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kb.sqlite").symlink_to(built_kb)
+    env = {**os.environ, "CODING_BOT_DATA_DIR": str(data), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "what is 27252"], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=60, check=True)
     assert "27252" in done.stdout

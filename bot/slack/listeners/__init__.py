@@ -18,7 +18,7 @@ _log = logging.getLogger("bot.slack.feedback")
 
 
 def log_feedback(question_id: str, helpful: bool, reason: str | None) -> None:
-    """The default sink until the activity database exists; the reason is redacted, never logged raw."""
+    """The default sink (the activity database takes its place when wired); the reason is logged redacted."""
     _log.info("feedback on %s: helpful=%s reason=%r", question_id, helpful, redact(reason) if reason else None)
 
 

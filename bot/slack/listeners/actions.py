@@ -20,23 +20,16 @@ from bot.render.blocks import (
     feedback_modal,
 )
 from bot.slack import Answerer
-from bot.slack.listeners.replies import ask, for_channel, post_answer, question_id
+from bot.slack.listeners.replies import ask, for_channel, post_answer, question_id, record
 
 if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
 
 
-def record(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None, logger: logging.Logger) -> None:
-    """Feedback storage failing must not turn into an error the user sees."""
-    try:
-        on_feedback(qid, helpful, reason)
-    except Exception:
-        logger.exception("recording feedback failed")
-
-
 def register(app: App, engine: Answerer, on_feedback: FeedbackCallback) -> None:
     @app.action(SHARE_ACTION)
-    def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger) -> None:
+    def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
+                 logger: logging.Logger) -> None:
         ack()
         channel = body["channel"]["id"]
         answer = ask(engine, action["value"], logger)
@@ -48,8 +41,9 @@ def register(app: App, engine: Answerer, on_feedback: FeedbackCallback) -> None:
         try:
             client.chat_postMessage(channel=channel, **message)
         except SlackApiError as exc:
+            error = exc.response.get("error")
             respond(response_type="ephemeral", replace_original=False,
-                    text=f"I could not post in this channel ({exc.response.get('error')}). Invite me to it and try again.")
+                    text=f"I could not post in this channel ({error}). Invite me to it and try again.")
             return
         respond(delete_original=True)
 

@@ -14,11 +14,13 @@ HELP_WORDS = {"", "help", "?", "-h", "--help"}
 
 
 def register(app: App, engine: Answerer, name: str) -> None:
+    usage = usage_message(name, engine.answer("help").suggestions)  # the engine's own examples, fixed per KB
+
     @app.command(name)
     def on_command(ack: Ack, command: dict, respond: Respond, logger: logging.Logger) -> None:
         text = (command.get("text") or "").strip()
         if text.lower() in HELP_WORDS:
-            ack(**usage_message(name, engine.answer("help").suggestions))
+            ack(**usage)
             return
         ack()  # Slack gives up after 3 s; the answer follows through response_url
         answer = ask(engine, text, logger)

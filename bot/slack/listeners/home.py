@@ -10,18 +10,20 @@ from bot.slack import Answerer
 
 
 def register(app: App, engine: Answerer, slash_command: str) -> None:
+    store = engine.store  # read-only for the life of the process: the view is built once
+    primary = [s for s in store.sources.values() if s.kind == "primary"]
+    release = store.pfs_release
+    view = home_view(
+        command=slash_command,
+        examples=engine.answer("help").suggestions,
+        content_version=store.content_version,
+        pfs_release=f"{release['title']} (released {release['released']})",
+        editions=[(s.title, s.edition) for s in primary],
+        other_sources=len(store.sources) - len(primary),
+    )
+
     @app.event("app_home_opened")
     def on_home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab") != "home":
             return  # the Messages tab fires this event too
-        store = engine.store
-        primary = [s for s in store.sources.values() if s.kind == "primary"]
-        release = store.pfs_release
-        client.views_publish(user_id=event["user"], view=home_view(
-            command=slash_command,
-            examples=engine.answer("help").suggestions,
-            content_version=store.content_version,
-            pfs_release=f"{release['title']} (released {release['released']})",
-            editions=[(s.title, s.edition) for s in primary],
-            other_sources=len(store.sources) - len(primary),
-        ))
+        client.views_publish(user_id=event["user"], view=view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -11,6 +12,9 @@ from bot.answer import Answer
 from bot.engine import PHI_REMINDER
 from bot.render.blocks import answer_message, apology_message
 from bot.slack import Answerer
+
+if TYPE_CHECKING:
+    from bot.slack.listeners import FeedbackCallback
 
 
 def question_id(channel: str, ts: str) -> str:
@@ -27,6 +31,15 @@ def ask(engine: Answerer, question: str, logger: logging.Logger) -> Answer | Non
         return None
 
 
+def record(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None,
+           logger: logging.Logger) -> None:
+    """Feedback storage failing must not turn into an error the user sees."""
+    try:
+        on_feedback(qid, helpful, reason)
+    except Exception:
+        logger.exception("recording feedback failed")
+
+
 def for_channel(answer: Answer) -> Answer:
     """In a shared place the PHI reminder goes privately to the asker instead of into the thread."""
     if not answer.phi_detected:
@@ -41,7 +54,8 @@ def post_answer(client: WebClient, engine: Answerer, logger: logging.Logger, *, 
     if answer is None:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, **apology_message())
         return
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **answer_message(for_channel(answer), question_id=qid))
+    message = answer_message(for_channel(answer), question_id=qid)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message)
     if answer.phi_detected and user:
         try:
             client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=PHI_REMINDER)

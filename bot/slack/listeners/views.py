@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.render.blocks import FEEDBACK_MODAL, REASON_BLOCK, REASON_INPUT
-from bot.slack.listeners.actions import record
+from bot.slack.listeners.replies import record
 
 if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback

@@ -1,0 +1,27 @@
+"""`coding-bot serve` without an injected engine: answers come from worker processes, which stop with the server."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+
+from bot.slack.serve import http_server
+from tests.slack.fake_slack import app_mention, event_callback, message_json
+from tests.slack.harness import ServerThread, request, signed_headers
+
+
+def test_the_default_server_answers_from_worker_processes_and_stops_them(fake_slack, settings, built_kb, engine):
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "kb.sqlite").symlink_to(built_kb)  # what `coding-bot kb build` leaves in the data dir
+    server = ServerThread(http_server(settings, "127.0.0.1", 0)).start()
+    try:
+        assert multiprocessing.active_children()  # the engine runs in its own process
+        body = json.dumps(event_callback(app_mention("<@U0BOT> global days for 27252"), event_id="EvWorker"))
+        assert request(server.port, "POST", "/slack/events", body, signed_headers(body)).status == 200
+        (post,) = fake_slack.wait_for("chat.postMessage", timeout=30)
+        assert "090" in message_json(post)
+        health = json.loads(request(server.port, "GET", "/healthz").text)
+        assert health == {"ok": True, "content_version": engine.store.content_version}
+    finally:
+        server.stop()
+    assert multiprocessing.active_children() == []
