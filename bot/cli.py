@@ -211,7 +211,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     Missing or malformed settings print one line naming the variable (never its value) and exit 2.
     """
-    import logging
     import re
 
     try:
@@ -231,8 +230,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if http and not re.fullmatch(r"[0-9a-fA-F]{32,}", secret):
         return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
                      + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure_logging
     from bot.slack.serve import serve
+
+    configure_logging()
 
     serve(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT), http=http)
     return 0

@@ -223,7 +223,7 @@ def feedback_modal(question_id: str) -> dict:
 
 
 def home_view(*, command: str, examples: Sequence[str], content_version: str, pfs_release: str,
-              editions: Sequence[tuple[str, str]], other_sources: int) -> dict:
+              editions: Sequence[tuple[str, str]], other_sources: int, curator_summary: str | None = None) -> dict:
     """App Home: how to ask, examples, and which content version and source editions answers come from."""
     how = ("*How to ask*\n• Mention me in a channel: `@CodeBot is 27252 right under general anesthesia?`\n"
            "• Send me a direct message from the Messages tab.\n"
@@ -241,4 +241,9 @@ def home_view(*, command: str, examples: Sequence[str], content_version: str, pf
     blocks.append({"type": "divider"})
     blocks.append(_section(escape(f"*Knowledge base* `{content_version}`\nCMS fee schedule: {pfs_release}")))
     blocks += [_section(chunk) for chunk in _pack_lines([escape(line) for line in lines], MAX_SECTION_TEXT)]
+    if curator_summary:  # redacted at storage; escaped here like any text that came from users
+        blocks.append({"type": "divider"})
+        blocks.append(_section("*For curators* (`coding-bot report` has the full list)"))
+        blocks += [_section(chunk) for chunk in _pack_lines([escape(line) for line in curator_summary.splitlines()],
+                                                            MAX_SECTION_TEXT)]
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
 from bot.slack import Answerer
-from bot.slack.listeners import FeedbackCallback, log_feedback, register_listeners
+from bot.activity.log import ActivityLog
+from bot.slack.listeners import FeedbackCallback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
 
 LISTENER_THREADS = 16  # listeners mostly wait (on the answer, the Web API, a 429's Retry-After), so more than cores
@@ -38,7 +39,8 @@ def listener_pool() -> ThreadPoolExecutor:
 
 
 def build_app(settings: Settings, client: WebClient | None = None, engine: Answerer | None = None, *,
-              on_feedback: FeedbackCallback = log_feedback, executor: Executor | None = None) -> App:
+              on_feedback: FeedbackCallback | None = None, executor: Executor | None = None,
+              activity: ActivityLog | None = None) -> App:
     """The App: acks first and answers on `executor` (the caller owns it and shuts it down)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = App(
@@ -52,5 +54,6 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
     app.middleware(skip_bot_messages)
     app.middleware(dedupe_events(SeenEvents(settings.data_dir / "slack_events.sqlite")))
     register_listeners(app, engine or Engine(KnowledgeStore(settings.kb_path)),
-                       slash_command=settings.slash_command, on_feedback=on_feedback)
+                       slash_command=settings.slash_command, on_feedback=on_feedback, activity=activity,
+                       curators=settings.curators)
     return app

@@ -30,7 +30,8 @@ from starlette.routing import Route
 from bot.config import ConfigError, Settings
 from bot.slack import EVENTS_PATH, Answerer
 from bot.slack.app import build_app, listener_pool
-from bot.slack.listeners import FeedbackCallback, log_feedback
+from bot.activity.log import ActivityLog
+from bot.slack.listeners import FeedbackCallback
 from bot.slack.workers import ProcessEngine
 
 DEFAULT_HOST = "0.0.0.0"  # Slack must reach it (usually through a TLS proxy in front)
@@ -67,7 +68,8 @@ def asgi_app(app: App, engine: Answerer, on_shutdown: Callable[[], None]) -> Sta
 
 
 def http_server(settings: Settings, host: str, port: int, *, client: WebClient | None = None,
-                engine: Answerer | None = None, on_feedback: FeedbackCallback = log_feedback) -> uvicorn.Server:
+                engine: Answerer | None = None, on_feedback: FeedbackCallback | None = None,
+                activity: ActivityLog | None = None) -> uvicorn.Server:
     """A uvicorn server for the App, not yet started (`.run()` blocks; port 0 picks a free one).
 
     Without an injected engine, answers run in worker processes (bot.slack.workers).
@@ -76,11 +78,19 @@ def http_server(settings: Settings, host: str, port: int, *, client: WebClient |
         raise ConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests come from Slack")
     answerer = engine or ProcessEngine(settings.kb_path)
     executor = listener_pool()
-    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor)
+    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor,
+                    activity=activity or open_activity(settings))
     config = uvicorn.Config(asgi_app(app, answerer, partial(_drain, executor, None if engine else answerer)),
                             host=host, port=port, lifespan="on", access_log=False,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info")
     return uvicorn.Server(config)
+
+
+def open_activity(settings: Settings) -> ActivityLog:
+    """The question log for this installation, with records past the retention period removed at start."""
+    activity = ActivityLog(settings.activity_path, settings.retention_days)
+    activity.purge()
+    return activity
 
 
 def _drain(executor: ThreadPoolExecutor, workers: ProcessEngine | None) -> None:
@@ -97,7 +107,8 @@ def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT
 
 # -- Socket Mode ----------------------------------------------------------------------------------
 def serve_socket(settings: Settings, *, client: WebClient | None = None, engine: Answerer | None = None,
-                 on_feedback: FeedbackCallback = log_feedback, stop: threading.Event | None = None) -> None:
+                 on_feedback: FeedbackCallback | None = None, stop: threading.Event | None = None,
+                 activity: ActivityLog | None = None) -> None:
     """Dial out to Slack and answer until SIGTERM/SIGINT (or until `stop` is set)."""
     if settings.slack_app_token is None:
         raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…)")
@@ -107,7 +118,8 @@ def serve_socket(settings: Settings, *, client: WebClient | None = None, engine:
             signal.signal(sig, lambda *_: stop.set())
     answerer = engine or ProcessEngine(settings.kb_path)
     executor = listener_pool()
-    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor)
+    app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor,
+                    activity=activity or open_activity(settings))
     handler = SocketModeHandler(app, app_token=settings.slack_app_token.get_secret_value())
     handler.connect()
     log.info("connected to Slack in Socket Mode")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from bot.render.blocks import (
     FEEDBACK_MODAL,
@@ -119,18 +120,18 @@ def test_suggestion_in_a_dm_answers_in_the_dm(fake_slack, server, signed_post):
     assert post.body["channel"] == DM and "thread_ts" not in post.body
 
 
-def test_thumbs_up_records_helpful_feedback(fake_slack, server, signed_post, feedback):
+def test_thumbs_up_records_helpful_feedback(fake_slack, server, signed_post, feedback, settings):
     assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
                                       event_id="EvUp")).status == 200
     (answer,) = fake_slack.wait_for("chat.postMessage")
     up = button(answer, HELPFUL_ACTION)
     assert signed_post(block_actions_body(up, fake_slack.response_url("up"))).status == 200
-    assert feedback.wait() == [(f"{CHANNEL}/1700000000.000100", True, None)]
+    assert feedback.wait() == [(only_question_id(settings), True, None)]
     thanks = fake_slack.wait_for("response_url")[0]
     assert thanks.body["response_type"] == "ephemeral" and thanks.body["replace_original"] is False
 
 
-def test_thumbs_down_opens_a_modal_and_its_reason_is_recorded(fake_slack, server, signed_post, feedback):
+def test_thumbs_down_opens_a_modal_and_its_reason_is_recorded(fake_slack, server, signed_post, feedback, settings):
     assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
                                       event_id="EvDown")).status == 200
     (answer,) = fake_slack.wait_for("chat.postMessage")
@@ -145,13 +146,13 @@ def test_thumbs_down_opens_a_modal_and_its_reason_is_recorded(fake_slack, server
     values = {REASON_BLOCK: {REASON_INPUT: {"type": "plain_text_input", "value": "  wrong global period  "}}}
     reply = signed_post(view_body("view_submission", FEEDBACK_MODAL, view["private_metadata"], values))
     assert reply.status == 200 and reply.text == ""  # an empty ack closes the modal
-    assert feedback.wait() == [(f"{CHANNEL}/1700000000.000100", False, "wrong global period")]
+    assert feedback.wait() == [(only_question_id(settings), False, "wrong global period")]
 
 
 def test_a_dismissed_feedback_modal_still_counts_as_not_helpful(server, signed_post, feedback):
-    reply = signed_post(view_body("view_closed", FEEDBACK_MODAL, f"{CHANNEL}/1700000000.000100"))
+    reply = signed_post(view_body("view_closed", FEEDBACK_MODAL, "question-id-from-the-modal"))
     assert reply.status == 200
-    assert feedback.wait() == [(f"{CHANNEL}/1700000000.000100", False, None)]
+    assert feedback.wait() == [("question-id-from-the-modal", False, None)]
 
 
 def test_app_home_shows_how_to_ask_and_the_content_version(fake_slack, server, signed_post, engine):
@@ -173,3 +174,10 @@ def test_opening_the_messages_tab_publishes_nothing(fake_slack, server, signed_p
     assert signed_post(event_callback(event, event_id="EvMsgTab")).status == 200
     server.stop()
     assert fake_slack.calls_to("views.publish") == []
+
+
+def only_question_id(settings) -> str:
+    """Feedback refers to the question's row in the activity database (where the redacted question is)."""
+    with sqlite3.connect(settings.activity_path) as conn:
+        (qid,) = conn.execute("select id from questions").fetchone()
+    return qid

@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
+from bot.activity.log import ActivityLog
 from bot.nlu.phi import redact
 from bot.slack import Answerer
 from bot.slack.listeners import actions, commands, events, home, views
+from bot.slack.listeners.replies import Asker
 
 FeedbackCallback = Callable[[str, bool, str | None], None]
 """on_feedback(question_id, helpful, reason): where 👍/👎 go (issue 5 stores them in the activity database)."""
@@ -22,9 +24,21 @@ def log_feedback(question_id: str, helpful: bool, reason: str | None) -> None:
     _log.info("feedback on %s: helpful=%s reason=%r", question_id, helpful, redact(reason) if reason else None)
 
 
-def register_listeners(app: App, engine: Answerer, *, slash_command: str, on_feedback: FeedbackCallback) -> None:
-    events.register(app, engine)
-    commands.register(app, engine, slash_command)
-    actions.register(app, engine, on_feedback)
-    views.register(app, on_feedback)
-    home.register(app, engine, slash_command)
+def activity_feedback(activity: ActivityLog) -> FeedbackCallback:
+    """Feedback into the activity database, next to the question it is about (the reason is redacted there)."""
+    def record(question_id: str, helpful: bool, reason: str | None) -> None:
+        activity.record_feedback(question_id, helpful, reason)
+
+    return record
+
+
+def register_listeners(app: App, engine: Answerer, *, slash_command: str, on_feedback: FeedbackCallback | None,
+                       activity: ActivityLog | None = None, curators: tuple[str, ...] = ()) -> None:
+    """`on_feedback` None: feedback goes to the activity database when there is one, else to the log."""
+    asker = Asker(engine, activity)
+    feedback = on_feedback or (activity_feedback(activity) if activity else log_feedback)
+    events.register(app, asker)
+    commands.register(app, asker, slash_command)
+    actions.register(app, asker, feedback)
+    views.register(app, feedback)
+    home.register(app, engine, slash_command, activity, curators)

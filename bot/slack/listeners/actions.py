@@ -19,25 +19,24 @@ from bot.render.blocks import (
     apology_message,
     feedback_modal,
 )
-from bot.slack import Answerer
-from bot.slack.listeners.replies import ask, for_channel, post_answer, question_id, record
+from bot.slack.listeners.replies import Asker, for_channel, post_answer, question_id, record
 
 if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
 
 
-def register(app: App, engine: Answerer, on_feedback: FeedbackCallback) -> None:
+def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
     @app.action(SHARE_ACTION)
     def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
                  logger: logging.Logger) -> None:
         ack()
         channel = body["channel"]["id"]
-        answer = ask(engine, action["value"], logger)
+        answer, qid = asker.ask(action["value"], logger, "action", user=body["user"]["id"], channel=channel,
+                                fallback_id=question_id(channel, action["action_ts"]))
         if answer is None:
             respond(response_type="ephemeral", replace_original=False, **apology_message())
             return
-        message = answer_message(for_channel(answer), question_id=question_id(channel, action["action_ts"]),
-                                 echo_question=not answer.phi_detected)
+        message = answer_message(for_channel(answer), question_id=qid, echo_question=not answer.phi_detected)
         try:
             client.chat_postMessage(channel=channel, **message)
         except SlackApiError as exc:
@@ -54,15 +53,16 @@ def register(app: App, engine: Answerer, on_feedback: FeedbackCallback) -> None:
         question, channel = action["value"], body["channel"]["id"]
         qid = question_id(channel, action["action_ts"])
         if body.get("container", {}).get("is_ephemeral"):  # a slash-command answer: replace it in place
-            answer = ask(engine, question, logger)
+            answer, qid = asker.ask(question, logger, "action", user=body["user"]["id"], channel=channel,
+                                    fallback_id=qid)
             reply = apology_message() if answer is None else answer_message(answer, question_id=qid, share=True,
                                                                              echo_question=True)
             respond(response_type="ephemeral", replace_original=True, **reply)
             return
         message = body.get("message", {})
         thread_ts = message.get("thread_ts") or (None if channel.startswith("D") else message.get("ts"))
-        post_answer(client, engine, logger, question=question, channel=channel, thread_ts=thread_ts,
-                    user=body["user"]["id"], qid=qid)
+        post_answer(client, asker, logger, question=question, channel=channel, thread_ts=thread_ts,
+                    user=body["user"]["id"], qid=qid, surface="action")
 
     @app.action(HELPFUL_ACTION)
     def on_helpful(ack: Ack, action: dict, respond: Respond, logger: logging.Logger) -> None:

@@ -11,25 +11,25 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack import Answerer
-from bot.slack.listeners.replies import post_answer, question_id
+from bot.slack.listeners.replies import Asker, post_answer, question_id
 
 
-def register(app: App, engine: Answerer) -> None:
+def register(app: App, asker: Asker) -> None:
     @app.event("app_mention")
     def on_mention(event: dict, client: WebClient, logger: logging.Logger) -> None:
         channel = event["channel"]
-        post_answer(client, engine, logger, question=event.get("text", ""), channel=channel,
+        post_answer(client, asker, logger, question=event.get("text", ""), channel=channel,
                     thread_ts=event.get("thread_ts") or event["ts"], user=event.get("user"),
-                    qid=question_id(channel, event["ts"]))
+                    qid=question_id(channel, event["ts"]), surface="mention")
 
     @app.event({"type": "message", "subtype": None})
     def on_message(event: dict, client: WebClient, logger: logging.Logger) -> None:
         if event.get("channel_type") != "im":
             return  # channel messages reach us only as mentions
         channel = event["channel"]
-        post_answer(client, engine, logger, question=event.get("text", ""), channel=channel,
-                    thread_ts=event.get("thread_ts"), user=event.get("user"), qid=question_id(channel, event["ts"]))
+        post_answer(client, asker, logger, question=event.get("text", ""), channel=channel,
+                    thread_ts=event.get("thread_ts"), user=event.get("user"), qid=question_id(channel, event["ts"]),
+                    surface="dm")
 
     @app.event("message")
     def ignore_other_messages() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.activity.log import ActivityLog, answer_and_log
 from bot.answer import Answer
 from bot.engine import PHI_REMINDER
 from bot.render.blocks import answer_message, apology_message
@@ -22,13 +24,22 @@ def question_id(channel: str, ts: str) -> str:
     return f"{channel}/{ts}"
 
 
-def ask(engine: Answerer, question: str, logger: logging.Logger) -> Answer | None:
-    """None when the engine raised: the caller apologises instead of leaving the user with silence."""
-    try:
-        return engine.answer(question)
-    except Exception:
-        logger.exception("the engine failed on a question")
-        return None
+@dataclass(frozen=True)
+class Asker:
+    """The engine and the activity log together: every Slack question is answered and recorded one way."""
+
+    engine: Answerer
+    activity: ActivityLog | None = None
+
+    def ask(self, question: str, logger: logging.Logger, surface: str, *, fallback_id: str,
+            user: str | None = None, channel: str | None = None) -> tuple[Answer | None, str]:
+        """The answer (None when the engine raised, so the caller apologises) and the id feedback refers to."""
+        try:
+            answer, qid = answer_and_log(self.engine, self.activity, question, surface, user, channel)
+        except Exception:
+            logger.exception("the engine failed on a question")  # the traceback, never the question text
+            return None, fallback_id
+        return answer, qid or fallback_id
 
 
 def record(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None,
@@ -47,10 +58,10 @@ def for_channel(answer: Answer) -> Answer:
     return answer.model_copy(update={"text": answer.text.replace(PHI_REMINDER, "").rstrip()})
 
 
-def post_answer(client: WebClient, engine: Answerer, logger: logging.Logger, *, question: str, channel: str,
-                thread_ts: str | None, user: str | None, qid: str) -> None:
+def post_answer(client: WebClient, asker: Asker, logger: logging.Logger, *, question: str, channel: str,
+                thread_ts: str | None, user: str | None, qid: str, surface: str) -> None:
     """Answer in the channel (in the thread when given); remind the asker privately when it held PHI."""
-    answer = ask(engine, question, logger)
+    answer, qid = asker.ask(question, logger, surface, fallback_id=qid, user=user, channel=channel)
     if answer is None:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, **apology_message())
         return
