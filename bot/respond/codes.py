@@ -10,7 +10,7 @@ from bot.kb.store import KnowledgeStore
 from bot.respond import distinction
 from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
-from bot.respond.retrieve import MIN_MATCH, did_you_mean, good_enough, pick_by_manipulation, pick_sedation, rank_codes
+from bot.respond.retrieve import MIN_MATCH, good_enough, pick_by_manipulation, pick_sedation, rank_codes, unknown_code
 
 _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 
@@ -31,10 +31,7 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
     row = store.pfs(code)
     licensed = store.licensed_descriptor(code)
     if curated is None and row is None:
-        near = did_you_mean(store, code)
-        reply.say(f"{code} is not in the knowledge base or the CMS fee schedule, so I can't say what it is."
-                  + (f" Did you mean {', '.join(near)}?" if near else ""))
-        reply.suggest(*(f"what is {c}?" for c in near))
+        unknown_code(reply, store, code, "what is {code}?")
         return
     reply.answered = True
     reply.code(code)

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.kb.store import KnowledgeStore
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined
-from bot.respond.retrieve import did_you_mean
+from bot.respond.retrieve import unknown_code
 
 NAMES = {
     "status": "status", "glob_days": "global days", "mult_proc": "multiple procedure", "bilat_surg": "bilateral surgery",
@@ -45,10 +45,7 @@ def compose(ask: Ask) -> Reply:
     for code in codes[:3]:
         row = store.pfs(code)
         if row is None:
-            near = did_you_mean(store, code)
-            reply.say(f"{code} is not in the CMS fee schedule ({store.pfs_release['title']}), so I have no indicators for it."
-                      + (f" Did you mean {', '.join(near)}?" if near else ""))
-            reply.suggest(*(f"global days for {c}?" for c in near))
+            unknown_code(reply, store, code, "global days for {code}?")
             continue
         reply.answered = True
         reply.code(code)

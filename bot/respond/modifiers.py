@@ -17,7 +17,7 @@ from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
 from bot.nlu.normalize import normalise
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
-from bot.respond.retrieve import content_words, did_you_mean
+from bot.respond.retrieve import content_words, unknown_code
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
@@ -109,10 +109,8 @@ def check(ask: Ask) -> Reply:
     curated = store.codes.get(code)
     row = store.pfs(code)
     if curated is None and row is None:
-        near = did_you_mean(store, code)
-        return declined(f"{code} is not in the knowledge base or the CMS fee schedule."
-                        + (f" Did you mean {', '.join(near)}?" if near else ""),
-                        suggestions=[f"{c} with modifier {mods[0]}?" for c in near])
+        unknown_code(reply, store, code, f"{{code}} with modifier {mods[0]}?")
+        return reply
     reply.code(code)
     checked = []
     for mod_code in mods[:3]:

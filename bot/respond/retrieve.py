@@ -18,6 +18,7 @@ from bot.kb.models import Code, Distinction
 from bot.kb.store import KnowledgeStore
 from bot.nlu.entities import Entities
 from bot.nlu.normalize import normalise
+from bot.respond.base import Reply
 
 MIN_MATCH = 62.0  # below this a description matches nothing well enough to name a code
 MIN_MATCH_SITELESS = 50.0  # sedation codes: their words are theirs alone, and the family logic then picks the code
@@ -158,3 +159,14 @@ def did_you_mean(store: KnowledgeStore, code: str, limit: int = 3) -> list[str]:
         near += [c for c, _, _ in process.extract(code, everything, scorer=Levenshtein.distance, score_cutoff=1,
                                                   limit=limit - len(near))]
     return near
+
+
+def unknown_code(reply: Reply, store: KnowledgeStore, code: str, follow_up: str) -> None:
+    """Say a code is in neither the knowledge base nor the fee schedule; offer near numbers, never answer them.
+
+    `follow_up` is the question to suggest for each near code, with {code} in it ("global days for {code}?").
+    """
+    near = did_you_mean(store, code)
+    reply.say(f"{code} is not in the knowledge base or the CMS fee schedule, so I can't say anything about it."
+              + (f" Did you mean {', '.join(near)}?" if near else ""))
+    reply.suggest(*(follow_up.format(code=c) for c in near))
