@@ -181,6 +181,8 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
             mod = m.group(1).upper()
             if regex is _MOD_DASH and not (mod in known_modifiers or mod in _LETTER_MODS or mod.isdigit()):
                 continue
+            if m.group(1) in _ENGLISH and not cased[m.start(1) : m.end(1)].isupper():
+                continue  # "what is modifier 59": 'is' is a word
             _add(ent.modifiers, mod)
             _add(ent.explicit_modifiers, mod)
             spans.append((m.start(), m.end(), " modifier "))

@@ -57,10 +57,10 @@ def compose(ask: Ask) -> Reply:
     reply.code(*site.anesthesia_codes, *surgical)
     names = ", ".join(f"*{c}*" for c in site.anesthesia_codes)
     reply.say(f"{site.site.capitalize()}: {names}. {site.descriptor_check}", site.sources)
-    reply.say(labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.", site.status),
-              site.sources)
     for note in site.notes:
         reply.say(labelled(note.text, note.status), note.sources)
-    if surgical:
-        reply.suggest(f"what is {site.anesthesia_codes[0]}?", f"{surgical[0]} or its pair under moderate sedation?")
+    if not any("Crosswalk" in note.text for note in site.notes):
+        reply.say(labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.",
+                           site.status), site.sources)
+    reply.suggest(f"what is {site.anesthesia_codes[0]}?", *(f"global days for {c}?" for c in surgical))
     return reply

@@ -64,8 +64,9 @@ def explain(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> Re
             reply.say(f"- *{option.code}*: {option.when}")
         if guidance:
             reply.suggest(f"{codes[0]} or {codes[-1]} under moderate sedation?", f"{codes[0]} or {codes[-1]} under general anesthesia?")
-    for note in dist.notes:
-        reply.say(labelled(note.text, note.status), note.sources)
+    if not picked:  # the notes matter while the choice is open; once decided, the answer stays short
+        for note in dist.notes:
+            reply.say(labelled(note.text, note.status), note.sources)
     if guidance and guidance.positions and dist.kind == "anesthesia":
         _conflict(reply, guidance)
     reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")

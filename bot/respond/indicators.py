@@ -23,7 +23,8 @@ def meaning(store: KnowledgeStore, field: str, value: str) -> str | None:
 
 
 def indicator_sources(store: KnowledgeStore, fields: list[str]) -> list[str]:
-    return [s for ind in store.indicators if ind.field in fields for s in ind.sources]
+    """Where each indicator's meaning comes from: its first two references, enough for an auditor."""
+    return [s for ind in store.indicators if ind.field in fields for s in ind.sources[:2]]
 
 
 def indicator_line(store: KnowledgeStore, row: dict[str, Any], fields: list[str]) -> str:

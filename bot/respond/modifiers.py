@@ -122,8 +122,9 @@ def check(ask: Ask) -> Reply:
         if row is not None:
             verdicts += indicator_verdicts(store.indicators, code, row, mod_code)
         checked.append((mod, verdicts))
-    if from_situation:  # the situation named no modifier: lead with the candidate that fits this code
+    if from_situation:  # the situation named no modifier: answer with the candidate that fits this code best
         checked.sort(key=lambda mv: -min((_RANK[v.verdict] for v in mv[1]), default=1))
+        checked = checked[:1]
         if checked:
             reply.say(f"For that situation: modifier {checked[0][0].code} ({checked[0][0].name}).")
     for mod, verdicts in checked:
