@@ -32,7 +32,7 @@ def indicator_line(store: KnowledgeStore, row: dict[str, Any], fields: list[str]
     for field in fields:
         value = str(row[field])
         text = meaning(store, field, value)
-        parts.append(f"{NAMES[field]} {value}" + (f" ({text})" if text else ""))
+        parts.append(f"{NAMES[field]} {value}" + (f" ({text.rstrip('.')})" if text else ""))
     return "; ".join(parts) + "."
 
 
