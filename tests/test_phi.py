@@ -7,6 +7,7 @@ Two synthetic corpora: `corpus.yaml` (the patterns were developed against it) an
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,8 @@ def test_no_planted_identifier_reaches_the_database_or_the_logs(engine, tmp_path
         handler.close()
     activity.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("activity.sqlite*")) + log_file.read_bytes()
+    # hashed ids and question ids are long hex strings: a planted "4417" may appear inside one by chance
+    stored = re.sub(rb"[0-9a-f]{16,}", b" ", stored)
     leaked = sorted({p for p in planted if len(p) >= 4 and p.encode() in stored})
     assert not leaked, f"identifiers found in the activity database or logs: {leaked[:10]}"
     assert b"U0PHI" not in stored and b"C0PHI" not in stored
