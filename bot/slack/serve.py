@@ -102,7 +102,12 @@ def _drain(executor: ThreadPoolExecutor, workers: ProcessEngine | None) -> None:
 
 def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     log.info("serving Slack over HTTP on %s:%s%s", host, port, EVENTS_PATH)
-    http_server(settings, host, port).run()  # uvicorn handles SIGTERM/SIGINT, then runs the lifespan shutdown
+    server = http_server(settings, host, port)
+    # uvicorn handles SIGTERM/SIGINT while it runs (graceful shutdown, then the lifespan drain) and afterwards
+    # re-raises the signal to the handler it found: this one, so a requested stop exits 0, not "killed by 15".
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
+    server.run()
 
 
 # -- Socket Mode ----------------------------------------------------------------------------------
