@@ -4,14 +4,22 @@ Adapted from the team's verified recipes (itself modelled on bolt-python's mock_
 an ephemeral port, records every call with its body and arrival time so tests can assert on arguments, lets
 a test queue canned answers per method (a 429 with Retry-After), and also answers apps.connections.open
 with a local WebSocket URL for Socket Mode. Nothing here reaches the internet.
+
+Fault mode (`FakeSlack(faults=FaultPlan(rate_429=0.05, rate_500=0.05, rate_drop=0.03, seed=1))`) makes a
+fraction of Web API calls fail as Slack's do: 429 with Retry-After, 500, or a connection closed without an
+answer. Every fault happens *before* the call is processed, so nothing is posted and a retry by the client
+cannot duplicate a reply; the call is still recorded, as an attempt that was not delivered (`Call.fault`,
+`Call.delivered`), so a benchmark counts attempts, faults, client retries and delivered replies apart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,15 +33,53 @@ HUMAN = "U0HUMAN"
 CHANNEL = "C0CHAN"
 DM = "D0DM"
 SIGNING_SECRET = "test-signing-secret"
+REPLY_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "response_url"})  # what a user sees
+IDENTITY_KEYS = ("channel", "thread_ts", "ts", "user")  # where a call goes: its identity for fault decisions
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     method: str  # "chat.postMessage", or "response_url" for webhook posts
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
     at: float  # time.monotonic() on arrival
+    status: int = 200  # the HTTP status answered; 0 when the connection was dropped
+    fault: str | None = None  # "429", "500" or "drop" when fault mode refused the call (nothing was processed)
+    delivered: bool = True  # answered 200 and ok: the call took effect
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Which fraction of calls fail, and how; deterministic for a given seed.
+
+    The decision for a call is a pure function of (seed, method, the call's identity, how many calls with that
+    identity came before), never of arrival order across threads: the same calls meet the same faults on every
+    run, and a client's retry gets a fresh draw. The identity is where the call goes (channel, thread_ts, ts,
+    user) when the body says, so a reply whose text carries a random question id still draws the same faults
+    for the same event; otherwise it is the request's bytes. A drop reads the request and closes
+    the socket without answering, before any processing: the client sees RemoteDisconnected and nothing was
+    posted. `methods` None means every Web API method (/api/…); response_url posts are spared unless named.
+    """
+
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_drop: float = 0.0
+    seed: int = 0
+    retry_after: int = 1  # seconds, in the 429's Retry-After header
+    methods: frozenset[str] | None = None
+
+    def applies_to(self, method: str) -> bool:
+        return method != "response_url" if self.methods is None else method in self.methods
+
+    def decide(self, method: str, identity: bytes, attempt: int) -> str | None:
+        digest = hashlib.blake2b(f"{self.seed}|{method}|{attempt}|".encode() + identity, digest_size=8).digest()
+        draw = int.from_bytes(digest, "big") / 2**64
+        for kind, rate in (("429", self.rate_429), ("500", self.rate_500), ("drop", self.rate_drop)):
+            if draw < rate:
+                return kind
+            draw -= rate
+        return None
 
 
 @dataclass
@@ -46,8 +92,15 @@ class CannedResponse:
 class FakeSlack:
     """A thread-safe fake of https://slack.com/api/ that records what the bot sends."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: FaultPlan | None = None, body_keys: tuple[str, ...] | None = None) -> None:
+        """`body_keys`: keep only these keys of each body, and no headers (a long soak's memory stays flat)."""
         self.calls: list[Call] = []
+        self.faults = faults
+        self.body_keys = body_keys
+        self.injected: Counter[str] = Counter()  # faults by kind
+        self.retries = 0  # calls repeating, byte for byte, one that was refused by a fault
+        self._seen: Counter[bytes] = Counter()  # call identity -> arrivals so far (fault mode only)
+        self._refused: Counter[bytes] = Counter()  # request bytes -> refusals not yet retried
         self._cond = threading.Condition()
         self._queued: dict[str, list[CannedResponse]] = {}
         self._ts = itertools.count(1)
@@ -81,14 +134,22 @@ class FakeSlack:
         return f"http://127.0.0.1:{self.port}/response_url/{suffix}"
 
     def enqueue(self, method: str, status: int = 200, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        """The next call of `method` gets this answer (FIFO); later calls get the default."""
+        """The next call of `method` gets this answer (FIFO); later calls get the default.
+
+        Status 0 closes the connection without answering (and without processing the call)."""
         with self._cond:
             self._queued.setdefault(method, []).append(
                 CannedResponse(status, body if body is not None else {"ok": True}, headers or {}))
 
     def calls_to(self, method: str) -> list[Call]:
+        """Every attempt, refused ones included."""
         with self._cond:
             return [c for c in self.calls if c.method == method]
+
+    def deliveries(self, methods: frozenset[str] = REPLY_METHODS) -> list[Call]:
+        """The calls that took effect (answered 200 ok): by default the replies a user sees."""
+        with self._cond:
+            return [c for c in self.calls if c.delivered and c.method in methods]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
                  where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
@@ -128,6 +189,42 @@ class FakeSlack:
             return CannedResponse(200, {"ok": True, "view": {"id": "V0VIEW", **(_json(body.get("view")) or {})}})
         return CannedResponse(200, {"ok": True})
 
+    def _fault_for(self, method: str, path: str, body: dict[str, Any], raw: bytes) -> str | None:
+        """The fault this arrival meets (None: served normally); counts faults and the client's retries
+        (a call repeating, byte for byte, one that was refused)."""
+        if self.faults is None or not self.faults.applies_to(method):
+            return None
+        stable = {k: body[k] for k in IDENTITY_KEYS if isinstance(body.get(k), str)}
+        identity = path.encode() + b"\n" + (json.dumps(stable, sort_keys=True).encode() if stable else raw)
+        same_bytes = hashlib.blake2b(path.encode() + b"\n" + raw, digest_size=16).digest()
+        key = hashlib.blake2b(identity, digest_size=16).digest()
+        with self._cond:
+            attempt = self._seen[key]
+            self._seen[key] += 1
+            if self._refused[same_bytes]:
+                self._refused[same_bytes] -= 1
+                self.retries += 1
+                if not self._refused[same_bytes]:
+                    del self._refused[same_bytes]
+            fault = self.faults.decide(method, identity, attempt)
+            if fault is not None:
+                self.injected[fault] += 1
+                self._refused[same_bytes] += 1
+        return fault
+
+    def _record(self, method: str, path: str, headers: Any, body: dict[str, Any], answer: CannedResponse | None,
+                fault: str | None) -> None:
+        status = answer.status if answer is not None else 0
+        ok = answer is not None and (bool(answer.body.get("ok")) if isinstance(answer.body, dict) else answer.body == "ok")
+        if self.body_keys is not None:
+            body, kept_headers = {k: body[k] for k in self.body_keys if k in body}, {}
+        else:
+            kept_headers = dict(headers)
+        with self._cond:
+            self.calls.append(Call(method, path, kept_headers, body, time.monotonic(), status, fault,
+                                   status == 200 and ok))
+            self._cond.notify_all()
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -139,7 +236,8 @@ class FakeSlack:
 
             def _handle(self) -> None:
                 parsed = urlparse(self.path)
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                raw_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raw = raw_bytes.decode("utf-8")
                 body = json.loads(raw) if raw.startswith("{") else {k: v[0] for k, v in parse_qs(raw or parsed.query).items()}
                 if parsed.path.startswith("/api/"):
                     method = parsed.path[len("/api/"):]
@@ -149,14 +247,27 @@ class FakeSlack:
                     method = parsed.path.lstrip("/")
                 auth = self.headers.get("Authorization", "")
                 token = auth[len("Bearer "):] if auth.startswith("Bearer ") else body.get("token", "")
-                with fake._cond:
-                    queued = fake._queued.get(method)
-                    canned = queued.pop(0) if queued else None
-                    # a rejected (e.g. 429) call is recorded too: tests count attempts and deliveries apart
-                    fake.calls.append(Call(method, parsed.path, dict(self.headers), body, time.monotonic()))
-                    fake._cond.notify_all()
-                if canned is None:
-                    canned = fake._default_response(method, body, token)
+                fault = fake._fault_for(method, parsed.path, body, raw_bytes)
+                canned = None
+                if fault is None:
+                    with fake._cond:
+                        queued = fake._queued.get(method)
+                        canned = queued.pop(0) if queued else None
+                    if canned is None:
+                        canned = fake._default_response(method, body, token)
+                elif fault == "429":
+                    canned = CannedResponse(429, {"ok": False, "error": "ratelimited"},
+                                            {"Retry-After": str(fake.faults.retry_after if fake.faults else 1)})
+                elif fault == "500":
+                    canned = CannedResponse(500, {"ok": False, "error": "fatal_error"})
+                if canned is not None and canned.status == 0:
+                    canned, fault = None, "drop"
+                # recorded before the answer is sent (a test woken by it must find it); a rejected call (e.g. 429)
+                # is recorded too: tests count attempts and deliveries apart
+                fake._record(method, parsed.path, self.headers, body, canned, fault)
+                if canned is None:  # a dropped connection: no status line, the socket just closes
+                    self.close_connection = True
+                    return
                 data = (canned.body if isinstance(canned.body, str) else json.dumps(canned.body)).encode("utf-8")
                 self.send_response(canned.status)
                 ctype = "text/plain" if isinstance(canned.body, str) else "application/json;charset=utf-8"

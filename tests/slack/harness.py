@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import http.client
 import threading
 import time
@@ -51,24 +53,27 @@ class ServerThread:
         return not self.thread.is_alive()
 
 
-def signed_headers(body: str, content_type: str | None = None, timestamp: int | None = None,
+def signed_headers(body: str | bytes, content_type: str | None = None, timestamp: int | None = None,
                    secret: str = SIGNING_SECRET) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
+    json_like = body.startswith("{" if isinstance(body, str) else b"{")
     return {
-        "Content-Type": content_type or ("application/json" if body.startswith("{") else "application/x-www-form-urlencoded"),
+        "Content-Type": content_type or ("application/json" if json_like else "application/x-www-form-urlencoded"),
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
+        "X-Slack-Signature": (SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+                              if isinstance(body, str) else  # raw bytes, UTF-8 or not (the SDK decodes them)
+                              "v0=" + hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()),
     }
 
 
-def request(port: int, method: str, path: str, body: str = "", headers: dict[str, str] | None = None,
+def request(port: int, method: str, path: str, body: str | bytes = "", headers: dict[str, str] | None = None,
             conn: http.client.HTTPConnection | None = None) -> Reply:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request(method, path, body=body.encode("utf-8"), headers=headers or {})
+        conn.request(method, path, body=body.encode("utf-8") if isinstance(body, str) else body, headers=headers or {})
         response = conn.getresponse()
-        return Reply(response.status, response.read().decode("utf-8"), dict(response.getheaders()))
+        return Reply(response.status, response.read().decode("utf-8", "replace"), dict(response.getheaders()))
     finally:
         if own:
             conn.close()
