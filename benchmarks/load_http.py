@@ -19,14 +19,9 @@ The knowledge base is $CODING_BOT_DATA_DIR/kb.sqlite (built when missing), or a 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import logging
-import os
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -34,81 +29,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import Sender, data_dir, eval_questions, mentions, percentile  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.content import knowledge_dir  # noqa: E402
-from bot.evaluate import load_questions  # noqa: E402
-from bot.kb.build import build  # noqa: E402
-from bot.kb.store import KnowledgeStore, StoreError  # noqa: E402
 from bot.render.blocks import APOLOGY  # noqa: E402
 from bot.slack.serve import http_server  # noqa: E402
-from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack, app_mention, event_callback  # noqa: E402
-from tests.slack.harness import ServerThread, signed_headers  # noqa: E402
+from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack  # noqa: E402
+from tests.slack.harness import ServerThread  # noqa: E402
 
 REPLY_TIMEOUT = 120.0  # seconds to wait for the last reply before counting the rest as lost
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def data_dir(temp: Path) -> Path:
-    """Where the knowledge base is: reused when it opens, built when missing or from another schema version."""
-    folder = Path(os.environ.get("CODING_BOT_DATA_DIR") or temp)
-    try:
-        KnowledgeStore(folder / "kb.sqlite")
-    except StoreError:
-        print(f"building the knowledge base at {folder / 'kb.sqlite'}", file=sys.stderr)
-        build(knowledge_dir(), folder / "kb.sqlite", imports_dir=None, progress=lambda _: None)
-    return folder
 
 
 def run(events: int, clients: int, rate: float) -> int:
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
-        questions = [q.q for q in load_questions(REPO / "tests" / "eval" / "questions.yaml")]
+        questions = eval_questions()
         settings = Settings(slack_bot_token="xoxb-load", slack_signing_secret=SIGNING_SECRET,
                             slack_api_url=fake.base_url, data_dir=data_dir(Path(tmp)))
         server = ServerThread(http_server(settings, "127.0.0.1", 0)).start()  # as `coding-bot serve --http` runs
         logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
-        run_id = uuid.uuid4().hex[:8]  # event ids never repeat across runs: the data dir remembers them
-        bodies = []
-        for i in range(events):
-            ts = f"1700000000.{i:06d}"
-            event = app_mention(f"<@U0BOT> {questions[i % len(questions)]}", ts=ts)
-            bodies.append((ts, json.dumps(event_callback(event, event_id=f"EvLoad{run_id}-{i:06d}"))))
-        sent_at: dict[str, float] = {}
-        ack_ms: list[float] = []
-        failures: list[str] = []
-        lock = threading.Lock()
-
-        def client(worker: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-            for i in range(worker, events, clients):
-                ts, body = bodies[i]
-                due = began + i / rate if rate else time.monotonic()
-                time.sleep(max(0.0, due - time.monotonic()))
-                conn.request("POST", "/slack/events", body=body.encode(), headers=signed_headers(body))
-                response = conn.getresponse()
-                response.read()
-                # measured from when the event was due, so a client held up by a slow ack counts the wait too
-                elapsed = (time.monotonic() - due) * 1000
-                with lock:
-                    sent_at[ts] = due
-                    ack_ms.append(elapsed)
-                    if response.status != 200:
-                        failures.append(f"{ts}: HTTP {response.status}")
-            conn.close()
-
+        events_sent = mentions(events, questions, "Load" + uuid.uuid4().hex[:8])
         fake.wait_for("auth.test")
-        began = time.monotonic() + (0.1 if rate else 0.0)  # paced clients get a moment to start
-        threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        acked = time.monotonic()
+        sender = Sender(server.port, [(m.body, {}) for m in events_sent], clients, rate).run()
+        began, acked, ack_ms, failures = sender.began, sender.acked, sender.ack_ms, sender.failures
+        sent_at = {m.ts: sender.sent[i].due for i, m in enumerate(events_sent)}
         try:
             fake.wait_for("chat.postMessage", count=events, timeout=REPLY_TIMEOUT)
         except AssertionError:
@@ -121,7 +65,7 @@ def run(events: int, clients: int, rate: float) -> int:
         for p in posts:
             first_reply.setdefault(p.body.get("thread_ts"), p.at)
         reply_ms = [(first_reply[ts] - sent_at[ts]) * 1000 for ts in sent_at if ts in first_reply]
-        lost = sum(1 for ts, _ in bodies if ts not in per_thread)
+        lost = sum(1 for m in events_sent if m.ts not in per_thread)
         duplicated = sum(n - 1 for n in per_thread.values() if n > 1)
         apologies = sum(1 for p in posts if p.body.get("text") == APOLOGY)
         finished = max(first_reply.values(), default=acked)
