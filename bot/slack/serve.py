@@ -32,6 +32,7 @@ from bot.slack import EVENTS_PATH, Answerer
 from bot.slack.app import build_app, listener_pool
 from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback
+from bot.slack.payloads import malformed
 from bot.slack.workers import ProcessEngine
 
 DEFAULT_HOST = "0.0.0.0"  # Slack must reach it (usually through a TLS proxy in front)
@@ -52,7 +53,17 @@ def serve(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT
 # -- HTTP -----------------------------------------------------------------------------------------
 def asgi_app(app: App, engine: Answerer, on_shutdown: Callable[[], None]) -> Starlette:
     async def slack_events(request: Request) -> Response:
-        bolt_request = to_bolt_request(request, await request.body())
+        """A body Bolt cannot parse (not UTF-8, not JSON, not an object) or whose shape would make it raise is
+        refused with 400 here; Bolt parses before it verifies, and answers 500 to anything that raises."""
+        try:
+            bolt_request = to_bolt_request(request, await request.body())
+        except Exception:
+            log.info("unparseable request to %s: 400", EVENTS_PATH)
+            return JSONResponse({"error": "invalid request"}, status_code=400)
+        why = malformed(bolt_request.body)
+        if why is not None:
+            log.info("malformed payload to %s (%s): 400", EVENTS_PATH, why)
+            return JSONResponse({"error": "invalid request"}, status_code=400)
         return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
 
     async def healthz(_: Request) -> JSONResponse:
