@@ -8,10 +8,13 @@ the server process keeps a local store for what it shows itself (health check, A
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from bot.answer import Answer
@@ -19,6 +22,7 @@ from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
 
 _engine: Engine | None = None
+log = logging.getLogger("bot.slack")
 
 
 def _start_worker(kb_path: Path) -> None:
@@ -40,19 +44,44 @@ def _ready() -> bool:
 
 class ProcessEngine:
     """Engine-compatible (`answer`, `store`): answers run in worker processes, by default one core fewer than
-    the machine has, leaving a core to the server process (HTTP, Bolt, Web API calls)."""
+    the machine has, leaving a core to the server process (HTTP, Bolt, Web API calls).
+
+    A worker that dies (killed by the OOM killer, a segfault in a C extension) breaks a ProcessPoolExecutor
+    for good: every question in flight and every later one fails with BrokenProcessPool. So the first caller
+    to see it starts a fresh pool, and each question that met the broken pool is asked once more there; a
+    question that kills the fresh pool too gets the apology (the exception propagates) instead of a loop.
+    """
 
     def __init__(self, kb_path: Path, processes: int | None = None):
         self.store = KnowledgeStore(kb_path)  # fails here, before any worker starts, when the KB is unusable
         self.processes = processes or max(1, (os.cpu_count() or 1) - 1)
-        # spawn, not fork: the server already runs threads, and forking a threaded process is unsafe
-        self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start_worker, initargs=(self.store.path.resolve(),))
+        self._lock = threading.Lock()
+        self._pool = self._start()
         for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
             ready.result(timeout=120)  # workers are up before the first question, not during it
 
+    def _start(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the server already runs threads, and forking a threaded process is unsafe
+        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(self.store.path.resolve(),))
+
     def answer(self, question: str) -> Answer:
-        return self._pool.submit(_answer, question).result()
+        pool = self._pool
+        try:
+            return pool.submit(_answer, question).result()
+        except BrokenProcessPool:
+            log.warning("an engine worker process died: starting new workers and asking again")
+            return self._replace(pool).submit(_answer, question).result()
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A working pool in place of `broken`; callers that saw the same broken pool share one replacement."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool = self._start()
+                broken.shutdown(wait=False, cancel_futures=True)  # its workers are already stopped or dead
+            return self._pool
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        with self._lock:
+            pool = self._pool
+        pool.shutdown(wait=True)
