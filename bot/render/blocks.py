@@ -45,6 +45,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """escape() undone, `&amp;` last (a value that comes back from a button)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _plain(text: str) -> str:
     return re.sub(r"\*([^*\n]+)\*", r"\1", text)
 
@@ -171,7 +176,9 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     buttons = [_button("👍 Helpful", HELPFUL_ACTION, question_id),
                _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
     if share and answer.answered:
-        buttons.insert(0, _button("Share in channel", SHARE_ACTION, answer.question, style="primary"))
+        # the question rides back to us in the value: escaped like any text, so no copy of the message carries
+        # a raw `<!channel>` or `<@U…>` from it (on_share unescapes it before asking again)
+        buttons.insert(0, _button("Share in channel", SHARE_ACTION, escape(answer.question), style="primary"))
     tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
 
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)

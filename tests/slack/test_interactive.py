@@ -79,6 +79,21 @@ def test_share_button_posts_the_answer_in_the_channel(fake_slack, server, signed
     assert cleanup.body.get("delete_original") is True  # the private copy goes away
 
 
+def test_share_button_value_carries_no_markup_and_the_shared_answer_echoes_the_question(fake_slack, server,
+                                                                                      signed_post):
+    question = "<!channel> <@U999> global days for 27252 & 27130?"
+    hook = ephemeral_answer(fake_slack, signed_post, question)
+    share = button(hook, SHARE_ACTION)
+    assert "<" not in share["value"] and ">" not in share["value"]  # escaped, like every text in the message
+    assert signed_post(block_actions_body(share, fake_slack.response_url("share"), ephemeral=True)).status == 200
+    (post,) = fake_slack.wait_for("chat.postMessage")
+    shown = message_json(post)
+    assert "090" in shown
+    # asked again with the question exactly as typed: the echo shows it escaped once, not twice
+    assert "&lt;!channel&gt; &lt;@U999&gt; global days for 27252 &amp; 27130?" in shown
+    assert "&amp;lt;" not in shown and "<!channel" not in shown and "<@U999" not in shown
+
+
 def test_share_in_a_channel_the_bot_is_not_in_explains_instead(fake_slack, server, signed_post):
     hook = ephemeral_answer(fake_slack, signed_post, "global days for 27252")
     fake_slack.enqueue("chat.postMessage", body={"ok": False, "error": "not_in_channel"})

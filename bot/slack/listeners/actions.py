@@ -18,6 +18,7 @@ from bot.render.blocks import (
     answer_message,
     apology_message,
     feedback_modal,
+    unescape,
 )
 from bot.slack.listeners.replies import Asker, for_channel, post_answer, question_id, record
 
@@ -31,7 +32,7 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
                  logger: logging.Logger) -> None:
         ack()
         channel = body["channel"]["id"]
-        answer, qid = asker.ask(action["value"], logger, "action", user=body["user"]["id"], channel=channel,
+        answer, qid = asker.ask(unescape(action["value"]), logger, "action", user=body["user"]["id"], channel=channel,
                                 fallback_id=question_id(channel, action["action_ts"]))
         if answer is None:
             respond(response_type="ephemeral", replace_original=False, **apology_message())
