@@ -6,6 +6,8 @@ in the answer, with the expected first code recommended first.
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,21 +90,34 @@ def evaluate(engine: Engine, questions: list[Expected]) -> EvalReport:
     return report
 
 
+_CODE_OR_MODIFIER = re.compile(r"(?<![\w/])(?:\d{5}|\d{4}[FTU]|[A-Z]\d{4}|[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}|[0-9A-Z]{2})(?![\w])")
+
+
 def evaluate_redaction(path: Path) -> dict[str, Any]:
-    """PHI redaction on a corpus file: recall of planted identifiers, clean text damaged, codes lost."""
+    """PHI redaction on a corpus file: recall of planted identifiers, clean text damaged, and what was lost of
+    the `keep` lists: every entry (`kept_lost`) and the codes and modifiers among them (`codes_lost`)."""
     from bot.nlu.phi import redact
 
     data = yaml.safe_load(path.read_text())
     planted = removed = damaged = 0
     lost: list[str] = []
+    codes_lost: list[str] = []
+
+    def check_kept(item: dict[str, Any], out: str) -> None:
+        for keep in item.get("keep", []):
+            if keep not in out:
+                lost.append(keep)
+                codes_lost.extend(c for c in _CODE_OR_MODIFIER.findall(keep) if c not in out)
+
     for item in data["phi"]:
         out = redact(item["text"])
         planted += len(item["identifiers"])
         removed += sum(1 for i in item["identifiers"] if i not in out)
-        lost += [k for k in item.get("keep", []) if k not in out]
+        check_kept(item, out)
     for item in data["clean"]:
         out = redact(item["text"])
         damaged += out != item["text"]
-        lost += [k for k in item.get("keep", []) if k not in out]
+        check_kept(item, out)
     return {"phi_texts": len(data["phi"]), "planted": planted, "removed": removed, "recall": removed / planted,
-            "clean_texts": len(data["clean"]), "clean_damaged": damaged, "kept_lost": lost}
+            "clean_texts": len(data["clean"]), "clean_damaged": damaged, "kept_lost": lost,
+            "codes_lost": codes_lost}
