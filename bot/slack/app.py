@@ -7,11 +7,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
 from bot.engine import Engine
@@ -20,12 +15,12 @@ from bot.slack import Answerer
 from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
+from bot.slack.respond import retry_handlers, retrying_respond
 
 # Listeners mostly wait (on the worker process's answer, on the Web API, on a 429's Retry-After or a retry's
 # backoff), so far more than cores: a waiting thread costs little. With 16, a soak at 100 events/s with 13% of
 # Web API calls failing kept them all asleep in retries, and replies queued behind them (p50 2.2 s instead of 5 ms).
 LISTENER_THREADS = 64
-WEB_API_RETRIES = 6  # per call, whatever mix of faults; ~40 s of backoff at worst before an answer is given up
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -44,11 +39,7 @@ def make_client(settings: Settings) -> WebClient:
     A rare doubled answer is better than a question silently left unanswered.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=[
-        ConnectionErrorRetryHandler(max_retry_count=WEB_API_RETRIES),
-        RateLimitErrorRetryHandler(max_retry_count=WEB_API_RETRIES),
-        ServerErrorRetryHandler(max_retry_count=WEB_API_RETRIES),
-    ])
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers())
 
 
 def listener_pool() -> ThreadPoolExecutor:
@@ -69,6 +60,7 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
         logger=logging.getLogger("bot.slack"),
     )
     app.middleware(skip_bot_messages)
+    app.middleware(retrying_respond)
     app.middleware(dedupe_events(SeenEvents(settings.data_dir / "slack_events.sqlite")))
     register_listeners(app, engine or Engine(KnowledgeStore(settings.kb_path)),
                        slash_command=settings.slash_command, on_feedback=on_feedback, activity=activity,

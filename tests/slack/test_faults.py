@@ -12,8 +12,9 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.slack.app import make_client
+from bot.slack.respond import RetryingRespond
 from bot.slack.serve import http_server
-from tests.slack.fake_slack import FakeSlack, FaultPlan, app_mention, event_callback, message_json
+from tests.slack.fake_slack import FakeSlack, FaultPlan, app_mention, event_callback, message_json, slash_command_body
 from tests.slack.harness import ServerThread, request, signed_headers
 
 PLAN = FaultPlan(rate_429=0.2, rate_500=0.2, rate_drop=0.2, seed=7, retry_after=0)
@@ -108,3 +109,16 @@ def test_under_random_faults_every_mention_is_answered_exactly_once(settings, en
     per_thread = Counter(c.body["thread_ts"] for c in fake.deliveries(frozenset({"chat.postMessage"})))
     assert per_thread == Counter({f"1700000001.{i:06d}": 1 for i in range(30)})
     assert sum(fake.injected.values()) >= 3 and fake.retries == sum(fake.injected.values())  # none given up
+
+
+def test_a_slash_command_answer_through_response_url_survives_faults(fake_slack, server, signed_post, monkeypatch):
+    """respond() posts to response_url: the same 429, 500 and drop as on the Web API, and still one answer."""
+    monkeypatch.setattr(RetryingRespond, "interval", FixedValueRetryIntervalCalculator(0.01))
+    fake_slack.enqueue("response_url", 429, {"ok": False}, {"Retry-After": "0"})
+    fake_slack.enqueue("response_url", 500, {"ok": False})
+    fake_slack.enqueue("response_url", 0)
+    assert signed_post(slash_command_body("global days for 27252", fake_slack.response_url())).status == 200
+    fake_slack.wait_for("response_url", where=lambda c: c.delivered)
+    assert [c.status for c in fake_slack.calls_to("response_url")] == [429, 500, 0, 200]
+    (reply,) = fake_slack.deliveries()
+    assert "090" in message_json(reply)
