@@ -23,13 +23,9 @@ from bot.engine import Engine  # noqa: E402
 from bot.evaluate import load_questions  # noqa: E402
 from bot.kb.build import build  # noqa: E402
 from bot.kb.store import KnowledgeStore  # noqa: E402
+from benchmarks.common import percentile  # noqa: E402
 
 ROUNDS = 5
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:
