@@ -9,7 +9,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +23,7 @@ from bot.content import knowledge_dir
 from bot.evaluate import load_questions
 from bot.kb.build import build
 from bot.kb.store import KnowledgeStore, StoreError
-from tests.slack.fake_slack import app_mention, event_callback
+from tests.slack.fake_slack import SIGNING_SECRET, app_mention, event_callback
 from tests.slack.harness import signed_headers
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,6 +90,7 @@ class Sender:
     items: list[tuple[str, dict[str, str]]]
     clients: int = 32
     rate: float = 200.0
+    secret: str = SIGNING_SECRET
     sent: list[Sent] = field(default_factory=list)
     began: float = 0.0
     acked: float = 0.0
@@ -107,7 +112,7 @@ class Sender:
             body, extra = self.items[i]
             due = self.began + i / self.rate if self.rate else time.monotonic()
             time.sleep(max(0.0, due - time.monotonic()))
-            conn.request("POST", "/slack/events", body=body.encode(), headers={**signed_headers(body), **extra})
+            conn.request("POST", "/slack/events", body=body.encode(), headers={**signed_headers(body, secret=self.secret), **extra})
             response = conn.getresponse()
             response.read()
             self.sent[i] = Sent(due, (time.monotonic() - due) * 1000, response.status)  # one writer per index
@@ -122,13 +127,76 @@ class Sender:
         return [f"item {i}: HTTP {s.status}" for i, s in enumerate(self.sent) if s.status != 200]
 
 
-def rss_kb(pid: int | str = "self") -> int:
-    """Resident memory of a process in KiB, from /proc (0 when it is gone)."""
+def rss_kb(pid: int | str = "self", field: str = "VmRSS") -> int:
+    """Resident memory of a process in KiB, from /proc (0 when it is gone); field "VmHWM" gives the peak."""
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of `pid` (the server's engine workers), from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+class ServerProcess:
+    """`coding-bot serve --http` as an admin runs it, in its own process: its own interpreter and GIL, so the
+    load generator and the fake Web API in the benchmark's process do not slow it down."""
+
+    SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # the real command checks a signing secret's shape
+
+    def __init__(self, data: Path, api_url: str) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "SLACK_BOT_TOKEN": "xoxb-load",
+               "SLACK_SIGNING_SECRET": self.SECRET, "SLACK_API_URL": api_url}
+        env.pop("SLACK_APP_TOKEN", None)
+        # its log goes to a file, not a pipe: a pipe nobody reads fills up (64 KiB of retry warnings under
+        # faults) and then blocks the server on its next log line
+        self._log = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=self._log)
+        self._wait_healthy()
+
+    def log(self) -> str:
+        self._log.seek(0)
+        return self._log.read()
+
+    def _wait_healthy(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"coding-bot serve exited {self.proc.returncode}: {self.log()[-2000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("coding-bot serve never answered /healthz")
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM, as an orchestrator stops it: the exit status and what it wrote to stderr."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        stderr = self.log()
+        self._log.close()
+        return self.proc.returncode, stderr

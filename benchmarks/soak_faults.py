@@ -1,7 +1,7 @@
 """Soak under Web API faults: thousands of signed mentions while Slack's API misbehaves; nothing lost or doubled.
 
-Everything runs on 127.0.0.1, as in load_http.py: the real uvicorn + Bolt server exactly as `coding-bot serve
---http` builds it (bot.slack.serve.http_server, with its engine worker processes), and the fake Web API
+Everything runs on 127.0.0.1, as in load_http.py: `coding-bot serve --http` in its own process, as an admin
+runs it (with its engine worker process), and, in this process, the client threads and the fake Web API
 (tests/slack/fake_slack.py) in fault mode: a fraction of calls get a 429 with Retry-After, a 500, or a
 connection closed without an answer, all before the fake does anything, so only the bot's client retries can
 deliver a reply. Each event has its own event_id and thread ts; some are delivered again as Slack retries
@@ -9,9 +9,8 @@ deliver a reply. Each event has its own event_id and thread ts; some are deliver
 
 Prints events sent, replies delivered, lost and duplicated (per thread), faults injected by kind, the
 client's retries, ack p50/p99, time to reply, and resident memory (server process and engine workers) at
-the start, after a tenth of the deliveries (warmed up), at the middle and at the end. The server process also
-holds the fake Web API and this script, whose records of every call grow by a few hundred bytes per event.
-Targets: 0 lost, 0 duplicated, memory flat once warm.
+the start, after a tenth of the deliveries (warmed up), at the middle and at the end. Errors are counted from
+the server's JSON log on stderr. Targets: 0 lost, 0 duplicated, memory flat once warm.
 
     python benchmarks/soak_faults.py [--events 3000] [--rate 100] [--seed 1]
 """
@@ -19,8 +18,7 @@ Targets: 0 lost, 0 duplicated, memory flat once warm.
 from __future__ import annotations
 
 import argparse
-import logging
-import multiprocessing
+import json
 import random
 import sys
 import tempfile
@@ -33,11 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import Sender, data_dir, eval_questions, mentions, percentile, rss_kb  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.slack.serve import http_server  # noqa: E402
-from tests.slack.fake_slack import SIGNING_SECRET, FakeSlack, FaultPlan  # noqa: E402
-from tests.slack.harness import ServerThread  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    Sender, ServerProcess, children, data_dir, eval_questions, mentions, percentile, rss_kb,
+)
+from tests.slack.fake_slack import FakeSlack, FaultPlan  # noqa: E402
 
 REPLY_TIMEOUT = 180.0  # after the last ack; a reply can wait out several backoffs and Retry-Afters
 RETRIED = 0.05  # share of events Slack delivers a second time (our ack "timed out")
@@ -45,15 +42,14 @@ RETRY_ONLY = 0.01  # share of events whose first delivery never reached us: only
 RETRY_LAG = 40  # a retry is sent this many deliveries after the original
 
 
-def memory() -> tuple[int, int, int]:
-    """(server process, engine workers together, worker count) resident memory, KiB."""
-    workers = [rss_kb(p.pid) for p in multiprocessing.active_children()]
-    return rss_kb(), sum(workers), len(workers)
+def memory(server: int, workers: list[int]) -> tuple[int, int, int]:
+    """(server process, its child processes together, their count) resident memory, KiB."""
+    return rss_kb(server), sum(rss_kb(w) for w in workers), len(workers)
 
 
 def show_memory(label: str, sample: tuple[int, int, int]) -> str:
     server, workers, count = sample
-    return (f"{label} {server / 1024:.1f} MiB server + {workers / 1024:.1f} MiB in {count} worker(s) "
+    return (f"{label} {server / 1024:.1f} MiB server + {workers / 1024:.1f} MiB in {count} child process(es) "
             f"= {(server + workers) / 1024:.1f} MiB")
 
 
@@ -76,44 +72,37 @@ def deliveries(events: list, seed: int) -> tuple[list[tuple[str, dict[str, str]]
     return [item for slot in slots for item in slot], retries, retry_only
 
 
-class ErrorCount(logging.Handler):
-    """Errors the bot logged: the engine failing (the user got an apology), or a listener giving up."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.engine = self.other = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage() == "the engine failed on a question":
-            self.engine += 1
-        else:
-            self.other += 1
+def errors(stderr: str) -> tuple[int, int]:
+    """Errors the bot logged (JSON lines): the engine failing (the user got an apology), and any other (a
+    listener giving up). slack_sdk's own lines about each dropped connection are not the bot's errors."""
+    engine = other = 0
+    for line in stderr.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("level") in ("ERROR", "CRITICAL") and str(entry.get("logger", "")).startswith("bot"):
+            engine += entry.get("message") == "the engine failed on a question"
+            other += entry.get("message") != "the engine failed on a question"
+    return engine, other
 
 
 def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
-    logging.basicConfig(level=logging.CRITICAL)  # the SDK logs every dropped connection as an error
-    errors = ErrorCount()
-    bot_log = logging.getLogger("bot.slack")
-    bot_log.setLevel(logging.ERROR)
-    bot_log.addHandler(errors)
-    bot_log.propagate = False
     # the fake keeps two short fields per call, so its records add little to the memory figures
     with tempfile.TemporaryDirectory() as tmp, FakeSlack(faults=plan, body_keys=("channel", "thread_ts")) as fake:
-        settings = Settings(slack_bot_token="xoxb-soak", slack_signing_secret=SIGNING_SECRET,
-                            slack_api_url=fake.base_url, data_dir=data_dir(Path(tmp)))
-        server = ServerThread(http_server(settings, "127.0.0.1", 0)).start(timeout=60)
-        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        server = ServerProcess(data_dir(Path(tmp)), fake.base_url)
+        pid, workers = server.proc.pid, children(server.proc.pid)
 
         sent = mentions(events, eval_questions(), "Soak" + uuid.uuid4().hex[:8])
         items, slack_retries, retry_only = deliveries(sent, plan.seed)
-        samples = {"start": memory()}
-        sender = Sender(server.port, items, clients, rate)
+        samples = {"start": memory(pid, workers)}
+        sender = Sender(server.port, items, clients, rate, ServerProcess.SECRET)
 
         def sample_during() -> None:  # once a tenth (warmed up: pools, caches, connections) and half are acked
             for label, share in (("warm", 0.1), ("middle", 0.5)):
                 while sum(1 for s in sender.sent if s.status) < len(items) * share:
                     time.sleep(0.05)
-                samples[label] = memory()
+                samples[label] = memory(pid, workers)
 
         sampler = threading.Thread(target=sample_during, daemon=True)
         sampler.start()
@@ -127,8 +116,8 @@ def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
             if threads <= answered:
                 break
             time.sleep(0.2)
-        samples["end"] = memory()  # replies in, workers still up
-        server.stop()  # drains the listener pool: any late or duplicate reply is in by now
+        samples["end"] = memory(pid, workers)  # replies in, workers still up
+        status, stderr = server.stop()  # drains the listener pool: any late or duplicate reply is in by now
 
         replies = fake.deliveries()
         first_due = {}
@@ -141,7 +130,7 @@ def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
         posted = Counter(c.body.get("thread_ts") for c in replies if c.method == "chat.postMessage")
         lost = sum(1 for m in sent if not posted[m.ts])
         duplicated = sum(n - 1 for n in per_reply.values() if n > 1)
-        apologies, listener_errors = errors.engine, errors.other
+        apologies, listener_errors = errors(stderr)
         attempts = len([c for c in fake.calls if c.method != "auth.test"])
         faults = dict(sorted(fake.injected.items()))
         gave_up = sum(fake.injected.values()) - fake.retries
@@ -161,9 +150,10 @@ def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
     print(f"ack: p50 {percentile(acks, 50):.1f} ms, p99 {percentile(acks, 99):.1f} ms, max {max(acks):.1f} ms")
     print(f"time to reply: p50 {percentile(reply_ms, 50):.0f} ms, p99 {percentile(reply_ms, 99):.0f} ms, "
           f"max {max(reply_ms):.0f} ms (retries wait out backoffs and Retry-After)")
+    print(f"server exit status after SIGTERM: {status}")
     for label in ("start", "warm", "middle", "end"):
         print(show_memory(f"memory {label + ':':8}", samples[label]))
-    return 0 if not (lost or duplicated or apologies or listener_errors or failures) else 1
+    return 0 if not (lost or duplicated or apologies or listener_errors or failures or status) else 1
 
 
 def main() -> int:
