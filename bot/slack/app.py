@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -21,6 +22,18 @@ from bot.slack.respond import retry_handlers, retrying_respond
 # backoff), so far more than cores: a waiting thread costs little. With 16, a soak at 100 events/s with 13% of
 # Web API calls failing kept them all asleep in retries, and replies queued behind them (p50 2.2 s instead of 5 ms).
 LISTENER_THREADS = 64
+
+
+class _NotTheTokenWarning(logging.Filter):
+    """Drops Bolt's start-up warning that `token` will be unused: Bolt reads SLACK_BOT_TOKEN from the
+    environment itself, sees our client as well and warns, yet the client carries that same token. An admin
+    reading the log would wonder what is misconfigured; nothing is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_NOT_THE_TOKEN_WARNING = _NotTheTokenWarning()
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -51,13 +64,15 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
               activity: ActivityLog | None = None) -> App:
     """The App: acks first and answers on `executor` (the caller owns it and shuts it down)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    logger = logging.getLogger("bot.slack")
+    logger.addFilter(_NOT_THE_TOKEN_WARNING)  # added once: addFilter skips a filter already there
     app = App(
         client=client or make_client(settings),
         signing_secret=secret,
         request_verification_enabled=secret is not None,  # Socket Mode needs no secret: nothing is signed
         process_before_response=False,
         listener_executor=executor or listener_pool(),
-        logger=logging.getLogger("bot.slack"),
+        logger=logger,
     )
     app.middleware(skip_bot_messages)
     app.middleware(retrying_respond)

@@ -93,7 +93,8 @@ def http_server(settings: Settings, host: str, port: int, *, client: WebClient |
                     activity=activity or open_activity(settings))
     config = uvicorn.Config(asgi_app(app, answerer, partial(_drain, executor, None if engine else answerer)),
                             host=host, port=port, lifespan="on", access_log=False,
-                            timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info")
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info",
+                            log_config=None)  # uvicorn's lines go through our JSON, scrubbed handler too
     return uvicorn.Server(config)
 
 

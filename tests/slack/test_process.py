@@ -64,3 +64,5 @@ def test_sigterm_finishes_the_answers_in_flight_and_exits_cleanly(fake_slack, bu
     posts = fake_slack.calls_to("chat.postMessage")
     assert sorted(p.body["thread_ts"] for p in posts) == sorted(f"1700000000.{i:06d}" for i in range(sent))
     assert "Traceback" not in stderr and "xoxb-test-token" not in stderr
+    lines = [json.loads(line) for line in stderr.splitlines()]  # every line JSON: uvicorn's too, scrubbed alike
+    assert not [line for line in lines if line["level"] != "INFO"], "a clean run warns about nothing"
