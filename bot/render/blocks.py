@@ -36,6 +36,7 @@ REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
 
 TOO_LONG = "_The rest of this answer is too long for one Slack message; ask a narrower question._"
+TOO_LONG_TO_SHARE = "_This question is too long to share with a button; ask it again in the channel with a mention._"
 APOLOGY = "Sorry, something went wrong while answering that. Please try again in a minute."
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 
@@ -177,8 +178,13 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
                _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
     if share and answer.answered:
         # the question rides back to us in the value: escaped like any text, so no copy of the message carries
-        # a raw `<!channel>` or `<@U…>` from it (on_share unescapes it before asking again)
-        buttons.insert(0, _button("Share in channel", SHARE_ACTION, escape(answer.question), style="primary"))
+        # a raw `<!channel>` or `<@U…>` from it (on_share unescapes it before asking again). A question too
+        # long for a value gets no button: asked again cut short, it could share a different answer.
+        value = escape(answer.question)
+        if len(value) <= MAX_VALUE:
+            buttons.insert(0, _button("Share in channel", SHARE_ACTION, value, style="primary"))
+        else:
+            tail.append({"type": "context", "elements": [_mrkdwn(TOO_LONG_TO_SHARE)]})
     tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
 
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)

@@ -104,13 +104,23 @@ def test_sources_are_numbered_links_and_citations_are_whole():
 
 
 def test_buttons_respect_label_and_value_limits():
-    long_question = "why " * 1000
+    long_question = "why & " * 300  # 1,800 characters, 2,700 once escaped
     answer = make_answer("Answer.", question=long_question, suggestions=["a very long suggested question " * 10] * 6)
     message = answer_message(answer, question_id="C1/1.0", share=True)
     elements = buttons(message)
     assert sum(e["action_id"].startswith("suggestion_") for e in elements) == 4
     assert all(len(e["text"]["text"]) <= MAX_BUTTON_TEXT and len(e["value"]) <= MAX_VALUE for e in elements)
-    assert {e["action_id"] for e in elements} >= {SHARE_ACTION, HELPFUL_ACTION}
+    assert {e["action_id"] for e in elements} >= {HELPFUL_ACTION}
+
+
+def test_a_question_too_long_for_the_share_button_gets_none_and_is_told_so():
+    """Cut to fit the button's value and asked again, a long pasted note could share a different answer."""
+    fits, too_long = "why " * 400, "why & " * 300
+    shared = answer_message(make_answer("Answer.", question=fits), question_id="C1/1.0", share=True)
+    assert [e["value"] for e in buttons(shared) if e["action_id"] == SHARE_ACTION] == [fits]
+    unshared = answer_message(make_answer("Answer.", question=too_long), question_id="C1/1.0", share=True)
+    assert SHARE_ACTION not in json.dumps(unshared)
+    assert "too long to share" in json.dumps(unshared)
 
 
 def test_share_button_only_for_answered_questions():
