@@ -56,6 +56,17 @@ FINDINGS: list[tuple[str, re.Pattern[str]]] = [
 # Who gave it, when the note does not name the type: a separate anesthesia practitioner means MAC or more.
 _ANESTHESIA_PROVIDER = re.compile(r"\b(anesthesiologist|crna|anesthesia (?:team|provider|practitioner|staff)|by anesthesia)\b")
 _PROPOFOL = re.compile(r"\bpropofol\b|\betomidate\b")
+# Asking for the anesthesia provider's own code (the crosswalk), not the surgeon's: "anes code for ...",
+# "0xxxx", "what code does the CRNA bill", "the anesthesiologist's claim". "the with-anesthesia code" is the
+# surgeon's code of a pair, so a with/without/requiring before it does not count.
+_NOT_ASKING_FOR_ITS_CODE = "".join(  # "under general anesthesia code", "w/o any anesthesia, code?", "the with-anesthesia code"
+    rf"(?<!\b{w} )" for w in ("with", "without", "requiring", "no", "any", "general", "regional", "under", "by"))
+_ANESTHESIA_CODE_REQUEST = re.compile(
+    rf"{_NOT_ASKING_FOR_ITS_CODE}\banes(?:thesia)? (?:base )?(?:cpt(?!code)\w*|codes?|crosswalk)\b"
+    r"|\basa (?:cpt(?!code)\w*|codes?|crosswalk)\b|\b0 ?x{4}\b|\b0 codes?\b|\bcrosswalk\b"
+    r"|\b(?:codes?|cpt(?!code)\w*)\b(?: \w+){0,4}? (?:the )?(?:anes(?:thesia)?|anesthesiologists?|anesthesiology|crnas?)"
+    r"(?: \w+){0,2}? (?:uses?|bills?|reports?|puts?|claims?|submits?)\b"
+    r"|\b(?:anesthesiologists?|crnas?)(?: s)? (?:claim|line|bill)\b")
 
 SITES: list[tuple[str, re.Pattern[str]]] = [
     ("sternoclavicular", re.compile(r"\bsternoclavicular\b|\bsc joint\b|\bs c joint\b")),
@@ -101,6 +112,7 @@ class Entities:
     explicit_modifiers: list[str] = field(default_factory=list)  # written with "modifier", "-" or a code hyphen
     findings: list[str] = field(default_factory=list)
     anesthesia_provider: bool = False
+    anesthesia_code_request: bool = False  # asks which code the anesthesia provider reports
     sites: list[str] = field(default_factory=list)
     indicator_fields: list[str] = field(default_factory=list)
     encounter: str | None = None
@@ -130,13 +142,17 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
     def take(match: re.Match[str], group: int, placeholder: str) -> None:
         spans.append((match.start(group), match.end(group), placeholder))
 
+    cased = ascii_text(question)
     for m in _CODE_WITH_MODS.finditer(text):
+        mods = _code_suffixes(m, cased, known_modifiers)
+        if not mods:
+            continue  # "23700 - is that one for...": a dash between words; _CPT takes the code
         _add(ent.codes, m.group(1).upper())
-        for mod in re.findall(r"[0-9a-z]{2}", m.group(2)):
-            _add(ent.modifiers, mod.upper())
-            _add(ent.explicit_modifiers, mod.upper())
+        for mod, _ in mods:
+            _add(ent.modifiers, mod)
+            _add(ent.explicit_modifiers, mod)
         take(m, 1, " cptcode ")
-        take(m, 2, " modifier ")
+        spans.append((m.start(2), mods[-1][1], " modifier "))
     for m in _ICD_DOTTED.finditer(text):
         _add(ent.icd_codes, f"{m.group(1)}.{m.group(2)}".upper())
         take(m, 0, " icdcode ")
@@ -164,7 +180,6 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
             _add(ent.icd_codes, m.group(1).upper())
             take(m, 1, " icdcode ")
 
-    cased = ascii_text(question)
     for m in _MOD_KEYWORD.finditer(text):
         if m.group(1) in _ENGLISH and not cased[m.start(1) : m.end(1)].isupper():
             continue  # "which mod do i use", "modifier on the E/M": a word, not a modifier
@@ -215,6 +230,7 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
         # "27250 without anesthesia or 27252 under general?" names both codes' wording: no finding at all
         ent.findings = [f for f in ent.findings if f != "none"] if re.search(r"\bcptcode\b.*\bcptcode\b", words) else ent.findings
     ent.anesthesia_provider = bool(_ANESTHESIA_PROVIDER.search(words))
+    ent.anesthesia_code_request = bool(_ANESTHESIA_CODE_REQUEST.search(words))
     if _PROPOFOL.search(words) and not ent.findings:
         ent.findings.append("mac" if ent.anesthesia_provider else "deep_sedation")
     elif ent.anesthesia_provider and not ent.findings:
@@ -228,6 +244,21 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
     ent.encounter = next((code for code, p in ENCOUNTERS if p.search(words)), None)
     ent.laterality = next((side for side, p in LATERALITY if p.search(words)), None)
     return ent
+
+
+def _code_suffixes(m: re.Match[str], cased: str, known_modifiers: set[str]) -> list[tuple[str, int]]:
+    """The modifiers hyphenated onto a code ("27252-50-LT"), each with where it ends; stops at the first
+    suffix that is a word, not a modifier ("27252 - pt got ketamine", "23700 - is that...")."""
+    found: list[tuple[str, int]] = []
+    for s in re.finditer(r"[0-9a-z]{2}", m.group(2)):
+        start, end = m.start(2) + s.start(), m.start(2) + s.end()
+        mod = s.group().upper()
+        written_upper = cased[start:end].isupper()
+        if not mod.isdigit() and (s.group() in _ENGLISH and not written_upper or not (
+                mod in known_modifiers or mod in _LETTER_MODS or re.fullmatch(r"[A-Z]\d", mod))):
+            break
+        found.append((mod, end))
+    return found
 
 
 def _overlaps(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:

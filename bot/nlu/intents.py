@@ -23,7 +23,7 @@ from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
 
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
-    "anesthesia_finding", "indicator",
+    "anesthesia_finding", "indicator", "anesthesia_code_request",
 ]
 
 
@@ -136,6 +136,8 @@ class IntentMatcher:
             slots.add("anesthesia_finding")
         if ent.indicator_fields:
             slots.add("indicator")
+        if ent.anesthesia_code_request:
+            slots.add("anesthesia_code_request")
         return slots
 
     def in_domain(self, ent: Entities) -> bool:

@@ -1,0 +1,49 @@
+"""Entities come out of the text exactly: every written form of a modifier, and no modifier from a dash
+between words; the anesthesia provider's own code told apart from the surgeon's code."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.entities import extract
+
+KNOWN = {"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80", "LT", "RT", "XS", "AA", "QZ", "PT"}
+
+
+@pytest.mark.parametrize("text, codes, modifiers", [
+    ("27252-59 ok?", ["27252"], ["59"]),
+    ("can 27252 take -59", ["27252"], ["59"]),
+    ("mod 59 on 27252", ["27252"], ["59"]),
+    ("modifier 59 with 27252", ["27252"], ["59"]),
+    ("59 modifier on 27252?", ["27252"], ["59"]),
+    ("27252-50-LT", ["27252"], ["50", "LT"]),
+    ("27252 RT", ["27252"], ["RT"]),
+    ("27252 -xs allowed", ["27252"], ["XS"]),
+    ("27252-99?", ["27252"], ["99"]),  # an unknown modifier is still taken, to be declined, never guessed
+    # a dash used as punctuation: the word after it is not a modifier
+    ("23700 - is that one for dislocations", ["23700"], []),
+    ("27250 v 27252 - pt got ketamine", ["27250", "27252"], []),
+    ("explain 99151 - is it the under 5 sedation code?", ["99151"], []),
+    ("27252 - PT", ["27252"], ["PT"]),  # written in capitals it is the modifier
+])
+def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers: list[str]) -> None:
+    ent = extract(text, KNOWN)
+    assert sorted(ent.codes) == sorted(codes)
+    assert ent.modifiers == modifiers
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("anes code for 26705", True),
+    ("which anesthesia cpt goes with 27842", True),
+    ("what 0xxxx code does anesthesia use for a toe reduction", True),
+    ("what code does the anesthesiologist put on their claim", True),
+    ("code the crna should bill for a hip reduction", True),
+    ("asa crosswalk for 28605", True),
+    # the surgeon's code of a pair, described by its anesthesia
+    ("patella dislocation reduced under GA code", False),
+    ("thats the with anesthesia code right?", False),
+    ("THA reduced at bedside w/o any anesthesia, code?", False),
+    ("knee reduced under a block placed by anesthesia - 27552?", False),
+])
+def test_a_request_for_the_anesthesia_providers_code(text: str, asks: bool) -> None:
+    assert extract(text, KNOWN).anesthesia_code_request is asks
