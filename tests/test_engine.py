@@ -104,3 +104,14 @@ def test_chat_exits_cleanly_on_eof(built_kb) -> None:
     done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="what is 27252\n", capture_output=True,
                           text=True, env={"CODING_BOT_DATA_DIR": str(built_kb.parent)}, timeout=60)
     assert done.returncode == 0 and "27252" in done.stdout
+
+
+@pytest.mark.parametrize("question, code", [
+    ("dx code for a dislocated right ankle, first time seen", "S93.04XA"),  # not "burn of first degree"
+    ("icd for recurrent dislocation of the right hip", "M24.451"),
+    ("newborn with a congenital dislocation of the right hip only, icd10", "Q65.01"),
+    ("posterior hip dislocation, side not documented, initial encounter icd", "S73.016A"),  # side never assumed
+])
+def test_diagnosis_search_by_description(engine: Engine, question: str, code: str) -> None:
+    a = engine.answer(question)
+    assert a.intent == "diagnosis_codes" and a.answered and a.codes[0] == code, (a.codes, a.text)

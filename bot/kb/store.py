@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ import sqlite_utils
 
 from bot.kb.build import SCHEMA_VERSION
 from bot.kb.models import AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, Source
+
+
+MAX_ICD_TERMS = 8  # a long note's words beyond these add little; the searches grow with every one kept
+MAX_ICD_QUERIES = 40  # each a fast FTS5 intersection; enough to leave out any two of eight words
 
 
 class StoreError(Exception):
@@ -104,35 +109,38 @@ class KnowledgeStore:
         return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
 
     def icd_search(self, words: list[str], limit: int = 200) -> list[IcdCode]:
-        """FTS5 prefilter over descriptions and their category levels, best first.
+        """FTS5 prefilter over descriptions and their category levels, most words matched first.
 
-        An intersection of the words is fast and precise; when it finds too little, the most common word
-        is dropped and the search repeated. An any-word search would have to rank thousands of rows.
+        An intersection of the words is fast and precise. When it finds too little, one word at a time is
+        left out (then two, and so on), every way round: which word is the odd one out ("baby" in "baby with congenital
+        hip dislocation", "first" in "left ankle dislocation first ED visit") cannot be known beforehand, and
+        dropping the most common word would drop "dislocation", the one that matters. Words no description
+        uses are left out first. An any-word search would have to rank thousands of rows.
         """
         terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
-        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:12]  # porter stems: "dislocated" ~ "dislocation"
-        terms.sort(key=self._icd_term_docs)
+        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:MAX_ICD_TERMS]  # porter stems: "dislocated" ~ "dislocation"
+        terms = [t for t in terms if self._icd_uses(t)]
         found: dict[str, IcdCode] = {}
-        while terms and len(found) < 5:
-            rows = self._rows(
-                "select i.code, i.description, i.billable, i.parent, i.context from icd10cm_fts f "
-                "join icd10cm i on i.rowid = f.rowid where icd10cm_fts match ? order by bm25(icd10cm_fts, 2.0, 1.0) limit ?",
-                (" AND ".join(f'"{t}"' for t in terms), limit),
-            )
-            for r in rows:
-                found.setdefault(r["code"], IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]))
-            terms.pop()
+        budget = MAX_ICD_QUERIES
+        for left_out in range(len(terms)):
+            for kept in combinations(terms, len(terms) - left_out):
+                budget -= 1
+                if budget < 0:
+                    return list(found.values())
+                rows = self._rows(
+                    "select i.code, i.description, i.billable, i.parent, i.context from icd10cm_fts f join icd10cm i "
+                    "on i.rowid = f.rowid where icd10cm_fts match ? order by bm25(icd10cm_fts, 2.0, 1.0) limit ?",
+                    (" AND ".join(f'"{t}"' for t in kept), limit),
+                )
+                for r in rows:
+                    found.setdefault(r["code"], IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]))
+            if len(found) >= 5:
+                break
         return list(found.values())
 
-    def _icd_term_docs(self, word: str) -> int:
-        """How many codes use a word (by its first letters, close enough to the porter stem to rank by)."""
-        db = self.db()
-        if not getattr(self._local, "vocab", False):
-            db.execute("create virtual table if not exists temp.icd_vocab using fts5vocab(main, 'icd10cm_fts', 'row')")
-            self._local.vocab = True
-        prefix = word[:5]
-        row = db.execute("select max(doc) from temp.icd_vocab where term >= ? and term < ?", (prefix, prefix + "~")).fetchone()
-        return row[0] or 0
+    def _icd_uses(self, term: str) -> bool:
+        """Whether any description uses the word, as FTS5 stems it ("ankle" is stored as "ankl")."""
+        return bool(self.db().execute("select 1 from icd10cm_fts where icd10cm_fts match ? limit 1", (f'"{term}"',)).fetchone())
 
     def licensed_descriptor(self, code: str) -> str | None:
         if not self.has_licensed_cpt:

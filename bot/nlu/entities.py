@@ -96,7 +96,7 @@ INDICATOR_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("split", re.compile(r"\bpre ?op\b|\bintra ?op\b|\bsplit\b|\bpercentages?\b")),
     ("work_rvu", re.compile(r"\brvus?\b|\brelative value\b")),
 ]
-ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:visit|encounter)\b|\bactive treatment\b|\bed visit\b")),
+ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:\w+ )?(?:visit|encounter|time)\b|\bactive treatment\b|\bed visit\b")),
               ("D", re.compile(r"\bsubsequent\b|\bfollow ?up\b|\bf u\b|\brecheck\b|\broutine healing\b")),
               ("S", re.compile(r"\bsequela\w*\b|\blate effect\b"))]
 LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great)")),

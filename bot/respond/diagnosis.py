@@ -17,7 +17,9 @@ from bot.respond.retrieve import content_words
 _NOT_SEARCH = {"diagnosis", "icd10", "icd", "icdcode", "cm", "dx", "code", "codes", "initial", "subsequent", "encounter",
                "sequela", "visit", "ed", "er", "full", "character", "7th", "seventh", "valid", "support", "supports",
                "look", "up", "right", "left", "rt", "lt", "r", "l", "side", "pt", "patient", "joint", "after", "reduction",
-               "follow", "fu", "which", "visit", "treatment", "closed", "reduced"}
+               "follow", "fu", "which", "visit", "treatment", "closed", "reduced",
+               # plain English around the diagnosis: "first time seen", "doc never said", "keeps happening"
+               "first", "time", "seen", "had", "has", "keeps", "keep", "never", "said", "just", "only", "doc"}
 _SYNONYMS = {"dislocated": "dislocation", "thr": "prosthesis", "tha": "prosthesis", "arthroplasty": "prosthesis",
              "replacement": "prosthesis", "prosthetic": "prosthesis", "ac": "acromioclavicular", "sc": "sternoclavicular",
              "mtp": "metatarsophalangeal", "mcp": "metacarpophalangeal", "pip": "proximal interphalangeal",
@@ -101,8 +103,11 @@ def _score(c: IcdCode, words: list[str], ent) -> float:
     covered = sum(1 for w in words if w[:6] in text)
     score = 60 * covered / len(words) + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
     side = ent.laterality
+    sided = "right" in desc or "left" in desc
     if side in ("right", "left"):
-        score += 8 if side in desc else (-20 if ("right" in desc or "left" in desc) else 0)
+        score += 8 if side in desc else (-20 if sided else 0)
+    elif side is None and sided:
+        score -= 6  # a side the note does not document is not assumed: the unspecified code comes first
     encounter = _encounter_char(c.code)
     if ent.encounter:
         score += 10 if encounter == ent.encounter else (-15 if encounter else 0)
