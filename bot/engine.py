@@ -39,13 +39,15 @@ COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
     "help": general.help_reply,
     "out_of_scope": general.out_of_scope,
 }
+_TYPED_COMMAND = re.compile(r"^\s*/[a-z][\w-]*(?=\s|$)", re.I)
 _SLACK_MARKUP = re.compile(r"<(?:[@#!][^>|]*)(?:\|([^>]*))?>|<(?:https?|mailto):[^>|]*\|([^>]*)>|<((?:https?|mailto):[^>]*)>")
 
 
 def clean(question: str) -> str:
-    """Drop Slack mentions and broadcasts, keep link labels, cut to MAX_CHARS."""
+    """Drop Slack mentions and broadcasts, keep link labels, drop a slash command typed as text ("/code ?"
+    sent as a message), cut to MAX_CHARS."""
     text = _SLACK_MARKUP.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or " ", question[: MAX_CHARS * 2])
-    return text[:MAX_CHARS].strip()
+    return _TYPED_COMMAND.sub("", text[:MAX_CHARS]).strip()
 
 
 class Engine:
@@ -55,6 +57,8 @@ class Engine:
 
     def answer(self, question: str) -> Answer:
         text = clean(question)
+        if text.strip() in ("?", "??", "???"):  # "/code ?": the usual way to ask a tool for help
+            return self._answer(question, "help", 1.0, general.help_reply(Ask(text, Entities(), self.store, "help")), False)
         if not re.search(r"[A-Za-z0-9]", text):
             reply = general.help_reply(Ask(text, Entities(), self.store, "help"))
             return self._answer(question, "help", 0.0, Reply(False, ["Ask me a coding question, for example:"],

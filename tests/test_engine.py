@@ -115,3 +115,17 @@ def test_chat_exits_cleanly_on_eof(built_kb) -> None:
 def test_diagnosis_search_by_description(engine: Engine, question: str, code: str) -> None:
     a = engine.answer(question)
     assert a.intent == "diagnosis_codes" and a.answered and a.codes[0] == code, (a.codes, a.text)
+
+
+@pytest.mark.parametrize("question", [
+    "?", "/code ?", "/code help",
+    "what r u good for", "any tips on how to phrase a question for you?", "do you cover icd codes too",
+])
+def test_questions_about_the_bot_get_help(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.intent == "help" and a.answered, (a.intent, a.text)
+
+
+@pytest.mark.parametrize("question", ["what r u having for lunch", "can you reset my password"])
+def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question: str) -> None:
+    assert not engine.answer(question).answered

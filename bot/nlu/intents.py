@@ -142,8 +142,8 @@ class IntentMatcher:
 
     def in_domain(self, ent: Entities) -> bool:
         """Whether most of the question is coding vocabulary; typos of long words count."""
-        if self.present_slots(ent):
-            return True
+        if self.present_slots(ent) or HELP in self.intents and self._keyword_hit(HELP, ent.masked):
+            return True  # a question about the bot itself is in scope, in whatever words
         words = [w for w in ent.masked.split() if w not in STOPWORDS]
         if not words:
             return True  # "what can you do?": nothing to judge by, let the examples decide
@@ -188,6 +188,7 @@ class IntentMatcher:
 
 
 OUT_OF_SCOPE = "out_of_scope"
+HELP = "help"
 STOPWORDS = set(
     "a an the is are was be i im me my we our you your it its this that of to in on at for from by as and or please "
     "can could would should do does did have has what whats which how when who there here just so if any some get "

@@ -43,6 +43,7 @@ _SHORTHAND: list[tuple[str, str]] = [
     (r"\bthx\b|\bty\b", " thanks "),
     (r"\bu\b", " you "),
     (r"\bur\b", " your "),
+    (r"\br\b(?=\s+(?:you|u|there|these|those|they|we)\b)", " are "),  # "what r u able to", not "r hip"
 ]
 _COMPILED = [(re.compile(p), r) for p, r in _SHORTHAND]
 _PUNCT = re.compile(r"[^a-z0-9 ]+")
