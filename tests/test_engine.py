@@ -129,3 +129,15 @@ def test_questions_about_the_bot_get_help(engine: Engine, question: str) -> None
 @pytest.mark.parametrize("question", ["what r u having for lunch", "can you reset my password"])
 def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question: str) -> None:
     assert not engine.answer(question).answered
+
+
+@pytest.mark.parametrize("question, first", [
+    ("closed reduction of a second toe MTP under a regional block, code?", "28635"),  # the joint, not the toe IP
+    ("IP joint of the little toe put back without anesthesia, cpt", "28660"),
+    ("index finger MCP reduced after an axillary nerve block, which cpt", "26705"),  # not the hand's CMC
+    ("hip dislocation treated through an arthrotomy, no hardware, which cpt", "27253"),  # arthrotomy is open
+    ("AC separation in clinic, ortho manipulated it back closed, what cpt", "23545"),  # the site decides the family
+])
+def test_code_search_by_joint_and_approach(engine: Engine, question: str, first: str) -> None:
+    a = engine.answer(question)
+    assert a.answered and a.codes and a.codes[0] == first, (a.intent, a.codes, a.text)

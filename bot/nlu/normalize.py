@@ -32,7 +32,7 @@ _SHORTHAND: list[tuple[str, str]] = [
     (r"\bpx\b", " procedure "),
     (r"\bfx\b", " fracture "),
     (r"\bdislocat\w*\b", " dislocation "),
-    (r"\bdislo\b", " dislocation "),
+    (r"\bdislo\b|\bdisloc\b", " dislocation "),
     (r"\banesth\w*\b", " anesthesia "),
     (r"\banaesth\w*\b", " anesthesia "),
     (r"\bsedat\w*\b", " sedation "),

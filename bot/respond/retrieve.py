@@ -58,6 +58,27 @@ def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float
     return texts, idf
 
 
+# Joints named in the question, each the mark of one family within a body site (the site filter comes first).
+JOINT_WORDS = {"mcp", "metacarpophalangeal", "cmc", "carpometacarpal", "pip", "dip", "ip", "interphalangeal", "mtp",
+               "metatarsophalangeal", "lisfranc", "tarsometatarsal", "talotarsal", "subtalar", "acromioclavicular",
+               "sternoclavicular"}
+OPEN_WORDS = {"open", "arthrotomy", "orif", "incision", "opened"}
+
+
+def _family_words(store: KnowledgeStore, code: Code) -> set[str]:
+    return _families(store)[code.family or code.code]
+
+
+@cache
+def _families(store: KnowledgeStore) -> dict[str, set[str]]:
+    """Every word of each family's titles and aliases."""
+    texts, _ = _index(store)
+    words: dict[str, set[str]] = {}
+    for c in store.codes.values():
+        words.setdefault(c.family or c.code, set()).update(w for t in texts[c.code] for w in t.split())
+    return words
+
+
 def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tuple[Code, float]]:
     """Curated procedure codes best first: fuzzy match on titles and aliases plus rare shared words."""
     query = content_words(ent.masked)
@@ -70,7 +91,11 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
         on_site = [c for c in candidates if c.body_site in wanted]
         candidates = on_site or candidates
     words = set(query.split())
-    if "open" in words and "closed" not in words:
+    joints = words & JOINT_WORDS
+    if joints:  # "MCP of the index", "great toe MTP": the joint decides the family, whatever else matches
+        on_joint = [c for c in candidates if joints & _family_words(store, c)]
+        candidates = on_joint or candidates
+    if words & OPEN_WORDS and "closed" not in words:
         candidates = [c for c in candidates if c.approach == "open"] or candidates
     elif {"closed", "reduction", "reduce", "reduced", "relocation"} & words:
         candidates = [c for c in candidates if c.approach != "open"] or candidates
@@ -94,11 +119,26 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
     return sorted(scored, key=lambda cs: cs[1], reverse=True)
 
 
-def good_enough(ent: Entities, code: Code, score: float) -> bool:
-    """A site-bound procedure needs a site we cover in the question: no site, no code ('dislocated jaw')."""
+def good_enough(store: KnowledgeStore, ent: Entities, code: Code, score: float) -> bool:
+    """A site-bound procedure needs a site we cover in the question: no site, no code ('dislocated jaw').
+
+    Where the question's site holds one family only (the AC joint, the kneecap), or it names the joint of
+    one family (Lisfranc, MTP), that has already decided, and a note's many other words only dilute the
+    fuzzy score, so the lower bar applies.
+    """
     if code.body_site and not ent.sites:
         return False
+    on_site = [c for c in store.codes.values() if c.body_site == code.body_site
+               and c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
+    joints = set(content_words(ent.masked).split()) & JOINT_WORDS
+    site_decides = code.body_site in ent.sites and len({c.family for c in on_site}) == 1
+    joint_decides = bool(joints) and {c.family for c in on_site if joints & _family_words(store, c)} == {code.family}
+    if site_decides or joint_decides:  # every family we hold is dislocation care: the question must be about that
+        return score >= MIN_MATCH_SITELESS or bool(_DISLOCATION_CARE.search(ent.masked))
     return score >= (MIN_MATCH if code.body_site else MIN_MATCH_SITELESS)
+
+
+_DISLOCATION_CARE = re.compile(r"\b(?:dislocation|subluxation|reduc\w*|manipulat\w*|relocat\w*|put back|popped back)\b")
 
 
 _OTHER_PHYSICIAN = re.compile(r"\b(different|another|other|second|2nd|separate|anesthesia)\b.{0,20}\b(physician|doctor|doc|provider|md)\b"
@@ -134,7 +174,7 @@ def pick_sedation(codes: list[Code], masked: str) -> Code | None:
 
 def best_family(store: KnowledgeStore, ent: Entities, question: str) -> str | None:
     ranked = rank_codes(store, ent, question)
-    if not ranked or not good_enough(ent, *ranked[0]):
+    if not ranked or not good_enough(store, ent, *ranked[0]):
         return None
     return ranked[0][0].family
 
