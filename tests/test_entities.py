@@ -25,6 +25,10 @@ KNOWN = {"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80",
     ("27250 v 27252 - pt got ketamine", ["27250", "27252"], []),
     ("explain 99151 - is it the under 5 sedation code?", ["99151"], []),
     ("27252 - PT", ["27252"], ["PT"]),  # written in capitals it is the modifier
+    # a dose or a time is not a modifier: "fentanyl 50 mcg" once answered as modifier 50 on the hip code
+    ("propofol 80 mg and fentanyl 50 mcg by the CRNA, 27250 or 27252?", ["27250", "27252"], []),
+    ("sedation 25 min, 27250 or 27252?", ["27250", "27252"], []),
+    ("27252 59 LT", ["27252"], ["LT", "59"]),  # capitalised letters are read first
 ])
 def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers: list[str]) -> None:
     ent = extract(text, KNOWN)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from bot.nlu.normalize import ascii_text, fold, normalise
 
-_UNITS = r"(?:days?|d\b|min|minutes?|hours?|hrs?|yo|y/o|years?|yrs?|mg|ml|units?|%|percent|weeks?|wks?|months?|mos?|kg|lbs?|cm|mm|degrees?)"
+_UNITS = (r"(?:(?:days?|d|min|minutes?|hours?|hrs?|yo|y/o|years?|yrs?|mg|mcg|ug|ml|cc|meq|g|gm|l|bpm|mmhg|units?|percent"
+          r"|weeks?|wks?|months?|mos?|kg|lbs?|cm|mm|degrees?)\b|%)")  # whole words: "59 lt" is not "59 l"
 _CODE_WITH_MODS = re.compile(rf"(?<![\w.])(\d{{5}}|\d{{4}}[ftu]|[a-v]\d{{4}})((?:\s?-\s?[0-9a-z]{{2}}\b(?!\s*{_UNITS}))+)", re.I)
 _CPT = re.compile(r"(?<![\w.\-/])(\d{5}|\d{4}[ftu])(?![\w]|\.\d)", re.I)
 _HCPCS = re.compile(r"(?<![\w.])([a-v]\d{4})(?![\w.])", re.I)
