@@ -39,6 +39,9 @@ class IntentDef(BaseModel):
         description="Points a keyword adds; out_of_scope uses more, since 'how much does Aetna pay' is out of scope "
                     "whatever codes it names",
     )
+    needs: list[Slot] = Field(
+        default=[], description="The intent loses its slot bonus unless the question has one of these: a modifier "
+                                "check is about a code, a body site or a request for a modifier, never a modifier alone")
     examples: list[str] = Field(min_length=5)
 
 
@@ -177,6 +180,8 @@ class IntentMatcher:
             fuzzy = sum(s for s, _ in top) / len(top)
             wanted = set(intent.slots)
             bonus = SLOT_BONUS * len(present & wanted) - SLOT_PENALTY * len(present - wanted - _WEAK_SLOTS)
+            if intent.needs and not present & set(intent.needs):
+                bonus -= SLOT_PENALTY
             if self._keyword_hit(name, query):
                 bonus += intent.keyword_weight
             nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
