@@ -141,3 +141,9 @@ def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question:
 def test_code_search_by_joint_and_approach(engine: Engine, question: str, first: str) -> None:
     a = engine.answer(question)
     assert a.answered and a.codes and a.codes[0] == first, (a.intent, a.codes, a.text)
+
+
+def test_a_body_site_alone_is_no_modifier_situation(engine: Engine) -> None:
+    """'toe or finger' once matched the XS rule's 'a different finger or toe' and answered with modifier XS."""
+    a = engine.answer("26770 - hand or foot, finger or toe?")
+    assert "XS" not in a.modifiers and not (a.intent == "modifier_check" and a.answered), (a.intent, a.text)

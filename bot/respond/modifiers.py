@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 from bot.kb.models import Modifier
 from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
+from bot.nlu.entities import SITES
 from bot.nlu.normalize import normalise
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import content_words, unknown_code
@@ -74,9 +75,14 @@ def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[s
 _IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it"}
 
 
+def _is_site(word: str) -> bool:
+    return any(pattern.search(f" {word} ") for _, pattern in SITES)
+
+
 def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     """Modifiers whose name or aliases match the situation described ("surgeon gave the anesthesia")."""
-    query = " ".join(w for w in content_words(ask.ent.masked).split() if w not in _IGNORED)
+    # a body site is where, not what happened: "28660 = toe or finger?" describes no situation at all
+    query = " ".join(w for w in content_words(ask.ent.masked).split() if w not in _IGNORED and not _is_site(w))
     if not query:
         return []
     texts, idf = _modifier_index(store)
@@ -100,8 +106,10 @@ def check(ask: Ask) -> Reply:
     if from_situation:
         mods = [m.code for m in situation_modifiers(store, ask)]
     if not mods:
-        return declined("Which modifier do you mean? For example: 27252 with modifier 50?",
-                        suggestions=["27252 with modifier 50?", "which modifier when the surgeon gave the anesthesia?"])
+        code = codes[0] if codes else "27252"
+        return declined(f"Which modifier do you mean? For example: {code} with modifier 50?",
+                        suggestions=[f"what is {code}?", f"{code} with modifier 50?",
+                                     "which modifier when the surgeon gave the anesthesia?"])
     if not codes:
         return lookup(ask)
     reply = Reply(answered=False)
