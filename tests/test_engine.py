@@ -147,3 +147,13 @@ def test_a_body_site_alone_is_no_modifier_situation(engine: Engine) -> None:
     """'toe or finger' once matched the XS rule's 'a different finger or toe' and answered with modifier XS."""
     a = engine.answer("26770 - hand or foot, finger or toe?")
     assert "XS" not in a.modifiers and not (a.intent == "modifier_check" and a.answered), (a.intent, a.text)
+
+
+@pytest.mark.parametrize("question, sedation", [
+    ("2 year old, same ED doc gave moderate sedation and reduced the elbow, 24600 or 24605?", "99151"),
+    ("hip reduced under conscious sedation given by a second physician, 27250 or 27252?", "99156"),
+    ("adult shoulder reduced by the ED doc under his own moderate sedation, 23650 or 23655?", "99152"),
+])
+def test_the_sedation_code_follows_age_and_who_sedated(engine: Engine, question: str, sedation: str) -> None:
+    a = engine.answer(question)
+    assert a.answered and sedation in a.codes and a.codes[0] in {"24600", "27250", "23650"}, a.codes

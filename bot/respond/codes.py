@@ -67,7 +67,7 @@ def search(ask: Ask) -> Reply:
             suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
         )
     best, score = ranked[0]
-    if best.family == "moderate-sedation":
+    if best.family == distinction.SEDATION_FAMILY:
         best = pick_sedation(store.family(best.family), ent.masked) or best
     manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
     if manipulation:
@@ -75,7 +75,7 @@ def search(ask: Ask) -> Reply:
         best = store.codes.get(picked or "", best)
     dist = next((d for d in store.distinctions_for(best.code) if d.kind == "anesthesia"), None)
     if dist is not None:
-        reply = distinction.explain(store, dist, ent.findings)
+        reply = distinction.explain(store, dist, ent.findings, ent.masked)
     else:
         reply = Reply(answered=True)
         reply.code(best.code)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
 from bot.respond.base import Ask, Reply, declined, labelled
-from bot.respond.retrieve import best_family, find_distinction
+from bot.respond.retrieve import best_family, find_distinction, pick_sedation
+
+SEDATION_FAMILY = "moderate-sedation"
 
 
 def decide(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> tuple[str | None, FindingRule | None]:
@@ -40,16 +42,18 @@ def compose(ask: Ask) -> Reply:
             if ent.codes else "I could not tell which pair of codes you mean.",
             suggestions=["27250 or 27252 under moderate sedation?", "what does requiring anesthesia mean?"],
         )
-    return explain(store, dist, ent.findings)
+    return explain(store, dist, ent.findings, ent.masked)
 
 
-def explain(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> Reply:
+def explain(store: KnowledgeStore, dist: Distinction, findings: list[str], masked: str = "") -> Reply:
+    """The pair's answer for the findings; `masked` (the question) refines a sedation code by age and by
+    who sedated (99151 under 5, 99155-99157 for another physician)."""
     reply = Reply(answered=True)
     picked, rule = decide(store, dist, findings)
     codes = [o.code for o in dist.options]
     guidance = store.guidance.get(dist.guidance or "")
     if picked and rule:
-        reply.code(picked, *rule.add_codes)
+        reply.code(picked, *(_sedation_code(store, c, masked) for c in rule.add_codes))
         reply.code(*codes)
         reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
         chosen = next(o for o in dist.options if o.code == picked)
@@ -71,6 +75,14 @@ def explain(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> Re
         _conflict(reply, guidance)
     reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")
     return reply
+
+
+def _sedation_code(store: KnowledgeStore, code: str, masked: str) -> str:
+    curated = store.codes.get(code)
+    if curated is None or curated.family != SEDATION_FAMILY:
+        return code
+    picked = pick_sedation(store.family(SEDATION_FAMILY), masked)
+    return picked.code if picked else code
 
 
 def _conflict(reply: Reply, guidance: Guidance) -> None:
