@@ -157,3 +157,8 @@ def test_a_body_site_alone_is_no_modifier_situation(engine: Engine) -> None:
 def test_the_sedation_code_follows_age_and_who_sedated(engine: Engine, question: str, sedation: str) -> None:
     a = engine.answer(question)
     assert a.answered and sedation in a.codes and a.codes[0] in {"24600", "27250", "23650"}, a.codes
+
+
+def test_the_modifier_goes_on_the_code_written_after_on(engine: Engine) -> None:
+    a = engine.answer("closed hip reduction 27250 earlier, then open 27253 by the same surgeon, can i put 58 onto 27253")
+    assert a.intent == "modifier_check" and a.codes[0] == "27253" and "58" in a.modifiers, a.codes

@@ -8,6 +8,7 @@ cover what the indicators cannot see (23 on a code that already requires anesthe
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 
 from rapidfuzz import fuzz
@@ -98,6 +99,16 @@ def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     return [m for s, m in scored if s >= MIN_SITUATION][:2]
 
 
+_ON_CODE = re.compile(r"\b(?:on|onto|to)\s+(?:cpt\W*\s*)?(\d{5}|\d{4}[FTU]|[A-V]\d{4})\b", re.I)
+
+
+def _target_code(question: str, codes: list[str]) -> str:
+    """The code the modifier would go on: the one written after "on" or "to" ("did 27252, then ... 58 on
+    27253?"), else the first named."""
+    named = [m.group(1).upper() for m in _ON_CODE.finditer(question)]
+    return next((c for c in named if c in codes), codes[0])
+
+
 def check(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
     codes = ent.procedure_codes or ent.codes
@@ -113,7 +124,7 @@ def check(ask: Ask) -> Reply:
     if not codes:
         return lookup(ask)
     reply = Reply(answered=False)
-    code = codes[0]
+    code = _target_code(ask.question, codes)
     curated = store.codes.get(code)
     row = store.pfs(code)
     if curated is None and row is None:
