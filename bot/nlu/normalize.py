@@ -36,6 +36,7 @@ _SHORTHAND: list[tuple[str, str]] = [
     (r"\banesth\w*\b", " anesthesia "),
     (r"\banaesth\w*\b", " anesthesia "),
     (r"\bsedat\w*\b", " sedation "),
+    (r"\btotal (hip|knee|shoulder)\b", r" total \1 prosthesis "),  # "dislocated total hip": a replacement's
     (r"\bglobal period\b", " global days "),
     (r"\be/m\b", " em "),
     (r"\be&m\b", " em "),

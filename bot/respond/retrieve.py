@@ -58,10 +58,12 @@ def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float
     return texts, idf
 
 
-# Joints named in the question, each the mark of one family within a body site (the site filter comes first).
-JOINT_WORDS = {"mcp", "metacarpophalangeal", "cmc", "carpometacarpal", "pip", "dip", "ip", "interphalangeal", "mtp",
-               "metatarsophalangeal", "lisfranc", "tarsometatarsal", "talotarsal", "subtalar", "acromioclavicular",
-               "sternoclavicular"}
+# Words that mark one family within a body site (the site filter comes first): the joint, or what kind of
+# dislocation of the hip it is (a replacement's, a developmental one).
+FAMILY_MARKERS = {"mcp", "metacarpophalangeal", "cmc", "carpometacarpal", "pip", "dip", "ip", "interphalangeal", "mtp",
+                  "metatarsophalangeal", "lisfranc", "tarsometatarsal", "talotarsal", "subtalar", "acromioclavicular",
+                  "sternoclavicular", "tha", "thr", "prosthesis", "prosthetic", "replacement", "arthroplasty",
+                  "ddh", "developmental", "congenital", "spontaneous"}
 OPEN_WORDS = {"open", "arthrotomy", "orif", "incision", "opened"}
 
 
@@ -91,8 +93,8 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
         on_site = [c for c in candidates if c.body_site in wanted]
         candidates = on_site or candidates
     words = set(query.split())
-    joints = words & JOINT_WORDS
-    if joints:  # "MCP of the index", "great toe MTP": the joint decides the family, whatever else matches
+    joints = words & FAMILY_MARKERS
+    if joints:  # "MCP of the index", "great toe MTP", "THA": the marker decides the family, whatever else matches
         on_joint = [c for c in candidates if joints & _family_words(store, c)]
         candidates = on_joint or candidates
     if words & OPEN_WORDS and "closed" not in words:
@@ -130,7 +132,7 @@ def good_enough(store: KnowledgeStore, ent: Entities, code: Code, score: float) 
         return False
     on_site = [c for c in store.codes.values() if c.body_site == code.body_site
                and c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
-    joints = set(content_words(ent.masked).split()) & JOINT_WORDS
+    joints = set(content_words(ent.masked).split()) & FAMILY_MARKERS
     site_decides = code.body_site in ent.sites and len({c.family for c in on_site}) == 1
     joint_decides = bool(joints) and {c.family for c in on_site if joints & _family_words(store, c)} == {code.family}
     if site_decides or joint_decides:  # every family we hold is dislocation care: the question must be about that
