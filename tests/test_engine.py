@@ -137,7 +137,7 @@ def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question:
     ("index finger MCP reduced after an axillary nerve block, which cpt", "26705"),  # not the hand's CMC
     ("hip dislocation treated through an arthrotomy, no hardware, which cpt", "27253"),  # arthrotomy is open
     ("AC separation in clinic, ortho manipulated it back closed, what cpt", "23545"),  # the site decides the family
-    ("pts total hip dislocated, ED reduced it w/ just morphine, cpt?", "27265"),  # a replacement's dislocation
+    ("his total hip slipped out in PT, ortho popped it back at bedside with oral oxycodone only, cpt?", "27265"),  # a replacement's dislocation
 ])
 def test_code_search_by_joint_and_approach(engine: Engine, question: str, first: str) -> None:
     a = engine.answer(question)
