@@ -163,3 +163,8 @@ def test_the_sedation_code_follows_age_and_who_sedated(engine: Engine, question:
 def test_the_modifier_goes_on_the_code_written_after_on(engine: Engine) -> None:
     a = engine.answer("closed hip reduction 27250 earlier, then open 27253 by the same surgeon, can i put 58 onto 27253")
     assert a.intent == "modifier_check" and a.codes[0] == "27253" and "58" in a.modifiers, a.codes
+
+
+def test_a_site_with_one_pair_decides_the_pair(engine: Engine) -> None:
+    a = engine.answer("elbow went back in after the joint was numbed with lidocaine, do we bill the with anesthesia one?")
+    assert a.intent == "anesthesia_distinction" and a.answered and a.codes[:1] == ["24600"], (a.intent, a.codes)

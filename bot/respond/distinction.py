@@ -111,7 +111,11 @@ def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> 
 
 def _by_description(ask: Ask) -> Distinction | None:
     """No code named: the site and wording pick the family ("shoulder reduction under MAC, which code?")."""
-    family = best_family(ask.store, ask.ent, ask.question)
-    if family is None:
-        return None
-    return next((d for d in ask.store.distinctions if d.family == family and d.kind == "anesthesia"), None)
+    store = ask.store
+    pairs = [d for d in store.distinctions if d.kind == "anesthesia"]
+    family = best_family(store, ask.ent, ask.question)
+    if family is None:  # the description matched weakly, but a site with one pair only has decided ("elbow")
+        on_site = {d.family for d in pairs if any(store.codes[o.code].body_site in ask.ent.sites
+                                                  for o in d.options if o.code in store.codes)}
+        family = on_site.pop() if len(on_site) == 1 else None
+    return next((d for d in pairs if d.family == family), None)
