@@ -168,3 +168,12 @@ def test_the_modifier_goes_on_the_code_written_after_on(engine: Engine) -> None:
 def test_a_site_with_one_pair_decides_the_pair(engine: Engine) -> None:
     a = engine.answer("elbow went back in after the joint was numbed with lidocaine, do we bill the with anesthesia one?")
     assert a.intent == "anesthesia_distinction" and a.answered and a.codes[:1] == ["24600"], (a.intent, a.codes)
+
+
+@pytest.mark.parametrize("question, code", [
+    ("posterior elbow dislocation on the right, initial encounter, icd?", "S53.124A"),  # the elbow joint, not the radial head
+    ("pulled elbow (nursemaid) R arm, initial, dx code", "S53.031A"),  # the rare word decides, not "arm"
+])
+def test_diagnosis_words_weighted_by_how_telling_they_are(engine: Engine, question: str, code: str) -> None:
+    a = engine.answer(question)
+    assert a.answered and a.codes[:1] == [code], (a.codes, a.text)

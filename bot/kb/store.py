@@ -8,6 +8,7 @@ read-only connection, because Slack listeners run on a thread pool and sqlite3 o
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 import threading
@@ -46,6 +47,7 @@ class KnowledgeStore:
         if not self.path.is_file():
             raise StoreError(f"no knowledge base at {self.path}: run `coding-bot kb build` first")
         self._local = threading.local()
+        self._word_weights: dict[str, float] = {}  # shared by threads: each entry is computed the same by any
         try:
             self._load()
         except sqlite3.DatabaseError as exc:
@@ -137,6 +139,20 @@ class KnowledgeStore:
             if len(found) >= 5:
                 break
         return list(found.values())
+
+    def icd_word_weight(self, word: str) -> float:
+        """How telling a word is among ICD-10-CM descriptions (inverse document frequency): "nursemaid" picks
+        one code, "arm" thousands. Counted once per word."""
+        term = re.sub(r"[^a-z0-9]", "", word.lower())
+        if term not in self._word_weights:
+            total = self._icd_count or 1
+            used = self.db().execute("select count(*) from icd10cm_fts where icd10cm_fts match ?", (f'"{term}"',)).fetchone()[0] if term else 0
+            self._word_weights[term] = math.log(1 + total / (1 + used))
+        return self._word_weights[term]
+
+    @cached_property
+    def _icd_count(self) -> int:
+        return self.db().execute("select count(*) from icd10cm").fetchone()[0]
 
     def _icd_uses(self, term: str) -> bool:
         """Whether any description uses the word, as FTS5 stems it ("ankle" is stored as "ankl")."""

@@ -89,19 +89,22 @@ def _search_words(masked: str) -> list[str]:
     for w in content_words(masked).split():
         w = _SYNONYMS.get(w, w)
         words += [x for x in w.split() if x not in _NOT_SEARCH and not x.isdigit() and len(x) > 1]
+    if "elbow" in words and not {"radial", "nursemaid"} & set(words):
+        words.append("ulnohumeral")  # an elbow dislocation is of the ulnohumeral joint unless the radial head is named
     return words
 
 
 _ENCOUNTER_SUFFIX = re.compile(r",? (initial encounter|subsequent encounter|sequela)\b.*$")
 
 
-def _score(c: IcdCode, words: list[str], ent) -> float:
-    """Coverage of the question's words over the code and its category levels, then side and encounter."""
+def _score(c: IcdCode, words: list[str], weights: dict[str, float], ent) -> float:
+    """Coverage of the question's words over the code and its category levels, each word weighted by how
+    telling it is ("nursemaid" over "arm"), then side and encounter."""
     desc = c.description.lower()
     core = _ENCOUNTER_SUFFIX.sub("", desc)
     text = f"{desc} {c.context.lower()}"
-    covered = sum(1 for w in words if w[:6] in text)
-    score = 60 * covered / len(words) + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
+    covered = sum(weights[w] for w in words if w[:6] in text) / (sum(weights[w] for w in words) or 1.0)
+    score = 60 * covered + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
     side = ent.laterality
     sided = "right" in desc or "left" in desc
     if side in ("right", "left"):
@@ -127,7 +130,8 @@ def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
     if not candidates:
         return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
                         suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
-    scored = [(_score(c, words, ent), c) for c in candidates]
+    weights = {w: store.icd_word_weight(w) for w in words}
+    scored = [(_score(c, words, weights, ent), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
     if best_score < MIN_ICD_MATCH:
