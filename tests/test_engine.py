@@ -137,6 +137,7 @@ def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question:
     ("index finger MCP reduced after an axillary nerve block, which cpt", "26705"),  # not the hand's CMC
     ("hip dislocation treated through an arthrotomy, no hardware, which cpt", "27253"),  # arthrotomy is open
     ("AC separation in clinic, ortho manipulated it back closed, what cpt", "23545"),  # the site decides the family
+    ("they had to open the hip joint to relocate it, nothing fixed in place, which cpt", "27253"),  # open: one family
     ("his total hip slipped out in PT, ortho popped it back at bedside with oral oxycodone only, cpt?", "27265"),  # a replacement's dislocation
 ])
 def test_code_search_by_joint_and_approach(engine: Engine, question: str, first: str) -> None:
@@ -148,6 +149,11 @@ def test_a_body_site_alone_is_no_modifier_situation(engine: Engine) -> None:
     """'toe or finger' once matched the XS rule's 'a different finger or toe' and answered with modifier XS."""
     a = engine.answer("26770 - hand or foot, finger or toe?")
     assert "XS" not in a.modifiers and not (a.intent == "modifier_check" and a.answered), (a.intent, a.text)
+
+
+def test_the_surgeon_giving_the_general_is_general_anesthesia(engine: Engine) -> None:
+    a = engine.answer("small finger CMC dislocation, the surgeon gave the general himself, 26670 or 26675")
+    assert a.codes[:1] == ["26675"], a.codes
 
 
 @pytest.mark.parametrize("question, sedation", [

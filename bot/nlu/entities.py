@@ -43,7 +43,7 @@ FINDINGS: list[tuple[str, re.Pattern[str]]] = [
     ("mac", re.compile(r"\bmonitored anesthesia care\b")),
     ("general", re.compile(
         r"\bgeneral anesthesia\b|\bunder general\b|\bintubat\w*\b|\bendotracheal\b|\bgeneral endotracheal\b|\blma\b"
-        r"|\bin the or\b|\bgeneral\b(?= (?:anesthesia|by))")),
+        r"|\bin the or\b|\bgeneral\b(?= (?:anesthesia|by))|\b(?:gave|give|gives|given|giving|got|had|did) (?:the |a )?general\b")),
     ("regional", re.compile(
         r"\bregional\b|\bspinal\b|\bepidural\b|\b(?:femoral|sciatic|interscalene|axillary|supraclavicular|fascia iliaca"
         r"|popliteal|brachial plexus|peripheral) (?:nerve )?block\b|\bnerve block\b|\bbier block\b")),

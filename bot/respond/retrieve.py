@@ -81,26 +81,32 @@ def _families(store: KnowledgeStore) -> dict[str, set[str]]:
     return words
 
 
+def _candidates(store: KnowledgeStore, ent: Entities) -> list[Code]:
+    """Curated procedure codes left once the question's body site, family marker and approach have spoken;
+    each filter applies only when it leaves something."""
+    words = set(content_words(ent.masked).split())
+    candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
+    if ent.sites:
+        wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in ent.sites))
+        candidates = [c for c in candidates if c.body_site in wanted] or candidates
+    markers = words & FAMILY_MARKERS
+    if markers:  # "MCP of the index", "great toe MTP", "THA": the marker decides the family, whatever else matches
+        candidates = [c for c in candidates if markers & _family_words(store, c)] or candidates
+    if words & OPEN_WORDS and "closed" not in words:
+        candidates = [c for c in candidates if c.approach == "open"] or candidates
+    elif {"closed", "reduction", "reduce", "reduced", "relocation"} & words:
+        candidates = [c for c in candidates if c.approach != "open"] or candidates
+    return candidates
+
+
 def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tuple[Code, float]]:
     """Curated procedure codes best first: fuzzy match on titles and aliases plus rare shared words."""
     query = content_words(ent.masked)
     if not query:
         return []
     texts, idf = _index(store)
-    candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
-    if ent.sites:
-        wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in ent.sites))
-        on_site = [c for c in candidates if c.body_site in wanted]
-        candidates = on_site or candidates
+    candidates = _candidates(store, ent)
     words = set(query.split())
-    joints = words & FAMILY_MARKERS
-    if joints:  # "MCP of the index", "great toe MTP", "THA": the marker decides the family, whatever else matches
-        on_joint = [c for c in candidates if joints & _family_words(store, c)]
-        candidates = on_joint or candidates
-    if words & OPEN_WORDS and "closed" not in words:
-        candidates = [c for c in candidates if c.approach == "open"] or candidates
-    elif {"closed", "reduction", "reduce", "reduced", "relocation"} & words:
-        candidates = [c for c in candidates if c.approach != "open"] or candidates
     known = [w for w in words if w in idf]
     weight = sum(idf[w] for w in known) or 1.0
     family_vocab: dict[str, set[str]] = {}
@@ -124,18 +130,14 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
 def good_enough(store: KnowledgeStore, ent: Entities, code: Code, score: float) -> bool:
     """A site-bound procedure needs a site we cover in the question: no site, no code ('dislocated jaw').
 
-    Where the question's site holds one family only (the AC joint, the kneecap), or it names the joint of
-    one family (Lisfranc, MTP), that has already decided, and a note's many other words only dilute the
-    fuzzy score, so the lower bar applies.
+    Where the question's site, joint or approach leaves one family only (the AC joint, the kneecap, the
+    MTP joint, an open hip reduction), that has already decided, and a note's many other words only dilute
+    the fuzzy score, so the lower bar applies.
     """
     if code.body_site and not ent.sites:
         return False
-    on_site = [c for c in store.codes.values() if c.body_site == code.body_site
-               and c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
-    joints = set(content_words(ent.masked).split()) & FAMILY_MARKERS
-    site_decides = code.body_site in ent.sites and len({c.family for c in on_site}) == 1
-    joint_decides = bool(joints) and {c.family for c in on_site if joints & _family_words(store, c)} == {code.family}
-    if site_decides or joint_decides:  # every family we hold is dislocation care: the question must be about that
+    if code.body_site and {c.family for c in _candidates(store, ent)} == {code.family}:
+        # every family we hold is dislocation care: the question must still be about that
         return score >= MIN_MATCH_SITELESS or bool(_DISLOCATION_CARE.search(ent.masked))
     return score >= (MIN_MATCH if code.body_site else MIN_MATCH_SITELESS)
 
