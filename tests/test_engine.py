@@ -183,3 +183,14 @@ def test_a_site_with_one_pair_decides_the_pair(engine: Engine) -> None:
 def test_diagnosis_words_weighted_by_how_telling_they_are(engine: Engine, question: str, code: str) -> None:
     a = engine.answer(question)
     assert a.answered and a.codes[:1] == [code], (a.codes, a.text)
+
+
+@pytest.mark.parametrize("question", [
+    "icd-10-pcs root operation for an open hip reduction?",  # another code set
+    "is tingling in the fingers normal after a shoulder reduction",  # a clinical question
+    "help me write my appeal letter to the payer",  # a writing job, not a coding answer
+    "how many mg of propofol for a hip reduction",
+])
+def test_out_of_scope_in_coding_words_is_declined(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.intent == "out_of_scope" and not a.answered, (a.intent, a.text)
