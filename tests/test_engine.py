@@ -194,3 +194,14 @@ def test_diagnosis_words_weighted_by_how_telling_they_are(engine: Engine, questi
 def test_out_of_scope_in_coding_words_is_declined(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert a.intent == "out_of_scope" and not a.answered, (a.intent, a.text)
+
+
+@pytest.mark.parametrize("question, codes", [
+    # asked for the sedation code: the reduction's site does not narrow the search to that joint's codes
+    ("intensivist did the moderate sedation while ortho reduced the hip, adult, what sedation code is theirs", ["99156"]),
+    ("40 minutes of moderate sedation by the same doc who reduced the knee, adult, codes for the sedation?",
+     ["99152", "99153"]),  # one full further block of 15 is certain (x1); a part block is left to the coder
+])
+def test_sedation_code_questions(engine: Engine, question: str, codes: list[str]) -> None:
+    a = engine.answer(question)
+    assert a.answered and a.codes == codes, (a.intent, a.codes, a.text)

@@ -10,7 +10,9 @@ from bot.kb.store import KnowledgeStore
 from bot.respond import distinction
 from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
-from bot.respond.retrieve import MIN_MATCH, good_enough, pick_by_manipulation, pick_sedation, rank_codes, unknown_code
+from bot.respond.retrieve import (
+    MIN_MATCH, SEDATION_FAMILY, good_enough, pick_by_manipulation, pick_sedation, rank_codes, sedation_add_ons, unknown_code,
+)
 
 _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 
@@ -67,8 +69,10 @@ def search(ask: Ask) -> Reply:
             suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
         )
     best, score = ranked[0]
-    if best.family == distinction.SEDATION_FAMILY:
+    add_ons = None
+    if best.family == SEDATION_FAMILY:
         best = pick_sedation(store.family(best.family), ent.masked) or best
+        add_ons = sedation_add_ons(best, ent.masked)
     manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
     if manipulation:
         picked = pick_by_manipulation([o.code for o in manipulation.options], ent.masked)
@@ -80,8 +84,13 @@ def search(ask: Ask) -> Reply:
         reply = Reply(answered=True)
         reply.code(best.code)
         reply.say(f"*{best.code}* ({best.system}): {best.title}. {best.summary}", best.sources)
+        if add_ons:
+            extra = store.codes[add_ons[0]]
+            reply.code(extra.code)
+            reply.say(f"Plus *{extra.code}* x{add_ons[1]}: {extra.title}, one for each full further 15 minutes; "
+                      "a part block follows the CPT time rules.", extra.sources)
         for code, s in ranked[1:3]:
-            if code.family == best.family and s >= score - 5:
+            if code.family == best.family and s >= score - 5 and best.family != SEDATION_FAMILY:  # picked by rule
                 reply.code(code.code)
                 reply.say(f"Also: *{code.code}*: {code.title}.", code.sources)
         reply.suggest(*follow_ups(best.code))

@@ -9,9 +9,7 @@ from __future__ import annotations
 from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
 from bot.respond.base import Ask, Reply, declined, labelled
-from bot.respond.retrieve import best_family, find_distinction, pick_sedation
-
-SEDATION_FAMILY = "moderate-sedation"
+from bot.respond.retrieve import SEDATION_FAMILY, best_family, find_distinction, pick_sedation
 
 
 def decide(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> tuple[str | None, FindingRule | None]:

@@ -81,11 +81,19 @@ def _families(store: KnowledgeStore) -> dict[str, set[str]]:
     return words
 
 
+SEDATION_FAMILY = "moderate-sedation"
+_ASKS_FOR_SEDATION_CODE = re.compile(
+    r"\b(?:which|what|the) (?:\w+ )?sedation (?:codes?|cpt)\b|\bcodes? for (?:the )?(?:\w+ )?sedation\b"
+    r"|\bbill(?:s|ed|ing)? for (?:the )?(?:\w+ )?sedation\b")
+
+
 def _candidates(store: KnowledgeStore, ent: Entities) -> list[Code]:
     """Curated procedure codes left once the question's body site, family marker and approach have spoken;
     each filter applies only when it leaves something."""
     words = set(content_words(ent.masked).split())
     candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not re.fullmatch(r"0[01]\d{3}", c.code)]
+    if _ASKS_FOR_SEDATION_CODE.search(ent.masked):  # "which sedation code", whatever was reduced where
+        return [c for c in candidates if c.family == SEDATION_FAMILY]
     if ent.sites:
         wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in ent.sites))
         candidates = [c for c in candidates if c.body_site in wanted] or candidates
@@ -145,9 +153,11 @@ def good_enough(store: KnowledgeStore, ent: Entities, code: Code, score: float) 
 _DISLOCATION_CARE = re.compile(r"\b(?:dislocation|subluxation|reduc\w*|manipulat\w*|relocat\w*|put back|popped back)\b")
 
 
-_OTHER_PHYSICIAN = re.compile(r"\b(different|another|other|second|2nd|separate|anesthesia)\b.{0,20}\b(physician|doctor|doc|provider|md)\b"
-                              r"|\bnot the (one|physician|doctor|doc)\b|\bsecond physician\b")
-_UNDER_FIVE = re.compile(r"\bunder (5|five)\b|\b(age|aged)\s*[0-4]\b|\b[0-4]\s*(yo|y o|years? old|year old)\b"
+_OTHER_PHYSICIAN = re.compile(r"\b(different|another|other|second|2nd|separate|anesthesia)\b.{0,20}"
+                              r"\b(physician|doctor|doc|provider|md|hospitalist|intensivist|pediatrician)\b"
+                              r"|\bnot the (one|physician|doctor|doc)\b|\bsecond physician\b"
+                              r"|\bwhile (?:the )?\w+ (?:reduced|reduces|did|does|performed|relocated|manipulated)\b")
+_UNDER_FIVE = re.compile(r"\bunder (5|five)\b|\b(age|aged)\s*[0-4]\b|\b[0-4]\s*(yo|y o|years? old|year old|yrs? old|yrs?)\b"
                          r"|\b(toddler|infant|baby|child under)\b|\b[0-4]\s*(month|months|mo)\b")
 _ADD_ON = re.compile(r"\b(each|every) (additional|extra|further)\b|\badditional 15\b|\baddl\b|\badd on\b|\bextra 15\b"
                      r"|\bafter the first 15\b")
@@ -164,6 +174,19 @@ def pick_by_manipulation(dist_options: list[str], masked: str) -> str | None:
     if _MANIPULATION.search(masked):
         return dist_options[-1]
     return None
+
+
+_MINUTES = re.compile(r"\b(\d{2,3}) ?(?:min|mins|minutes)\b")
+ADD_ON_CODES = {"99151": "99153", "99152": "99153", "99155": "99157", "99156": "99157"}
+
+
+def sedation_add_ons(initial: Code, masked: str) -> tuple[str, int] | None:
+    """For a stated sedation time, the add-on code and how many full further 15-minute blocks it certainly
+    covers (35 minutes: one). A part block is left to the coder: its counting rule is not in our sources."""
+    minutes = max((int(m) for m in _MINUTES.findall(masked)), default=0)
+    add_on = ADD_ON_CODES.get(initial.code)
+    blocks = (minutes - 15) // 15
+    return (add_on, blocks) if add_on and blocks >= 1 else None
 
 
 def pick_sedation(codes: list[Code], masked: str) -> Code | None:
