@@ -138,6 +138,8 @@ def test_chat_that_names_the_bot_is_still_out_of_scope(engine: Engine, question:
     ("hip dislocation treated through an arthrotomy, no hardware, which cpt", "27253"),  # arthrotomy is open
     ("AC separation in clinic, ortho manipulated it back closed, what cpt", "23545"),  # the site decides the family
     ("they had to open the hip joint to relocate it, nothing fixed in place, which cpt", "27253"),  # open: one family
+    ("cuboid dislocation put back in clinic without anesthesia, which cpt", "28540"),  # a tarsal bone, not the ankle
+    ("type III AC sep reduced by manipulation, code?", "23545"),
     ("his total hip slipped out in PT, ortho popped it back at bedside with oral oxycodone only, cpt?", "27265"),  # a replacement's dislocation
 ])
 def test_code_search_by_joint_and_approach(engine: Engine, question: str, first: str) -> None:

@@ -71,7 +71,7 @@ _ANESTHESIA_CODE_REQUEST = re.compile(
 
 SITES: list[tuple[str, re.Pattern[str]]] = [
     ("sternoclavicular", re.compile(r"\bsternoclavicular\b|\bsc joint\b|\bs c joint\b")),
-    ("acromioclavicular", re.compile(r"\bacromioclavicular\b|\bac joint\b|\ba c joint\b|\bac separation\b")),
+    ("acromioclavicular", re.compile(r"\bacromioclavicular\b|\bac joint\b|\ba c joint\b|\bac sep\w*\b|\ba c sep\w*\b")),
     ("thumb", re.compile(r"\bthumb\b")),
     ("patella", re.compile(r"\bpatell\w*\b|\bkneecap\b|\bknee cap\b")),
     ("hip", re.compile(r"\bhips?\b|\bfemoral head\b|\bacetabul\w*\b|\barthroplasty\b|\btha\b|\bthr\b")),
@@ -79,7 +79,7 @@ SITES: list[tuple[str, re.Pattern[str]]] = [
     ("elbow", re.compile(r"\belbows?\b|\bnursemaid\w*\b|\bradial head\b")),
     ("knee", re.compile(r"\bknees?\b|\btibiofemoral\b")),
     ("ankle", re.compile(r"\bankles?\b|\btibiotalar\b")),
-    ("foot", re.compile(r"\btarsal\b|\btalotarsal\b|\bsubtalar\b|\btarsometatarsal\b|\blisfranc\b|\bmidfoot\b|\bfoot\b|\bfeet\b")),
+    ("foot", re.compile(r"\btarsal\b|\bnavicular\b|\bcuboid\b|\bcuneiform\b|\btalotarsal\b|\bsubtalar\b|\btarsometatarsal\b|\blisfranc\b|\bmidfoot\b|\bfoot\b|\bfeet\b")),
     ("toe", re.compile(r"\btoes?\b|\bmtp\b|\bmetatarsophalangeal\b|\bhallux\b")),
     ("hand", re.compile(r"\bcmc\b|\bcarpometacarpal\b|\bmcp\b|\bmetacarpophalangeal\b|\bknuckle\b|\bhand\b")),
     ("finger", re.compile(r"\bfingers?\b|\bpip\b|\bdip\b|\binterphalangeal\b|\bdigit\b")),

@@ -63,7 +63,7 @@ def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float
 FAMILY_MARKERS = {"mcp", "metacarpophalangeal", "cmc", "carpometacarpal", "pip", "dip", "ip", "interphalangeal", "mtp",
                   "metatarsophalangeal", "lisfranc", "tarsometatarsal", "talotarsal", "subtalar", "acromioclavicular",
                   "sternoclavicular", "tha", "thr", "prosthesis", "prosthetic", "replacement", "arthroplasty",
-                  "ddh", "developmental", "congenital", "spontaneous"}
+                  "ddh", "developmental", "congenital", "spontaneous", "navicular", "cuboid", "cuneiform"}
 OPEN_WORDS = {"open", "arthrotomy", "orif", "incision", "opened"}
 
 
