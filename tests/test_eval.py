@@ -13,6 +13,9 @@ from bot.evaluate import EvalReport, evaluate, load_questions
 from bot.nlu.normalize import normalise
 
 QUESTIONS = Path(__file__).resolve().parent / "eval" / "questions.yaml"
+# Two later sets, each written without seeing the matcher and measured once untouched (set 2: 75.0%, set 3:
+# 84.4%) before their failures taught general fixes; now development data, kept as a floor against regressions.
+LATER_SETS = {"holdout.yaml": 0.90, "holdout_c.yaml": 0.90}
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +26,12 @@ def report(engine: Engine) -> EvalReport:
 def test_the_set_is_large_and_held_out() -> None:
     import yaml
 
-    questions = load_questions(QUESTIONS)
-    assert len(questions) >= 250
+    assert len(load_questions(QUESTIONS)) >= 250
     examples = [normalise(e) for f in intents_dir().glob("*.yaml") for e in yaml.safe_load(f.read_text())["examples"]]
-    copies = [q.q for q in questions if any(fuzz.ratio(normalise(q.q), e) >= 95 for e in examples)]
-    assert not copies, f"eval questions copied from the intent examples: {copies[:5]}"
+    for name in ("questions.yaml", *LATER_SETS):
+        questions = load_questions(QUESTIONS.parent / name)
+        copies = [q.q for q in questions if any(fuzz.ratio(normalise(q.q), e) >= 95 for e in examples)]
+        assert not copies, f"{name}: questions copied from the intent examples: {copies[:5]}"
 
 
 def test_overall_accuracy(report: EvalReport) -> None:
@@ -46,3 +50,13 @@ def test_every_out_of_scope_question_is_declined(engine: Engine) -> None:
     for expected in load_questions(QUESTIONS):
         if expected.intent == "out_of_scope":
             assert not engine.answer(expected.q).answered, expected.q
+
+
+@pytest.mark.parametrize("name, floor", sorted(LATER_SETS.items()))
+def test_later_sets_hold_their_accuracy(engine: Engine, name: str, floor: float) -> None:
+    questions = load_questions(QUESTIONS.parent / name)
+    report = evaluate(engine, questions)
+    wrong = "\n".join(f"{e.q!r}: {why}" for e, _, why in report.wrong)
+    assert report.accuracy >= floor, f"{name}: {report.accuracy:.1%} correct; wrong answers:\n{wrong}"
+    made_up = [e.q for e, a, _ in report.wrong if a.answered and not e.answered and e.intent != "out_of_scope"]
+    assert not made_up, f"answered about something that does not exist: {made_up}"
