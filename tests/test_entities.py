@@ -51,3 +51,15 @@ def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers:
 ])
 def test_a_request_for_the_anesthesia_providers_code(text: str, asks: bool) -> None:
     assert extract(text, KNOWN).anesthesia_code_request is asks
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("what is 01200 exactly", True),
+    ("is 26641 the thumb one?", True),
+    ("28545 - is that the navicular code", True),
+    ("billing office put 24600 on the claim, whats that", True),
+    ("what is 27252 global", False),  # a question about the code, not what it is
+    ("can 27252 take 50", False),
+])
+def test_a_question_asking_what_a_code_is(text: str, asks: bool) -> None:
+    assert extract(text, KNOWN).asks_what_code_is is asks

@@ -57,6 +57,13 @@ FINDINGS: list[tuple[str, re.Pattern[str]]] = [
 # Who gave it, when the note does not name the type: a separate anesthesia practitioner means MAC or more.
 _ANESTHESIA_PROVIDER = re.compile(r"\b(anesthesiologist|crna|anesthesia (?:team|provider|practitioner|staff)|by anesthesia)\b")
 _PROPOFOL = re.compile(r"\bpropofol\b|\betomidate\b")
+# Asking what a named code is, not something about it: the question ends there or asks which kind it is.
+_CODE = r"(?:cptcode|anescode)"
+_WHAT_CODE_IS = re.compile(
+    rf"\b(?:what s|whats|what is|explain|define|describe) (?:the )?(?:code )?{_CODE}(?: exactly| again| for)?$"
+    rf"|\b{_CODE} (?:is (?:that|it)|exactly|what is (?:that|it)|whats that|what s that)\b"
+    rf"|\bis {_CODE} (?:the|a|an|for)\b|\b{_CODE} (?:is that|is it) (?:the|a|an|one|for)\b|\bwhats that$|\bwhat s that$")
+
 # Asking for the anesthesia provider's own code (the crosswalk), not the surgeon's: "anes code for ...",
 # "0xxxx", "what code does the CRNA bill", "the anesthesiologist's claim". "the with-anesthesia code" is the
 # surgeon's code of a pair, so a with/without/requiring before it does not count.
@@ -114,6 +121,7 @@ class Entities:
     findings: list[str] = field(default_factory=list)
     anesthesia_provider: bool = False
     anesthesia_code_request: bool = False  # asks which code the anesthesia provider reports
+    asks_what_code_is: bool = False  # "what is 01380 exactly", "is 23700 the MUA one", "24601, whats that"
     sites: list[str] = field(default_factory=list)
     indicator_fields: list[str] = field(default_factory=list)
     encounter: str | None = None
@@ -232,6 +240,7 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
         ent.findings = [f for f in ent.findings if f != "none"] if re.search(r"\bcptcode\b.*\bcptcode\b", words) else ent.findings
     ent.anesthesia_provider = bool(_ANESTHESIA_PROVIDER.search(words))
     ent.anesthesia_code_request = bool(_ANESTHESIA_CODE_REQUEST.search(words))
+    ent.asks_what_code_is = bool(ent.codes) and bool(_WHAT_CODE_IS.search(ent.masked))
     if _PROPOFOL.search(words) and not ent.findings:
         ent.findings.append("mac" if ent.anesthesia_provider else "deep_sedation")
     elif ent.anesthesia_provider and not ent.findings:

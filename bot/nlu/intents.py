@@ -23,7 +23,7 @@ from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
 
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
-    "anesthesia_finding", "indicator", "anesthesia_code_request",
+    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question",
 ]
 
 
@@ -141,6 +141,8 @@ class IntentMatcher:
             slots.add("indicator")
         if ent.anesthesia_code_request:
             slots.add("anesthesia_code_request")
+        if ent.asks_what_code_is:
+            slots.add("code_question")
         return slots
 
     def in_domain(self, ent: Entities) -> bool:
@@ -199,5 +201,5 @@ STOPWORDS = set(
     "can could would should do does did have has what whats which how when who there here just so if any some get "
     "got tell give know want need like about with without one".split()
 )
-_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair"}
+_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question"}  # no penalty for intents without them
 
