@@ -207,3 +207,10 @@ def test_out_of_scope_in_coding_words_is_declined(engine: Engine, question: str)
 def test_sedation_code_questions(engine: Engine, question: str, codes: list[str]) -> None:
     a = engine.answer(question)
     assert a.answered and a.codes == codes, (a.intent, a.codes, a.text)
+
+
+@pytest.mark.parametrize("question", ["icd-10-pcs for an open hip reduction", "PCS code for a closed shoulder reduction?",
+                                      "what DRG does a hip dislocation admission group to"])
+def test_another_code_set_is_out_of_scope_even_with_a_site_we_cover(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.intent == "out_of_scope" and not a.answered and not a.codes, (a.intent, a.codes)

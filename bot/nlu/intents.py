@@ -39,6 +39,9 @@ class IntentDef(BaseModel):
         description="Points a keyword adds; out_of_scope uses more, since 'how much does Aetna pay' is out of scope "
                     "whatever codes it names",
     )
+    decisive: list[str] = Field(
+        default=[], description="Phrases that settle the intent whatever else the question holds: another code set "
+                                "(ICD-10-PCS, CDT) is out of scope even when it names a body site we cover")
     needs: list[Slot] = Field(
         default=[], description="The intent loses its slot bonus unless the question has one of these: a modifier "
                                 "check is about a code, a body site or a request for a modifier, never a modifier alone")
@@ -96,6 +99,7 @@ class IntentMatcher:
         self._masked: list[str] = []
         self._labels: list[str] = []
         self._keywords = {i.intent: [normalise(k) for k in i.keywords] for i in intents}
+        self._decisive = {i.intent: [f" {normalise(k)} " for k in i.decisive] for i in intents if i.decisive}
         self.vocabulary = {
             w for i in intents if i.intent != OUT_OF_SCOPE for text in (*i.examples, *i.keywords)
             for w in normalise(text).split() if w not in STOPWORDS and not w.isdigit()
@@ -188,8 +192,11 @@ class IntentMatcher:
                 bonus += intent.keyword_weight
             nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
             scores.append(IntentScore(name, max(0.0, fuzzy + bonus), nearest))
-        if OUT_OF_SCOPE in self.intents and not self.in_domain(ent):
-            scores = [IntentScore(s.intent, 100.0 if s.intent == OUT_OF_SCOPE else min(s.score, 40.0), s.nearest)
+        settled = next((name for name, phrases in self._decisive.items() if any(p in f" {query} " for p in phrases)), None)
+        if settled is None and OUT_OF_SCOPE in self.intents and not self.in_domain(ent):
+            settled = OUT_OF_SCOPE
+        if settled:
+            scores = [IntentScore(s.intent, 100.0 if s.intent == settled else min(s.score, 40.0), s.nearest)
                       for s in scores]
         return sorted(scores, key=lambda s: s.score, reverse=True)
 
