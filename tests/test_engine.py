@@ -214,3 +214,13 @@ def test_sedation_code_questions(engine: Engine, question: str, codes: list[str]
 def test_another_code_set_is_out_of_scope_even_with_a_site_we_cover(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert a.intent == "out_of_scope" and not a.answered and not a.codes, (a.intent, a.codes)
+
+
+@pytest.mark.parametrize("question, sides", [
+    ("reduced the right knee, what laterality modifier for 27552", ["RT"]),  # once answered LT
+    ("left elbow 24600, which side modifier do I add", ["LT"]),
+    ("27840 which side modifier?", ["RT", "LT"]),  # side not given: both, and the rule
+])
+def test_the_side_modifier_follows_the_documented_side(engine: Engine, question: str, sides: list[str]) -> None:
+    a = engine.answer(question)
+    assert a.intent == "modifier_check" and a.answered and a.modifiers == sides, (a.modifiers, a.text)

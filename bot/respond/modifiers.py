@@ -73,7 +73,9 @@ def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[s
     return texts, {w: math.log(1 + len(texts) / n) for w, n in df.items()}
 
 
-_IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it"}
+_IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it",
+            # what every question here is about: a "reduced" hip is a reduction, not modifier 52's reduced service
+            "reduced", "reduce", "reduction", "reducing", "closed", "dislocation", "relocated"}
 
 
 def _is_site(word: str) -> bool:
@@ -109,6 +111,9 @@ def _target_code(question: str, codes: list[str]) -> str:
     return next((c for c in named if c in codes), codes[0])
 
 
+SIDES = {"RT", "LT"}
+
+
 def check(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
     codes = ent.procedure_codes or ent.codes
@@ -116,6 +121,8 @@ def check(ask: Ask) -> Reply:
     from_situation = not mods
     if from_situation:
         mods = [m.code for m in situation_modifiers(store, ask)]
+        if set(mods) & SIDES:  # "right kneecap, which side modifier": the side the note names, never the other
+            mods = {"right": ["RT"], "left": ["LT"]}.get(ent.laterality or "", ["RT", "LT"])
     if not mods:
         code = codes[0] if codes else "27252"
         return declined(f"Which modifier do you mean? For example: {code} with modifier 50?",
@@ -141,7 +148,9 @@ def check(ask: Ask) -> Reply:
         if row is not None:
             verdicts += indicator_verdicts(store.indicators, code, row, mod_code)
         checked.append((mod, verdicts))
-    if from_situation:  # the situation named no modifier: answer with the candidate that fits this code best
+    if from_situation and {m.code for m, _ in checked} == SIDES:
+        reply.say("The side modifier follows the side the note documents: RT for right, LT for left.")
+    elif from_situation:  # the situation named no modifier: answer with the candidate that fits this code best
         checked.sort(key=lambda mv: -min((_RANK[v.verdict] for v in mv[1]), default=1))
         checked = checked[:1]
         if checked:
