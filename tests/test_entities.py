@@ -29,6 +29,7 @@ KNOWN = {"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80",
     ("propofol 80 mg and fentanyl 50 mcg by the CRNA, 27250 or 27252?", ["27250", "27252"], []),
     ("sedation 25 min, 27250 or 27252?", ["27250", "27252"], []),
     ("27252 59 LT", ["27252"], ["LT", "59"]),  # capitalised letters are read first
+    ("01200 with P-3", ["01200"], ["P3"]),  # physical status written with a dash
 ])
 def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers: list[str]) -> None:
     ent = extract(text, KNOWN)

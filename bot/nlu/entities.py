@@ -24,6 +24,7 @@ _MOD_KEYWORD = re.compile(
     r"\b(?:mod(?:ifier|ifer)?s?)\s*[-#:]?\s*([0-9a-z]{2})\b((?:\s*(?:,|/|\band\b|\bor\b|&)\s*-?[0-9a-z]{2}\b)*)", re.I
 )
 _MOD_TRAILING = re.compile(r"(?<![\w-])-?([0-9a-z]{2})\s+mod(?:ifier|ifer)?s?\b", re.I)
+_PHYSICAL_STATUS = re.compile(r"(?<![\w-])p[- ]([1-6])\b(?!\s*(?:mg|ml|min|%|percent))", re.I)
 _MOD_DASH = re.compile(r"(?<![\w-])-([0-9a-z]{2})\b", re.I)
 _LETTER_MODS = {"LT", "RT", "XE", "XS", "XP", "XU", "AA", "AD", "QK", "QX", "QY", "QZ", "QS", "G8", "G9", "TC", "AS",
                 "P1", "P2", "P3", "P4", "P5", "P6", "F1", "FA", "T1", "TA", "GC", "GA", "GY", "GZ", "KX", "Q9"}
@@ -107,8 +108,8 @@ INDICATOR_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:\w+ )?(?:visit|encounter|time)\b|\bactive treatment\b|\bed visit\b")),
               ("D", re.compile(r"\bsubsequent\b|\bfollow ?up\b|\bf u\b|\brecheck\b|\broutine healing\b")),
               ("S", re.compile(r"\bsequela\w*\b|\blate effect\b"))]
-LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side)")),
-              ("left", re.compile(r"\bleft\b|\blt\b|\bl (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side)")),
+LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
+              ("left", re.compile(r"\bleft\b|\blt\b|\bl (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
               ("bilateral", re.compile(r"\bbilateral\b|\bboth\b"))]
 
 
@@ -198,6 +199,11 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
                 _add(ent.modifiers, mod.upper())
                 _add(ent.explicit_modifiers, mod.upper())
         spans.append((m.start(), m.end(), " modifier "))
+    for m in _PHYSICAL_STATUS.finditer(text):  # "P-4", "p 3": the ASA physical status modifiers
+        if not _overlaps(spans, m.start(), m.end()):
+            _add(ent.modifiers, f"P{m.group(1)}")
+            _add(ent.explicit_modifiers, f"P{m.group(1)}")
+            spans.append((m.start(), m.end(), " modifier "))
     for regex in (_MOD_TRAILING, _MOD_DASH):
         for m in regex.finditer(text):
             if _overlaps(spans, m.start(1), m.end(1)):

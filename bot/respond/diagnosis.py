@@ -38,6 +38,12 @@ def _encounter_char(code: str) -> str | None:
 
 def compose(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
+    categories = [c for c in ent.icd_codes if len(c) == 3]
+    if categories and len(categories) == len(ent.icd_codes) and _search_words(ent.masked):
+        # "left lisfranc dislocation, initial, which S93 code": the description, searched within that category
+        reply = _by_description(store, ask, within=tuple(categories))
+        if reply.answered:
+            return reply
     if ent.icd_codes:
         return _by_code(store, ent.icd_codes)
     for code in ent.procedure_codes:
@@ -84,11 +90,16 @@ def _describe(store: KnowledgeStore, icd: IcdCode, reply: Reply) -> None:
         reply.say(f"Procedure codes it supports: {', '.join(curated.related)}.", curated.sources)
 
 
+_LESSER_TOE = re.compile(r"\b(?:2nd|3rd|4th|5th|second|third|fourth|fifth|little|small|pinky|baby) toe")
+
+
 def _search_words(masked: str) -> list[str]:
     words = []
     for w in content_words(masked).split():
         w = _SYNONYMS.get(w, w)
         words += [x for x in w.split() if x not in _NOT_SEARCH and not x.isdigit() and len(x) > 1]
+    if "toe" in words and _LESSER_TOE.search(masked):  # ICD-10-CM splits the great toe from the lesser toes
+        words.append("lesser")
     if "elbow" in words and not {"radial", "nursemaid"} & set(words):
         words.append("ulnohumeral")  # an elbow dislocation is of the ulnohumeral joint unless the radial head is named
     return words
@@ -122,11 +133,13 @@ def _score(c: IcdCode, words: list[str], weights: dict[str, float], ent) -> floa
     return score
 
 
-def _by_description(store: KnowledgeStore, ask: Ask) -> Reply:
+def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = ()) -> Reply:
     ent = ask.ent
     words = _search_words(ent.masked)
     terms = [w for w in words if w not in _COMMON]
     candidates = store.icd_search(terms or words, limit=150) if words else []
+    if within:
+        candidates = [c for c in candidates if c.code.startswith(within)]
     if not candidates:
         return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
                         suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
