@@ -64,3 +64,14 @@ def test_a_request_for_the_anesthesia_providers_code(text: str, asks: bool) -> N
 ])
 def test_a_question_asking_what_a_code_is(text: str, asks: bool) -> None:
     assert extract(text, KNOWN).asks_what_code_is is asks
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("QK modifier, what does it signify", True),
+    ("whats the AD modifier", True),
+    ("modifier 62 meaning", True),
+    ("which modifier for both hips", False),  # asks which one, not what one is
+    ("what does modifier 59 mean on 27252", False),  # about a code: a check
+])
+def test_a_question_asking_what_a_modifier_is(text: str, asks: bool) -> None:
+    assert extract(text, KNOWN).asks_what_modifier_is is asks

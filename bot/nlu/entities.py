@@ -65,6 +65,11 @@ _WHAT_CODE_IS = re.compile(
     rf"|\b{_CODE} (?:is (?:that|it)|exactly|what is (?:that|it)|whats that|what s that)\b"
     rf"|\bis {_CODE} (?:the|a|an|for)\b|\b{_CODE} (?:is that|is it) (?:the|a|an|one|for)\b|\bwhats that$|\bwhat s that$")
 
+_WHAT_MODIFIER_IS = re.compile(
+    r"\b(?:what s|whats|what is|what are|explain|define) (?:the |a |an )?(?:\w+ )?modifiers?\b(?! (?:on|for|with|to) cptcode)"
+    r"|\bmodifiers? (?:\w+ ){0,4}?(?:mean|means|meaning|signify|signifies|stand for|stands for|used for|indicate|indicates)\b"
+    r"|\bwhat does (?:it|that) (?:mean|signify|stand for|indicate)\b")
+
 # Asking for the anesthesia provider's own code (the crosswalk), not the surgeon's: "anes code for ...",
 # "0xxxx", "what code does the CRNA bill", "the anesthesiologist's claim". "the with-anesthesia code" is the
 # surgeon's code of a pair, so a with/without/requiring before it does not count.
@@ -123,6 +128,7 @@ class Entities:
     anesthesia_provider: bool = False
     anesthesia_code_request: bool = False  # asks which code the anesthesia provider reports
     asks_what_code_is: bool = False  # "what is 01380 exactly", "is 23700 the MUA one", "24601, whats that"
+    asks_what_modifier_is: bool = False  # "G9 modifier, what does it signify", "whats the FA modifier"
     sites: list[str] = field(default_factory=list)
     indicator_fields: list[str] = field(default_factory=list)
     encounter: str | None = None
@@ -247,6 +253,7 @@ def extract(question: str, known_modifiers: set[str]) -> Entities:
     ent.anesthesia_provider = bool(_ANESTHESIA_PROVIDER.search(words))
     ent.anesthesia_code_request = bool(_ANESTHESIA_CODE_REQUEST.search(words))
     ent.asks_what_code_is = bool(ent.codes) and bool(_WHAT_CODE_IS.search(ent.masked))
+    ent.asks_what_modifier_is = not ent.codes and bool(_WHAT_MODIFIER_IS.search(ent.masked))
     if _PROPOFOL.search(words) and not ent.findings:
         ent.findings.append("mac" if ent.anesthesia_provider else "deep_sedation")
     elif ent.anesthesia_provider and not ent.findings:

@@ -23,7 +23,7 @@ from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
 
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
-    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question",
+    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question", "modifier_question",
 ]
 
 
@@ -147,6 +147,8 @@ class IntentMatcher:
             slots.add("anesthesia_code_request")
         if ent.asks_what_code_is:
             slots.add("code_question")
+        if ent.asks_what_modifier_is:
+            slots.add("modifier_question")
         return slots
 
     def in_domain(self, ent: Entities) -> bool:
@@ -208,5 +210,6 @@ STOPWORDS = set(
     "can could would should do does did have has what whats which how when who there here just so if any some get "
     "got tell give know want need like about with without one".split()
 )
-_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question"}  # no penalty for intents without them
+# Slots that cost an intent nothing when it does not use them: they add evidence, never rule an intent out.
+_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question"}
 
