@@ -60,3 +60,10 @@ def test_no_planted_identifier_reaches_the_database_or_the_logs(engine, tmp_path
     leaked = sorted({p for p in planted if len(p) >= 4 and p.encode() in stored})
     assert not leaked, f"identifiers found in the activity database or logs: {leaked[:10]}"
     assert b"U0PHI" not in stored and b"C0PHI" not in stored
+
+
+@pytest.mark.parametrize("text", ["which MS-DRG does a hip dislocation admission group to", "MS-DRG 536 vs 537?"])
+def test_a_term_joined_to_an_honorific_is_not_a_name(text: str) -> None:
+    from bot.nlu.phi import redact
+
+    assert redact(text) == text

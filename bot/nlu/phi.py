@@ -191,6 +191,8 @@ def find_phi(text: str) -> list[PhiFinding]:
             start, end = m.span(value) if value else m.span()
             cue = m.group("cue").lower() if "cue" in pattern.groupindex else None
             if tag == "NAME":
+                if cue and _not_a_label(text, m.end("cue"), cue):
+                    continue
                 end = start + len(_name_part(m.group(value), lax=cue in _HONORIFICS) if value == "v"
                                   else _lowercase_name(m.group(value)))
                 if end == start:
@@ -204,6 +206,13 @@ def find_phi(text: str) -> list[PhiFinding]:
     found += _bare_names(text, found)
     found += _neighbours(text, found)
     return _merge(found)
+
+
+def _not_a_label(text: str, end: int, cue: str) -> bool:
+    """An honorific joined by a hyphen is part of a term ("MS-DRG"), not a title before a name. (A cue that
+    ends a sentence, "risks discussed with pt. Decision made", is still read as a label: "with pt. Garcia"
+    is as likely, and a missed name costs more than a redacted word.)"""
+    return cue in _HONORIFICS and text[end : end + 1] == "-"
 
 
 def _allowed(tag: str, cue: str | None, start: int, end: int, protected: list[tuple[int, int]]) -> bool:
