@@ -183,6 +183,7 @@ def test_a_site_with_one_pair_decides_the_pair(engine: Engine) -> None:
     ("pulled elbow (nursemaid) R arm, initial, dx code", "S53.031A"),  # the rare word decides, not "arm"
     ("right hip posterior dislocation, which S73 code, initial", "S73.014A"),  # searched within the category named
     ("dislocated IP joint of the R 4th toe, initial encounter dx", "S93.114A"),  # a lesser toe, on the side given
+    ("R THA dislocated again, initial encounter, which icd", "T84.020A"),  # a THA is a hip prosthesis
 ])
 def test_diagnosis_words_weighted_by_how_telling_they_are(engine: Engine, question: str, code: str) -> None:
     a = engine.answer(question)

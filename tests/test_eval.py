@@ -14,8 +14,9 @@ from bot.nlu.normalize import normalise
 
 QUESTIONS = Path(__file__).resolve().parent / "eval" / "questions.yaml"
 # Later sets, each written without seeing the matcher and measured once untouched (set 2: 75.0%, set 3: 84.4%,
-# set 4: 83.3%) before their failures taught general fixes; now development data, kept as floors against regressions.
-LATER_SETS = {"holdout.yaml": 0.90, "holdout_c.yaml": 0.90, "holdout_d.yaml": 0.85}
+# set 4: 83.3%, set 5: 83.0%) before their failures taught general fixes; now development data, kept as floors
+# against regressions.
+LATER_SETS = {"holdout.yaml": 0.90, "holdout_c.yaml": 0.90, "holdout_d.yaml": 0.85, "holdout_e.yaml": 0.83}
 
 
 @pytest.fixture(scope="module")

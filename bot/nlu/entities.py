@@ -113,8 +113,8 @@ INDICATOR_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ENCOUNTERS = [("A", re.compile(r"\binitial\b|\bfirst (?:\w+ )?(?:visit|encounter|time)\b|\bactive treatment\b|\bed visit\b")),
               ("D", re.compile(r"\bsubsequent\b|\bfollow ?up\b|\bf u\b|\brecheck\b|\broutine healing\b")),
               ("S", re.compile(r"\bsequela\w*\b|\blate effect\b"))]
-LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
-              ("left", re.compile(r"\bleft\b|\blt\b|\bl (?=hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
+LATERALITY = [("right", re.compile(r"\bright\b|\brt\b|\br (?=tha|thr|tka|hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
+              ("left", re.compile(r"\bleft\b|\blt\b|\bl (?=tha|thr|tka|hip|knee|shoulder|elbow|ankle|foot|hand|ring|index|long|little|thumb|toe|great|arm|forearm|wrist|leg|side|2nd|3rd|4th|5th|second|third|fourth|fifth|small|middle|pinky)")),
               ("bilateral", re.compile(r"\bbilateral\b|\bboth\b"))]
 
 

@@ -20,7 +20,7 @@ _NOT_SEARCH = {"diagnosis", "icd10", "icd", "icdcode", "cm", "dx", "code", "code
                "follow", "fu", "which", "visit", "treatment", "closed", "reduced",
                # plain English around the diagnosis: "first time seen", "doc never said", "keeps happening"
                "first", "time", "seen", "had", "has", "keeps", "keep", "never", "said", "just", "only", "doc"}
-_SYNONYMS = {"dislocated": "dislocation", "thr": "prosthesis", "tha": "prosthesis", "arthroplasty": "prosthesis",
+_SYNONYMS = {"dislocated": "dislocation", "thr": "hip prosthesis", "tha": "hip prosthesis", "arthroplasty": "prosthesis",
              "replacement": "prosthesis", "prosthetic": "prosthesis", "ac": "acromioclavicular", "sc": "sternoclavicular",
              "mtp": "metatarsophalangeal", "mcp": "metacarpophalangeal", "pip": "proximal interphalangeal",
              "dip": "distal interphalangeal", "lisfranc": "tarsometatarsal", "nursemaids": "nursemaid",
