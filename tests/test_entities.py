@@ -75,3 +75,9 @@ def test_a_question_asking_what_a_code_is(text: str, asks: bool) -> None:
 ])
 def test_a_question_asking_what_a_modifier_is(text: str, asks: bool) -> None:
     assert extract(text, KNOWN).asks_what_modifier_is is asks
+
+
+def test_every_slot_an_intent_may_name_is_filled_by_some_entity() -> None:
+    from bot.nlu.intents import SLOT_EVIDENCE, Slot
+
+    assert set(Slot.__args__) == {slot for slot, _ in SLOT_EVIDENCE}  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ one that cannot use it loses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -124,32 +125,7 @@ class IntentMatcher:
         return False
 
     def present_slots(self, ent: Entities) -> set[str]:
-        slots = set()
-        if ent.procedure_codes:
-            slots.add("codes")
-        if len(ent.procedure_codes) >= 2:
-            slots.add("code_pair")
-        if ent.anesthesia_codes:
-            slots.add("anesthesia_codes")
-        if ent.modifiers:
-            slots.add("modifiers")
-        elif " modifier" in f" {ent.masked}":
-            slots.add("modifier_request")  # "..., which modifier?": asks for one without naming it
-        if ent.icd_codes:
-            slots.add("icd_codes")
-        if ent.sites:
-            slots.add("body_site")
-        if ent.findings:
-            slots.add("anesthesia_finding")
-        if ent.indicator_fields:
-            slots.add("indicator")
-        if ent.anesthesia_code_request:
-            slots.add("anesthesia_code_request")
-        if ent.asks_what_code_is:
-            slots.add("code_question")
-        if ent.asks_what_modifier_is:
-            slots.add("modifier_question")
-        return slots
+        return {slot for slot, present in SLOT_EVIDENCE if present(ent)}
 
     def in_domain(self, ent: Entities) -> bool:
         """Whether most of the question is coding vocabulary; typos of long words count."""
@@ -203,6 +179,21 @@ class IntentMatcher:
         return sorted(scores, key=lambda s: s.score, reverse=True)
 
 
+# Which entities fill which slot.
+SLOT_EVIDENCE: list[tuple[str, Callable[[Entities], bool]]] = [
+    ("codes", lambda e: bool(e.procedure_codes)),
+    ("code_pair", lambda e: len(e.procedure_codes) >= 2),
+    ("anesthesia_codes", lambda e: bool(e.anesthesia_codes)),
+    ("modifiers", lambda e: bool(e.modifiers)),
+    ("modifier_request", lambda e: not e.modifiers and " modifier" in f" {e.masked}"),  # "..., which modifier?"
+    ("icd_codes", lambda e: bool(e.icd_codes)),
+    ("body_site", lambda e: bool(e.sites)),
+    ("anesthesia_finding", lambda e: bool(e.findings)),
+    ("indicator", lambda e: bool(e.indicator_fields)),
+    ("anesthesia_code_request", lambda e: e.anesthesia_code_request),
+    ("code_question", lambda e: e.asks_what_code_is),
+    ("modifier_question", lambda e: e.asks_what_modifier_is),
+]
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
 STOPWORDS = set(
