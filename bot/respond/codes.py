@@ -61,7 +61,7 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
 def search(ask: Ask) -> Reply:
     store, ent = ask.store, ask.ent
     ranked = rank_codes(store, ent, ask.question)
-    if not ranked or not good_enough(store, ent, *ranked[0]):
+    if not good_enough(ent, ranked):
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
             "I couldn't match that description to a code I know. I cover closed and open dislocation care of the "

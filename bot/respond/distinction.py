@@ -43,7 +43,7 @@ def compose(ask: Ask) -> Reply:
     return explain(store, dist, ent.findings, ent.masked)
 
 
-def explain(store: KnowledgeStore, dist: Distinction, findings: list[str], masked: str = "") -> Reply:
+def explain(store: KnowledgeStore, dist: Distinction, findings: list[str], masked: str) -> Reply:
     """The pair's answer for the findings; `masked` (the question) refines a sedation code by age and by
     who sedated (99151 under 5, 99155-99157 for another physician)."""
     reply = Reply(answered=True)

@@ -41,8 +41,9 @@ def content_words(masked: str) -> str:
 
 
 @cache
-def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float]]:
-    """Each curated code's searchable texts, normalised like questions, and how rare each word is.
+def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float], dict[str, set[str]]]:
+    """Each curated code's searchable texts, normalised like questions; how rare each word is; and every word
+    of each family's titles and aliases.
 
     Rare words ("lisfranc", "pip", "talotarsal") separate families that fuzzy ratios blur together.
     """
@@ -55,7 +56,7 @@ def _index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float
         for w in words - _STOP:
             df[w] = df.get(w, 0) + 1
     idf = {w: math.log(1 + len(families) / n) for w, n in df.items()}
-    return texts, idf
+    return texts, idf, families
 
 
 # Words that mark one family within a body site (the site filter comes first): the joint, or what kind of
@@ -68,17 +69,7 @@ OPEN_WORDS = {"open", "arthrotomy", "orif", "incision", "opened"}
 
 
 def _family_words(store: KnowledgeStore, code: Code) -> set[str]:
-    return _families(store)[code.family or code.code]
-
-
-@cache
-def _families(store: KnowledgeStore) -> dict[str, set[str]]:
-    """Every word of each family's titles and aliases."""
-    texts, _ = _index(store)
-    words: dict[str, set[str]] = {}
-    for c in store.codes.values():
-        words.setdefault(c.family or c.code, set()).update(w for t in texts[c.code] for w in t.split())
-    return words
+    return _index(store)[2][code.family or code.code]
 
 
 SEDATION_FAMILY = "moderate-sedation"
@@ -112,18 +103,15 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
     query = content_words(ent.masked)
     if not query:
         return []
-    texts, idf = _index(store)
+    texts, idf, _ = _index(store)
     candidates = _candidates(store, ent)
     words = set(query.split())
     known = [w for w in words if w in idf]
     weight = sum(idf[w] for w in known) or 1.0
-    family_vocab: dict[str, set[str]] = {}
-    for code in candidates:
-        family_vocab.setdefault(code.family or code.code, set()).update(w for t in texts[code.code] for w in t.split())
     scored = []
     for code in candidates:
         # how much of the question the code's family speaks of ("cmc" + "ring finger" is the CMC family)
-        covered_q = sum(idf[w] for w in known if w in family_vocab[code.family or code.code]) / weight
+        covered_q = sum(idf[w] for w in known if w in _family_words(store, code)) / weight
         best = 0.0
         for text in texts[code.code]:
             alias = [w for w in text.split() if w in idf]
@@ -135,16 +123,20 @@ def rank_codes(store: KnowledgeStore, ent: Entities, question: str) -> list[tupl
     return sorted(scored, key=lambda cs: cs[1], reverse=True)
 
 
-def good_enough(store: KnowledgeStore, ent: Entities, code: Code, score: float) -> bool:
-    """A site-bound procedure needs a site we cover in the question: no site, no code ('dislocated jaw').
+def good_enough(ent: Entities, ranked: list[tuple[Code, float]]) -> bool:
+    """Whether the best of `ranked` (rank_codes' answer) may be named. A site-bound procedure needs a site we
+    cover in the question: no site, no code ('dislocated jaw').
 
     Where the question's site, joint or approach leaves one family only (the AC joint, the kneecap, the
     MTP joint, an open hip reduction), that has already decided, and a note's many other words only dilute
     the fuzzy score, so the lower bar applies.
     """
+    if not ranked:
+        return False
+    code, score = ranked[0]
     if code.body_site and not ent.sites:
         return False
-    if code.body_site and {c.family for c in _candidates(store, ent)} == {code.family}:
+    if code.body_site and {c.family for c, _ in ranked} == {code.family}:
         # every family we hold is dislocation care: the question must still be about that
         return score >= MIN_MATCH_SITELESS or bool(_DISLOCATION_CARE.search(ent.masked))
     return score >= (MIN_MATCH if code.body_site else MIN_MATCH_SITELESS)
@@ -201,7 +193,7 @@ def pick_sedation(codes: list[Code], masked: str) -> Code | None:
 
 def best_family(store: KnowledgeStore, ent: Entities, question: str) -> str | None:
     ranked = rank_codes(store, ent, question)
-    if not ranked or not good_enough(store, ent, *ranked[0]):
+    if not good_enough(ent, ranked):
         return None
     return ranked[0][0].family
 
