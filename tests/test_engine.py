@@ -227,3 +227,10 @@ def test_another_code_set_is_out_of_scope_even_with_a_site_we_cover(engine: Engi
 def test_the_side_modifier_follows_the_documented_side(engine: Engine, question: str, sides: list[str]) -> None:
     a = engine.answer(question)
     assert a.intent == "modifier_check" and a.answered and a.modifiers == sides, (a.modifiers, a.text)
+
+
+
+def test_words_no_modifier_speaks_of_weigh_against_a_situation(engine: Engine) -> None:
+    """Counting only the words some modifier's aliases use, 'before relocating' made this 57 (decision for surgery)."""
+    a = engine.answer("the orthopod placed an interscalene block himself before relocating the shoulder, 23655 which modifier")
+    assert a.modifiers == ["47"], (a.modifiers, a.text)

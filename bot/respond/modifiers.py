@@ -89,8 +89,12 @@ def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     if not query:
         return []
     texts, idf = _modifier_index(store)
-    known = [w for w in set(query.split()) if w in idf]
-    weight = sum(idf[w] for w in known) or 1.0
+    # words no modifier speaks of count too, as much as the commonest word that some modifier uses: counting
+    # only the known ones, "placed an interscalene block himself before relocating" was all "before", so 57
+    unknown = min(idf.values(), default=1.0)
+    words = set(query.split())
+    known = [w for w in words if w in idf]
+    weight = sum(idf.get(w, unknown) for w in words) or 1.0
     scored = []
     for code, ts in texts.items():
         vocab = {w for t in ts for w in t.split()}
