@@ -23,6 +23,20 @@ class SourceRef(BaseModel):
     url: str | None = None
 
 
+class AskAnswer(BaseModel):
+    """One ask of a message that asks several things, answered in the order asked (the first is the Answer's own
+    intent, codes and verdict)."""
+
+    intent: Intent
+    answered: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    codes: list[str] = []
+    modifiers: list[str] = []
+    text: str
+    proposed: list[str] = Field(default=[], description="Codes or modifiers the coder proposed for a verdict")
+    verdict: Literal["yes", "no", "depends"] | None = Field(default=None, description="On the proposal, when there was one")
+
+
 class Answer(BaseModel):
     question: str
     intent: Intent
@@ -34,3 +48,4 @@ class Answer(BaseModel):
     sources: list[SourceRef] = []
     suggestions: list[str] = []
     phi_detected: bool = False
+    asks: list[AskAnswer] = Field(default=[], description="Every ask of the message in order; added field, optional")

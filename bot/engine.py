@@ -1,29 +1,31 @@
 """answer(question) -> Answer: the one path every question takes, from every surface.
 
-Pure: no Slack and no I/O beyond the read-only knowledge base. The engine extracts entities, scores the
-intents, declines when unsure, and hands the rest to one composer per intent; it then turns source ids into
-citations so no surface can drop them.
+Pure: no Slack and no I/O beyond the read-only knowledge base. The reader turns the question into a Case once;
+each ask of the Case is matched to an intent and decided by that intent's composer from the Case and the
+knowledge base alone; the engine joins the replies in the order asked and turns source ids into citations so
+no surface can drop them.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.answer import INTENTS, Answer, SourceRef
-from bot.content import intents_dir
+from bot.answer import INTENTS, Answer, AskAnswer, SourceRef
 from bot.kb.store import KnowledgeStore
-from bot.nlu.entities import Entities, extract
-from bot.nlu.intents import IntentMatcher, IntentScore, load_intents
-from bot.nlu.phi import has_phi
+from bot.nlu.case import Case, CaseAsk
+from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
+from bot.nlu.lexicon import Lexicon, compile_lexicon
+from bot.nlu.reader import Reader
 from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers
 from bot.respond.base import Ask, Reply
 
-MAX_CHARS = 20_000  # longer input is cut before matching: a pasted chart is not a question
-FUZZY_WINDOW = 300  # a long pasted note ends with the question: match the intent on its tail
+FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
 DECLINE_BELOW = 48.0  # intent score (0..100) below which we decline rather than guess
+MAX_ASKS = 4  # a message asking more than this gets its first four answered and is told so
 PHI_REMINDER = ("Reminder: your question looked like it held patient details. Please don't post names, "
                 "dates of birth, record numbers or contact details in Slack.")
 
@@ -39,79 +41,124 @@ COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
     "help": general.help_reply,
     "out_of_scope": general.out_of_scope,
 }
-_TYPED_COMMAND = re.compile(r"^\s*/[a-z][\w-]*(?=\s|$)", re.I)
-_SLACK_MARKUP = re.compile(r"<(?:[@#!][^>|]*)(?:\|([^>]*))?>|<(?:https?|mailto):[^>|]*\|([^>]*)>|<((?:https?|mailto):[^>]*)>")
-
-
-def clean(question: str) -> str:
-    """Drop Slack mentions and broadcasts, keep link labels, drop a slash command typed as text ("/code ?"
-    sent as a message), cut to MAX_CHARS."""
-    text = _SLACK_MARKUP.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or " ", question[: MAX_CHARS * 2])
-    return _TYPED_COMMAND.sub("", text[:MAX_CHARS]).strip()
 
 
 class Engine:
     def __init__(self, store: KnowledgeStore, intents_folder: Path | None = None):
         self.store = store
-        self.matcher = IntentMatcher(load_intents(intents_folder or intents_dir(), INTENTS), set(store.modifiers))
+        lexicon = compile_lexicon(Lexicon.model_validate_json(store.lexicon_json))
+        known = frozenset(store.modifiers)
+        self.reader = Reader(lexicon, known, frozenset(m for m in known if not m.isdigit()), store.known_word)
+        intents = load_intents(intents_folder, INTENTS) if intents_folder else [
+            IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
+        self.matcher = IntentMatcher(intents, self.reader.mask)
 
     def answer(self, question: str) -> Answer:
-        text = clean(question)
-        if text.strip() in ("?", "??", "???"):  # "/code ?": the usual way to ask a tool for help
-            return self._answer(question, "help", 1.0, general.help_reply(Ask(text, Entities(), self.store, "help")), False)
-        if not re.search(r"[A-Za-z0-9]", text):
-            reply = general.help_reply(Ask(text, Entities(), self.store, "help"))
-            return self._answer(question, "help", 0.0, Reply(False, ["Ask me a coding question, for example:"],
-                                                             suggestions=reply.suggestions), False)
-        ent = extract(text, set(self.store.modifiers))
-        scores = self.matcher.score(self._fuzzy_view(ent))
-        intent, confidence = self._choose(scores)
-        if confidence == 0.0:
-            reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
-                          suggestions=[s.nearest for s in scores[:3] if s.nearest])
-        else:
-            reply = COMPOSERS[intent](Ask(text, ent, self.store, intent))
-            if reply.confidence is not None:
-                confidence = min(confidence, reply.confidence)
-        return self._answer(question, intent, confidence, reply, has_phi(text))
+        case = self.reader.read(question)
+        if case.text.strip() in ("?", "??", "???"):  # "/code ?": the usual way to ask a tool for help
+            return self._answer(question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)])
+        if not re.search(r"[A-Za-z0-9]", case.text):
+            reply = general.help_reply(self._ask(case, None, "help"))
+            return self._answer(question, case, [("help", 0.0, Reply(False, ["Ask me a coding question, for example:"],
+                                                                     suggestions=reply.suggestions), None)])
+        if case.only_thanks:
+            return self._answer(question, case, [("help", 1.0, general.thanks_reply(), None)])
+        parts = []
+        for item in case.asks[:MAX_ASKS]:
+            intent, confidence, scores = self._classify(case, item)
+            if confidence == 0.0:
+                reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
+                              suggestions=[s.nearest for s in scores[:3] if s.nearest])
+            else:
+                reply = COMPOSERS[intent](self._ask(case, item, intent))
+                if reply.confidence is not None:
+                    confidence = min(confidence, reply.confidence)
+            parts.append((intent, confidence, reply, item))
+        if len(case.asks) > MAX_ASKS:
+            parts[-1][2].say(f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately.")
+        return self._answer(question, case, self._distinct(parts))
 
-    def _fuzzy_view(self, ent: Entities) -> Entities:
-        if len(ent.masked) <= FUZZY_WINDOW:
-            return ent
-        tail = ent.masked[-FUZZY_WINDOW:]
-        view = Entities(**{**ent.__dict__, "masked": tail[tail.find(" ") + 1 :]})
-        return view
+    def _ask(self, case: Case, item: CaseAsk | None, intent: str) -> Ask:
+        return Ask(case, item or CaseAsk(0, 0, []), self.store, intent)
 
     @staticmethod
-    def _choose(scores: list[IntentScore]) -> tuple[str, float]:
+    def _distinct(parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> list[tuple[str, float, Reply, CaseAsk | None]]:
+        """Two asks that came out as the same answer are one answer."""
+        out: list[tuple[str, float, Reply, CaseAsk | None]] = []
+        for part in parts:
+            if not any(p[0] == part[0] and p[2].lines == part[2].lines for p in out):
+                out.append(part)
+        return out
+
+    def view(self, case: Case, item: CaseAsk) -> AskView:
+        """What the intent matcher weighs for one ask. A message with one ask is weighed whole (a long one on its
+        question sentences); each of several asks on its own words, with the facts of the whole message."""
+        single = len(case.asks) == 1
+        masked = case.masked if single and len(case.masked) <= FUZZY_WINDOW else item.masked
+        if len(masked) > FUZZY_WINDOW:
+            tail = masked[-FUZZY_WINDOW:]
+            masked = tail[tail.find(" ") + 1 :]
+        codes_ = item.codes or (case.code_list("asked", "proposed", "mentioned") if single else [])
+        procedure = [c for c in codes_ if c in case.procedure_codes]
+        anesthesia = [c for c in codes_ if c in case.anesthesia_codes]
+        mods = item.modifiers or (case.modifier_codes if single or not item.codes else [])
+        kinds = item.kinds
+        indicators = item.indicator_fields
+        if "add_on" in kinds and procedure and not indicators:
+            indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
+        return AskView(
+            masked=masked, kinds=frozenset(kinds), procedure_codes=procedure, anesthesia_codes=anesthesia, modifiers=mods,
+            icd_codes=[c for c in codes_ if c in case.icd_codes] or (case.icd_codes if single else []),
+            sites=case.sites, findings=case.stated_findings, indicator_fields=indicators,
+            anesthesia_code_request="anesthesia_code" in kinds, asks_what_code_is="define_code" in kinds,
+            asks_what_modifier_is="define_modifier" in kinds and not procedure)
+
+    def _classify(self, case: Case, item: CaseAsk) -> tuple[str, float, list[IntentScore]]:
+        scores = self.matcher.score(self.view(case, item))
         best, second = scores[0], scores[1]
         if best.score < DECLINE_BELOW:
-            return best.intent, 0.0
+            return best.intent, 0.0, scores
         strength = min(1.0, (best.score - DECLINE_BELOW) / 40 + 0.4)
         margin = min(1.0, 0.5 + (best.score - second.score) / 20)
-        return best.intent, round(max(0.01, strength * margin), 3)
+        return best.intent, round(max(0.01, strength * margin), 3), scores
 
-    def _answer(self, question: str, intent: str, confidence: float, reply: Reply, phi: bool) -> Answer:
-        lines = list(reply.lines)
-        if phi:
+    def _answer(self, question: str, case: Case, parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> Answer:
+        asks = [AskAnswer(intent=intent, answered=reply.answered,  # type: ignore[arg-type]
+                          confidence=conf if reply.answered else min(conf, 0.5), codes=reply.codes,
+                          modifiers=reply.modifiers, text=_text(reply.lines), proposed=reply.proposed,
+                          verdict=reply.verdict)  # type: ignore[arg-type]
+                for intent, conf, reply, _ in parts]
+        first = asks[0]
+        lines = ["\n\n".join(a.text for a in asks)] if len(asks) > 1 else [first.text]
+        if case.phi:
             lines.append(PHI_REMINDER)
-        sources = [self.cite(sid) for sid in reply.sources if sid in self.store.sources]
+        source_ids: list[str] = []
+        for _, _, reply, _ in parts:
+            source_ids += [s for s in reply.sources if s not in source_ids]
+        suggestions: list[str] = []
+        for _, _, reply, _ in parts:
+            suggestions += [s for s in reply.suggestions if s not in suggestions]
         return Answer(
-            question=question[:MAX_CHARS],
-            intent=intent,  # type: ignore[arg-type]
-            confidence=confidence if reply.answered else min(confidence, 0.5),
-            answered=reply.answered,
-            codes=reply.codes,
-            modifiers=reply.modifiers,
-            text="\n".join(lines).replace("&", "and"),
-            sources=sources,
-            suggestions=reply.suggestions,
-            phi_detected=phi,
+            question=question[:40_000],
+            intent=first.intent,
+            confidence=first.confidence,
+            answered=first.answered,
+            codes=list(dict.fromkeys(c for a in asks for c in a.codes)),
+            modifiers=list(dict.fromkeys(m for a in asks for m in a.modifiers)),
+            text="\n".join(lines),
+            sources=[self.cite(sid) for sid in source_ids if sid in self.store.sources],
+            suggestions=suggestions[:4],
+            phi_detected=case.phi,
+            asks=asks,
         )
 
     def cite(self, source_id: str) -> SourceRef:
         s = self.store.sources[source_id]
         return SourceRef(id=s.id, title=s.title, citation=f"{s.publisher}, {s.title}, {s.edition}", url=s.url)
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines).replace("&", "and")
 
 
 _engine: Engine | None = None

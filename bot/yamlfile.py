@@ -10,10 +10,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import re
+
 import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it: faster
+
+
+class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML where only true/false are booleans: a coding lead's `no`, `on` or `off` stays a word
+    (YAML 1.1 would read the negation trigger "no" as False)."""
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+ContentLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+ContentLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
 @dataclass(frozen=True)
@@ -59,8 +75,8 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Any, list[ContentError]]:
     if not text.strip():
         return None, None, [ContentError(display, "the file is empty")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=ContentLoader)
+        data = yaml.load(text, Loader=ContentLoader)  # noqa: S506 - ContentLoader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -68,7 +84,31 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Any, list[ContentError]]:
         return None, None, [ContentError(display, f"YAML syntax error: {problem}", line=line)]
     except yaml.YAMLError as exc:
         return None, None, [ContentError(display, f"YAML error: {exc}")]
+    duplicate = _duplicate_key(node)
+    if duplicate is not None:
+        key, line = duplicate
+        return None, None, [ContentError(display, f"the key {key!r} appears twice here; YAML would silently keep only "
+                                                  "the last one", line=line)]
     return data, node, []
+
+
+def _duplicate_key(node: Any) -> tuple[str, int] | None:
+    """The first key that a mapping repeats, with its line (iteratively: content files nest shallowly but
+    a hostile file must not exhaust the stack)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        return key.value, key.start_mark.line + 1
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return None
 
 
 def list_entries(

@@ -1,13 +1,27 @@
-"""Entities come out of the text exactly: every written form of a modifier, and no modifier from a dash
-between words; the anesthesia provider's own code told apart from the surgeon's code."""
+"""The reader takes codes and modifiers out of the text exactly: every written form of a modifier, and no
+modifier from a dash between words; the anesthesia provider's own code told apart from the surgeon's code."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.nlu.entities import extract
+from bot.content import knowledge_dir
+from bot.kb.load import load_knowledge
+from bot.nlu.lexicon import compile_lexicon, load_lexicon
+from bot.nlu.reader import Reader
 
-KNOWN = {"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80", "LT", "RT", "XS", "AA", "QZ", "PT"}
+KNOWN = frozenset({"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80", "LT", "RT", "XS", "AA", "QZ", "PT"})
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    kb, _ = load_knowledge(knowledge_dir())
+    assert kb is not None
+    lexicon, errors = load_lexicon(Path(knowledge_dir()), {c.family for c in kb.codes if c.family}, {s.id for s in kb.sources})
+    assert lexicon is not None and not errors, errors
+    return Reader(compile_lexicon(lexicon), KNOWN, frozenset(m for m in KNOWN if not m.isdigit()))
 
 
 @pytest.mark.parametrize("text, codes, modifiers", [
@@ -28,13 +42,19 @@ KNOWN = {"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80",
     # a dose or a time is not a modifier: "fentanyl 50 mcg" once answered as modifier 50 on the hip code
     ("propofol 80 mg and fentanyl 50 mcg by the CRNA, 27250 or 27252?", ["27250", "27252"], []),
     ("sedation 25 min, 27250 or 27252?", ["27250", "27252"], []),
-    ("27252 59 LT", ["27252"], ["LT", "59"]),  # capitalised letters are read first
+    ("27252 59 LT", ["27252"], ["59", "LT"]),  # in the order written
     ("01200 with P-3", ["01200"], ["P3"]),  # physical status written with a dash
+    ("27550 - 90 day or 0 day global?", ["27550"], []),  # a dash, then a number of days
+    ("is it a 10 or 90 day global for 27252", ["27252"], []),
 ])
-def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers: list[str]) -> None:
-    ent = extract(text, KNOWN)
-    assert sorted(ent.codes) == sorted(codes)
-    assert ent.modifiers == modifiers
+def test_modifiers_in_every_written_form(reader: Reader, text: str, codes: list[str], modifiers: list[str]) -> None:
+    case = reader.read(text)
+    assert sorted(case.code_list()) == sorted(codes)
+    assert case.modifier_codes == modifiers
+
+
+def _kinds(reader: Reader, text: str) -> set[str]:
+    return set().union(*(a.kinds for a in reader.read(text).asks))
 
 
 @pytest.mark.parametrize("text, asks", [
@@ -50,8 +70,8 @@ def test_modifiers_in_every_written_form(text: str, codes: list[str], modifiers:
     ("THA reduced at bedside w/o any anesthesia, code?", False),
     ("knee reduced under a block placed by anesthesia - 27552?", False),
 ])
-def test_a_request_for_the_anesthesia_providers_code(text: str, asks: bool) -> None:
-    assert extract(text, KNOWN).anesthesia_code_request is asks
+def test_a_request_for_the_anesthesia_providers_code(reader: Reader, text: str, asks: bool) -> None:
+    assert ("anesthesia_code" in _kinds(reader, text)) is asks
 
 
 @pytest.mark.parametrize("text, asks", [
@@ -62,8 +82,8 @@ def test_a_request_for_the_anesthesia_providers_code(text: str, asks: bool) -> N
     ("what is 27252 global", False),  # a question about the code, not what it is
     ("can 27252 take 50", False),
 ])
-def test_a_question_asking_what_a_code_is(text: str, asks: bool) -> None:
-    assert extract(text, KNOWN).asks_what_code_is is asks
+def test_a_question_asking_what_a_code_is(reader: Reader, text: str, asks: bool) -> None:
+    assert ("define_code" in _kinds(reader, text)) is asks
 
 
 @pytest.mark.parametrize("text, asks", [
@@ -73,8 +93,9 @@ def test_a_question_asking_what_a_code_is(text: str, asks: bool) -> None:
     ("which modifier for both hips", False),  # asks which one, not what one is
     ("what does modifier 59 mean on 27252", False),  # about a code: a check
 ])
-def test_a_question_asking_what_a_modifier_is(text: str, asks: bool) -> None:
-    assert extract(text, KNOWN).asks_what_modifier_is is asks
+def test_a_question_asking_what_a_modifier_is(reader: Reader, text: str, asks: bool) -> None:
+    case = reader.read(text)
+    assert ("define_modifier" in _kinds(reader, text) and not case.code_list()) is asks
 
 
 def test_every_slot_an_intent_may_name_is_filled_by_some_entity() -> None:

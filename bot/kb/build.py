@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.kb.load import Knowledge, load_knowledge
 from bot.kb.rules import derived_rules
 from bot.yamlfile import ContentErrors
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,27 @@ def ama_guard(knowledge_root: Path, imports_dir: Path | None) -> AmaTextGuard:
     return AmaTextGuard(hashes)
 
 
-def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None) -> Knowledge:
-    """Load and check all content; raise ContentErrors listing every problem."""
+def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None, intents_root: Path | None = None) -> Knowledge:
+    """Load and check all content (knowledge/, its lexicon, intents/); raise ContentErrors listing every problem."""
+    from bot.answer import INTENTS
+    from bot.content import intents_dir
+    from bot.nlu.intents import load_intents
+    from bot.nlu.lexicon import load_lexicon
+
     kb, errors = load_knowledge(knowledge_root)
     if kb is not None:
         errors += check_knowledge(kb, ama_guard(knowledge_root, imports_dir))
+        families = {c.family for c in kb.codes if c.family}
+        kb.lexicon, lexicon_errors = load_lexicon(knowledge_root, families, {s.id for s in kb.sources})
+        errors += lexicon_errors
+    try:
+        intents = load_intents(intents_root or intents_dir(), INTENTS)
+    except ContentErrors as exc:
+        errors += exc.errors
+        intents = []
     if errors or kb is None:
         raise ContentErrors(errors)
+    kb.intents = intents
     return kb
 
 
@@ -65,9 +80,10 @@ def build(
     target: Path,
     imports_dir: Path | None = None,
     progress: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True),
+    intents_root: Path | None = None,
 ) -> BuildReport:
     started = time.perf_counter()
-    kb = validated_knowledge(knowledge_root, imports_dir)
+    kb = validated_knowledge(knowledge_root, imports_dir, intents_root)
     pfs_rows, pfs_release = pfs.read_extract(pfs_data_dir(knowledge_root, imports_dir))
     licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +101,12 @@ def build(
         derived = derived_rules(kb, {r["hcpcs"]: r for r in pfs_rows if not r["mod"]})
         db["modifier_rules"].insert_all(derived)
         progress("  ICD-10-CM code set (simple-icd-10-cm)...")
+        vocabulary: set[str] = set()
         db["icd10cm"].insert_all(
-            icd10cm.icd10cm_rows(lambda n: progress(f"    {n:,} ICD-10-CM codes")), pk="code", batch_size=5000
+            _collect_words(icd10cm.icd10cm_rows(lambda n: progress(f"    {n:,} ICD-10-CM codes")), vocabulary),
+            pk="code", batch_size=5000,
         )
+        _write_vocabulary(db, kb, vocabulary)
         db["icd10cm"].create_index(["compact"])
         db["icd10cm"].enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
         if licensed:
@@ -102,6 +121,11 @@ def build(
                 {"key": "built_at", "value": datetime.now(timezone.utc).isoformat(timespec="seconds")},
                 {"key": "pfs_release", "value": json.dumps(pfs_release)},
                 {"key": "counts", "value": json.dumps(counts)},
+                {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
+                {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
+                {"key": "sedation", "value": json.dumps({
+                    "rows": [r.model_dump() for r in kb.sedation],
+                    "time": kb.sedation_time.model_dump() if kb.sedation_time else None})},
             ],
             pk="key",
         )
@@ -113,6 +137,27 @@ def build(
         tmp.unlink(missing_ok=True)
         raise
     return BuildReport(target, version, counts, time.perf_counter() - started, target.stat().st_size)
+
+
+def _collect_words(rows: Iterator[dict[str, object]], into: set[str]) -> Iterator[dict[str, object]]:
+    """Pass the ICD-10-CM rows through, keeping every word of their descriptions: the reader's vocabulary."""
+    for row in rows:
+        into.update(_WORD.findall(str(row["description"]).lower()))
+        yield row
+
+
+_WORD = re.compile(r"[a-z]{3,}")
+
+
+def _write_vocabulary(db: sqlite_utils.Database, kb: Knowledge, words: set[str]) -> None:
+    """Words that are no typo: the code sets' descriptions and our own content. The reader matches a word it
+    does not know against the lexicon (rapidfuzz); a word in this table is left as it is ("reversed" is not a
+    misspelt "versed")."""
+    for record in (*kb.codes, *kb.modifiers, *kb.distinctions, *kb.guidance, *kb.rules):
+        words.update(_WORD.findall(record.model_dump_json().lower()))
+    for intent in kb.intents:
+        words.update(w for text in intent.examples for w in _WORD.findall(text.lower()))
+    db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word", batch_size=10000)
 
 
 def _dump(model: object) -> str:

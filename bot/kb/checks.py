@@ -41,9 +41,11 @@ def _ident(record: BaseModel) -> str:
 
 
 def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
-    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites"):
+    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "sedation"):
         for record in getattr(kb, kind):
             yield kind, record
+    if kb.sedation_time is not None:
+        yield "sedation", kb.sedation_time
 
 
 def _duplicates(kb: Knowledge) -> list[ContentError]:
@@ -148,6 +150,8 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     for s in kb.sites:
         need_codes("sites", s.site, "anesthesia_codes", s.anesthesia_codes)
         need_families("sites", s.site, "families", s.families)
+    for row in kb.sedation:
+        need_codes("sedation", row.who, "codes", [row.under_5, row.five_and_over, row.add_on])
     return errors
 
 

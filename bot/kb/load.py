@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kb.models import (
-    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Manifest, Modifier, ModifierRule, Source,
-    UnreliableSource,
+    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Manifest, Modifier, ModifierRule, SedationRow, SedationTime,
+    Source, UnreliableSource,
 )
 from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
+
+if TYPE_CHECKING:
+    from bot.nlu.intents import IntentDef
+    from bot.nlu.lexicon import Lexicon
 
 
 @dataclass
@@ -25,6 +30,10 @@ class Knowledge:
     rules: list[ModifierRule] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     sites: list[AnesthesiaSite] = field(default_factory=list)
+    sedation: list[SedationRow] = field(default_factory=list)
+    sedation_time: SedationTime | None = None
+    lexicon: Lexicon | None = None  # knowledge/lexicon/, checked against the codes and sources above
+    intents: list[IntentDef] = field(default_factory=list)  # intents/, one file per intent
     # Where each record came from, for cross-reference errors: (kind, id) -> (file, label, line)
     origin: dict[tuple[str, str], tuple[str, str, int | None]] = field(default_factory=dict)
     digest: str = ""
@@ -41,6 +50,7 @@ _SECTIONS = [
     ("rules", "modifier_rules.yaml", "rules", ModifierRule, "id"),
     ("indicators", "indicators.yaml", "indicators", Indicator, "field"),
     ("sites", "anesthesia_sites.yaml", "sites", AnesthesiaSite, "site"),
+    ("sedation", "sedation_rules.yaml", "sedation", SedationRow, "who"),
 ]
 
 
@@ -64,8 +74,24 @@ def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
                 if record is not None:
                     getattr(kb, attr).append(record)
                     kb.origin.setdefault((attr, str(getattr(record, ident))), (entry.file, entry.label, entry.line))
+    kb.sedation_time = _load_sedation_time(root, errors)
     kb.digest = content_digest(root)
     return (kb if manifest else None), errors
+
+
+def _load_sedation_time(root: Path, errors: list[ContentError]) -> SedationTime | None:
+    path, display = root / "sedation_rules.yaml", "knowledge/sedation_rules.yaml"
+    data, _, file_errors = read_yaml(path, display) if path.exists() else (None, None, [])
+    if file_errors or not isinstance(data, dict) or "time" not in data:
+        if not file_errors and path.exists():
+            errors.append(ContentError(display, "expected a top-level 'time:' mapping"))
+        return None
+    try:
+        return SedationTime.model_validate(data["time"])
+    except Exception as exc:  # pydantic ValidationError: one line per field
+        for err in getattr(exc, "errors", lambda: [])():
+            errors.append(ContentError(display, err["msg"], "time", ".".join(map(str, err["loc"]))))
+        return None
 
 
 def _load_manifest(root: Path, errors: list[ContentError]) -> Manifest | None:
@@ -85,9 +111,13 @@ def _load_manifest(root: Path, errors: list[ContentError]) -> Manifest | None:
 
 
 def content_digest(root: Path) -> str:
-    """A short hash of every content and data file, so a built database says exactly what it holds."""
+    """A short hash of every content and data file, the intents beside the knowledge folder included (both
+    layouts keep them there), so a built database says exactly what it holds."""
     h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".yaml", ".csv", ".json"}):
-        h.update(str(path.relative_to(root)).encode())
+    base = root.parent
+    folders = [root] + ([base / "intents"] if (base / "intents").is_dir() else [])
+    for path in sorted(p for folder in folders for p in folder.rglob("*")
+                       if p.is_file() and p.suffix in {".yaml", ".csv", ".json"}):
+        h.update(str(path.relative_to(base)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]

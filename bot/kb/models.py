@@ -21,7 +21,7 @@ Status = Literal["confirmed", "inference", "unconfirmed"]
 Verdict = Literal["fits", "does_not_fit", "depends"]
 # What a note can say about how the reduction was done; drives the anesthesia distinction.
 Finding = Literal[
-    "general", "regional", "mac", "deep_sedation", "moderate_sedation", "minimal_sedation",
+    "general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation", "minimal_sedation",
     "local", "digital_block", "topical", "none",
 ]
 
@@ -224,6 +224,23 @@ class AnesthesiaSite(Strict):
     descriptor_check: str
     status: Status
     notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+
+class SedationRow(Strict):
+    """Moderate sedation codes for one kind of sedating provider (knowledge/sedation_rules.yaml)."""
+
+    who: Literal["same", "other"]
+    under_5: str
+    five_and_over: str
+    add_on: str
+    sources: list[str] = Field(min_length=1)
+
+
+class SedationTime(Strict):
+    minimum_minutes: int = Field(ge=0, le=60)
+    first_minutes: int = Field(ge=1, le=60)
+    add_on_minutes: int = Field(ge=1, le=60)
     sources: list[str] = Field(min_length=1)
 
 

@@ -21,7 +21,9 @@ from typing import Any
 import sqlite_utils
 
 from bot.kb.build import SCHEMA_VERSION
-from bot.kb.models import AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, Source
+from bot.kb.models import (
+    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, SedationRow, SedationTime, Source,
+)
 
 
 MAX_ICD_TERMS = 8  # a long note's words beyond these add little; the searches grow with every one kept
@@ -48,6 +50,7 @@ class KnowledgeStore:
             raise StoreError(f"no knowledge base at {self.path}: run `coding-bot kb build` first")
         self._local = threading.local()
         self._word_weights: dict[str, float] = {}  # shared by threads: each entry is computed the same by any
+        self._known: dict[str, bool] = {}
         try:
             self._load()
         except sqlite3.DatabaseError as exc:
@@ -90,6 +93,11 @@ class KnowledgeStore:
         self.indicators = [Indicator.model_validate_json(r["data"]) for r in self._rows("select data from indicators")]
         self.sites = [AnesthesiaSite.model_validate_json(r["data"]) for r in self._rows("select data from anesthesia_sites")]
         self.has_licensed_cpt = self.counts.get("licensed_cpt", 0) > 0
+        self.lexicon_json: str = meta.get("lexicon", "{}")
+        sedation = json.loads(meta.get("sedation", "{}"))
+        self.sedation_rows = [SedationRow.model_validate(r) for r in sedation.get("rows", [])]
+        self.sedation_time = SedationTime.model_validate(sedation["time"]) if sedation.get("time") else None
+        self.intents_json: str = meta.get("intents", "[]")
 
     # -- lookups ----------------------------------------------------------------------------------
     def pfs(self, hcpcs: str, mod: str = "") -> dict[str, Any] | None:
@@ -149,6 +157,15 @@ class KnowledgeStore:
             used = self.db().execute("select count(*) from icd10cm_fts where icd10cm_fts match ?", (f'"{term}"',)).fetchone()[0] if term else 0
             self._word_weights[term] = math.log(1 + total / (1 + used))
         return self._word_weights[term]
+
+    def known_word(self, word: str) -> bool:
+        """Whether a word is in the vocabulary built from the code sets and our content (so it is no typo)."""
+        known = self._known.get(word)
+        if known is None:
+            known = bool(self.db().execute("select 1 from vocabulary where word = ?", (word,)).fetchone())
+            if len(self._known) < 100_000:
+                self._known[word] = known
+        return known
 
     @cached_property
     def _icd_count(self) -> int:

@@ -1,4 +1,4 @@
-"""Score a question against the intents' example questions (rapidfuzz), with entities as strong signals.
+"""Score one ask against the intents' example questions (rapidfuzz), with what the Case holds as strong signals.
 
 Why this scorer: token_set_ratio gives 100 whenever one text's words are a subset of the other's, and
 WRatio ties often, so neither yields a usable confidence. We compare masked questions ("can i use
@@ -11,20 +11,19 @@ one that cannot use it loses.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from bot.nlu.entities import Entities, extract
-from bot.nlu.normalize import normalise
-from bot.yamlfile import ContentError, ContentErrors, list_entries, read_yaml
+from bot.nlu.lexicon import AskKind
+from bot.yamlfile import ContentError, ContentErrors, read_yaml
 
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
-    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question", "modifier_question",
+    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question", "modifier_question", "pair_question",
 ]
 
 
@@ -43,6 +42,10 @@ class IntentDef(BaseModel):
     decisive: list[str] = Field(
         default=[], description="Phrases that settle the intent whatever else the question holds: another code set "
                                 "(ICD-10-PCS, CDT) is out of scope even when it names a body site we cover")
+    asks: list[AskKind | Literal["gap"]] = Field(
+        default=[], description="Kinds of ask (knowledge/lexicon/asks.yaml) that point at this intent: a cue of one of "
+                                "these in the ask adds ask_weight points ('gap' = a topic the knowledge base does not hold)")
+    ask_weight: float = Field(default=10.0, ge=0, le=60)
     needs: list[Slot] = Field(
         default=[], description="The intent loses its slot bonus unless the question has one of these: a modifier "
                                 "check is about a code, a body site or a request for a modifier, never a modifier alone")
@@ -86,6 +89,25 @@ SLOT_PENALTY = 18.0
 
 
 @dataclass(frozen=True)
+class AskView:
+    """What the matcher weighs for one ask: its words (codes and modifiers as placeholders) and the evidence the
+    Case holds for it (bot.engine builds it from the Case)."""
+
+    masked: str
+    kinds: frozenset[str] = frozenset()  # the ask's cue kinds (which_code, indicator:glob_days, gap:mue ...)
+    procedure_codes: list[str] = field(default_factory=list)
+    anesthesia_codes: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
+    icd_codes: list[str] = field(default_factory=list)
+    sites: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    indicator_fields: list[str] = field(default_factory=list)
+    anesthesia_code_request: bool = False
+    asks_what_code_is: bool = False
+    asks_what_modifier_is: bool = False
+
+
+@dataclass(frozen=True)
 class IntentScore:
     intent: str
     score: float  # fuzzy similarity 0..100 plus entity and keyword points
@@ -93,23 +115,26 @@ class IntentScore:
 
 
 class IntentMatcher:
-    def __init__(self, intents: list[IntentDef], known_modifiers: set[str]):
+    """`mask` reads a text the way the question is read (bot.nlu.reader.Reader.mask), so examples, keywords and
+    the question are compared in the same words."""
+
+    def __init__(self, intents: list[IntentDef], mask: Callable[[str], str]):
         self.intents = {i.intent: i for i in intents}
-        self.known_modifiers = known_modifiers
         self._examples: list[str] = []
         self._masked: list[str] = []
         self._labels: list[str] = []
-        self._keywords = {i.intent: [normalise(k) for k in i.keywords] for i in intents}
-        self._decisive = {i.intent: [f" {normalise(k)} " for k in i.decisive] for i in intents if i.decisive}
-        self.vocabulary = {
-            w for i in intents if i.intent != OUT_OF_SCOPE for text in (*i.examples, *i.keywords)
-            for w in normalise(text).split() if w not in STOPWORDS and not w.isdigit()
-        }
+        self._keywords = {i.intent: [mask(k) for k in i.keywords] for i in intents}
+        self._decisive = {i.intent: [f" {mask(k)} " for k in i.decisive] for i in intents if i.decisive}
         for intent in intents:
             for example in intent.examples:
                 self._examples.append(example)
-                self._masked.append(extract(example, known_modifiers).masked)
+                self._masked.append(mask(example))
                 self._labels.append(intent.intent)
+        self.vocabulary = {
+            w for i, text in zip(self._labels, self._masked) if i != OUT_OF_SCOPE for w in text.split()
+            if w not in STOPWORDS and not w.isdigit()
+        } | {w for i, kws in self._keywords.items() if i != OUT_OF_SCOPE for k in kws for w in k.split()
+             if w not in STOPWORDS and not w.isdigit()}
 
     def _keyword_hit(self, intent: str, query: str) -> bool:
         """A keyword phrase as whole words, or one long keyword word with a typo ("globel")."""
@@ -124,10 +149,10 @@ class IntentMatcher:
                 return True
         return False
 
-    def present_slots(self, ent: Entities) -> set[str]:
+    def present_slots(self, ent: AskView) -> set[str]:
         return {slot for slot, present in SLOT_EVIDENCE if present(ent)}
 
-    def in_domain(self, ent: Entities) -> bool:
+    def in_domain(self, ent: AskView) -> bool:
         """Whether most of the question is coding vocabulary; typos of long words count."""
         if self.present_slots(ent) or HELP in self.intents and self._keyword_hit(HELP, ent.masked):
             return True  # a question about the bot itself is in scope, in whatever words
@@ -140,7 +165,7 @@ class IntentMatcher:
         )
         return known / len(words) > 0.5
 
-    def score(self, ent: Entities, exclude: int | None = None) -> list[IntentScore]:
+    def score(self, ent: AskView, exclude: int | None = None) -> list[IntentScore]:
         """All intents, best first. `exclude` leaves one example out (for cross-validation).
 
         A question with no entity and no word of coding vocabulary is out of scope outright: fuzzy
@@ -168,6 +193,8 @@ class IntentMatcher:
                 bonus -= SLOT_PENALTY
             if self._keyword_hit(name, query):
                 bonus += intent.keyword_weight
+            if intent.asks and {k.split(":", 1)[0] for k in ent.kinds} & set(intent.asks):
+                bonus += intent.ask_weight
             nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
             scores.append(IntentScore(name, max(0.0, fuzzy + bonus), nearest))
         settled = next((name for name, phrases in self._decisive.items() if any(p in f" {query} " for p in phrases)), None)
@@ -180,7 +207,7 @@ class IntentMatcher:
 
 
 # Which entities fill which slot.
-SLOT_EVIDENCE: list[tuple[str, Callable[[Entities], bool]]] = [
+SLOT_EVIDENCE: list[tuple[str, Callable[[AskView], bool]]] = [
     ("codes", lambda e: bool(e.procedure_codes)),
     ("code_pair", lambda e: len(e.procedure_codes) >= 2),
     ("anesthesia_codes", lambda e: bool(e.anesthesia_codes)),
@@ -193,6 +220,7 @@ SLOT_EVIDENCE: list[tuple[str, Callable[[Entities], bool]]] = [
     ("anesthesia_code_request", lambda e: e.anesthesia_code_request),
     ("code_question", lambda e: e.asks_what_code_is),
     ("modifier_question", lambda e: e.asks_what_modifier_is),
+    ("pair_question", lambda e: bool(e.kinds & {"compare", "meaning"})),  # "with or without anesthesia?", "does X count"
 ]
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
@@ -202,5 +230,5 @@ STOPWORDS = set(
     "got tell give know want need like about with without one".split()
 )
 # Slots that cost an intent nothing when it does not use them: they add evidence, never rule an intent out.
-_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question"}
+_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question", "pair_question"}
 

@@ -1,7 +1,8 @@
 """What every composer gets and gives back.
 
-A composer turns the matched intent and entities into facts from the knowledge base. It returns a Reply
-whose every fact names its source ids; the engine turns ids into citations. Composers never see Slack.
+A composer decides one ask from the Case (bot.nlu.case) and the knowledge base: it never sees the question's
+text. It returns a Reply whose every fact names its source ids; the engine turns ids into citations.
+Composers never see Slack.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.kb.models import Code
 from bot.kb.store import KnowledgeStore
-from bot.nlu.entities import Entities
+from bot.nlu.case import Case, CaseAsk
 
 PFS_SOURCE = "cms-pfs"  # the fee-schedule release the build loaded (bundled or an operator's import)
 LICENSED_CPT_SOURCE = "licensed-cpt"
@@ -20,10 +21,39 @@ STATUS_LABEL = {"inference": "Guidance (our reasoning from the sources)", "uncon
 
 @dataclass
 class Ask:
-    question: str
-    ent: Entities
+    """One ask of a Case, with the knowledge base: what a composer decides from."""
+
+    case: Case
+    item: CaseAsk
     store: KnowledgeStore
     intent: str
+
+    @property
+    def codes(self) -> list[str]:
+        """CPT and HCPCS codes this ask is about: its own, else those the message names (not a rejected one)."""
+        own = [c for c in self.item.codes if c in self.case.code_list()]
+        return own or [c for c in self.case.code_list("asked", "proposed", "mentioned")] or self.case.code_list("prior")
+
+    @property
+    def procedure_codes(self) -> list[str]:
+        return [c for c in self.codes if not (c.isdigit() and c[:2] in ("00", "01"))]
+
+    @property
+    def anesthesia_codes(self) -> list[str]:
+        return [c for c in self.codes if c.isdigit() and c[:2] in ("00", "01")]
+
+    @property
+    def icd_codes(self) -> list[str]:
+        own = [c for c in self.item.codes if c in self.case.icd_codes]
+        return own or self.case.icd_codes
+
+    @property
+    def modifiers(self) -> list[str]:
+        own = [m for m in self.item.modifiers if m in self.case.modifier_codes]
+        return own or self.case.modifier_codes
+
+    def kind(self, *kinds: str) -> bool:
+        return bool(self.item.kinds & set(kinds))
 
 
 @dataclass
@@ -35,6 +65,8 @@ class Reply:
     sources: list[str] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     confidence: float | None = None  # set when retrieval, not intent matching, decides how sure we are
+    proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it
+    verdict: str | None = None  # yes | no | depends
 
     def say(self, line: str, sources: list[str] | tuple[str, ...] = ()) -> Reply:
         self.lines.append(line)

@@ -18,7 +18,7 @@ _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 
 
 def lookup(ask: Ask) -> Reply:
-    codes = ask.ent.codes
+    codes = ask.codes
     if not codes:
         return search(ask)
     reply = Reply(answered=False)
@@ -59,9 +59,9 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
 
 
 def search(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
-    ranked = rank_codes(store, ent, ask.question)
-    if not good_enough(ent, ranked):
+    store, case = ask.store, ask.case
+    ranked = rank_codes(store, ask)
+    if not good_enough(case, ranked):
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
             "I couldn't match that description to a code I know. I cover closed and open dislocation care of the "
@@ -71,15 +71,15 @@ def search(ask: Ask) -> Reply:
     best, score = ranked[0]
     add_ons = None
     if best.family == SEDATION_FAMILY:
-        best = pick_sedation(store.family(best.family), ent.masked) or best
-        add_ons = sedation_add_ons(best, ent.masked)
+        best = pick_sedation(store, ask) or best
+        add_ons = sedation_add_ons(store, best, case)
     manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
     if manipulation:
-        picked = pick_by_manipulation([o.code for o in manipulation.options], ent.masked)
+        picked = pick_by_manipulation([o.code for o in manipulation.options], case)
         best = store.codes.get(picked or "", best)
     dist = next((d for d in store.distinctions_for(best.code) if d.kind == "anesthesia"), None)
     if dist is not None:
-        reply = distinction.explain(store, dist, ent.findings, ent.masked)
+        reply = distinction.explain(ask, dist)
     else:
         reply = Reply(answered=True)
         reply.code(best.code)

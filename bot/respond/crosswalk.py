@@ -18,9 +18,9 @@ def _site_for_code(store: KnowledgeStore, code: str) -> AnesthesiaSite | None:
 
 
 def compose(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
+    store, case = ask.store, ask.case
     reply = Reply(answered=False)
-    for code in ent.anesthesia_codes[:2]:
+    for code in ask.anesthesia_codes[:2]:
         anes = store.codes.get(code)
         if anes is None:
             reply.say(f"{code} is not an anesthesia code in the knowledge base.")
@@ -31,7 +31,7 @@ def compose(ask: Ask) -> Reply:
         for site in store.sites:
             if code in site.anesthesia_codes:
                 reply.say(f"Its descriptor covers the {site.site}: {site.descriptor_check}", site.sources)
-    surgical = ent.procedure_codes[:1]
+    surgical = ask.procedure_codes[:1]
     site = None
     if surgical:
         site = _site_for_code(store, surgical[0])
@@ -43,8 +43,8 @@ def compose(ask: Ask) -> Reply:
                 suggestions=["anesthesia code for 27252?"],
             )
     elif not reply.answered:
-        ranked = rank_codes(store, ent, ask.question)
-        on_site = [s for s in store.sites if s.site in ent.sites]
+        ranked = rank_codes(store, ask)
+        on_site = [s for s in store.sites if s.site in case.sites]
         if on_site:
             site = on_site[0]
         elif ranked and ranked[0][1] >= MIN_MATCH:

@@ -11,24 +11,10 @@ import re
 from rapidfuzz import fuzz
 
 from bot.kb.store import IcdCode, KnowledgeStore
+from bot.nlu.case import Case
 from bot.respond.base import ICD_SOURCE, Ask, Reply, declined, labelled
-from bot.respond.retrieve import content_words
 
-_NOT_SEARCH = {"diagnosis", "icd10", "icd", "icdcode", "cm", "dx", "code", "codes", "initial", "subsequent", "encounter",
-               "sequela", "visit", "ed", "er", "full", "character", "7th", "seventh", "valid", "support", "supports",
-               "look", "up", "right", "left", "rt", "lt", "r", "l", "side", "pt", "patient", "joint", "after", "reduction",
-               "follow", "fu", "which", "visit", "treatment", "closed", "reduced",
-               # plain English around the diagnosis: "first time seen", "doc never said", "keeps happening"
-               "first", "time", "seen", "had", "has", "keeps", "keep", "never", "said", "just", "only", "doc"}
-_SYNONYMS = {"dislocated": "dislocation", "thr": "hip prosthesis", "tha": "hip prosthesis", "arthroplasty": "prosthesis",
-             "replacement": "prosthesis", "prosthetic": "prosthesis", "ac": "acromioclavicular", "sc": "sternoclavicular",
-             "mtp": "metatarsophalangeal", "mcp": "metacarpophalangeal", "pip": "proximal interphalangeal",
-             "dip": "distal interphalangeal", "lisfranc": "tarsometatarsal", "nursemaids": "nursemaid",
-             "kneecap": "patella", "patellar": "patella", "congenital": "congenital", "recurrent": "recurrent"}
 MIN_ICD_MATCH = 55.0
-# In thousands of descriptions: useless to find candidates with, still used to rank them
-_COMMON = {"unspecified", "other", "specified", "joint", "injury", "of", "and", "with", "without", "not", "elsewhere",
-           "classified", "nec", "nos", "disorder", "disease"}
 
 
 def _encounter_char(code: str) -> str | None:
@@ -37,16 +23,17 @@ def _encounter_char(code: str) -> str | None:
 
 
 def compose(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
-    categories = [c for c in ent.icd_codes if len(c) == 3]
-    if categories and len(categories) == len(ent.icd_codes) and _search_words(ent.masked):
+    store, case = ask.store, ask.case
+    icd_codes = ask.icd_codes
+    categories = [c for c in icd_codes if len(c) == 3]
+    if categories and len(categories) == len(icd_codes) and case.icd_words:
         # "left lisfranc dislocation, initial, which S93 code": the description, searched within that category
         reply = _by_description(store, ask, within=tuple(categories))
         if reply.answered:
             return reply
-    if ent.icd_codes:
-        return _by_code(store, ent.icd_codes)
-    for code in ent.procedure_codes:
+    if icd_codes:
+        return _by_code(store, icd_codes)
+    for code in ask.procedure_codes:
         linked = [c for c in store.codes.values() if c.system == "ICD-10-CM" and code in c.related]
         if linked:
             reply = Reply(answered=True)
@@ -90,25 +77,10 @@ def _describe(store: KnowledgeStore, icd: IcdCode, reply: Reply) -> None:
         reply.say(f"Procedure codes it supports: {', '.join(curated.related)}.", curated.sources)
 
 
-_LESSER_TOE = re.compile(r"\b(?:2nd|3rd|4th|5th|second|third|fourth|fifth|little|small|pinky|baby) toe")
-
-
-def _search_words(masked: str) -> list[str]:
-    words = []
-    for w in content_words(masked).split():
-        w = _SYNONYMS.get(w, w)
-        words += [x for x in w.split() if x not in _NOT_SEARCH and not x.isdigit() and len(x) > 1]
-    if "toe" in words and _LESSER_TOE.search(masked):  # ICD-10-CM splits the great toe from the lesser toes
-        words.append("lesser")
-    if "elbow" in words and not {"radial", "nursemaid"} & set(words):
-        words.append("ulnohumeral")  # an elbow dislocation is of the ulnohumeral joint unless the radial head is named
-    return words
-
-
 _ENCOUNTER_SUFFIX = re.compile(r",? (initial encounter|subsequent encounter|sequela)\b.*$")
 
 
-def _score(c: IcdCode, words: list[str], weights: dict[str, float], ent) -> float:
+def _score(c: IcdCode, words: list[str], weights: dict[str, float], case: Case) -> float:
     """Coverage of the question's words over the code and its category levels, each word weighted by how
     telling it is ("nursemaid" over "arm"), then side and encounter."""
     desc = c.description.lower()
@@ -116,15 +88,15 @@ def _score(c: IcdCode, words: list[str], weights: dict[str, float], ent) -> floa
     text = f"{desc} {c.context.lower()}"
     covered = sum(weights[w] for w in words if w[:6] in text) / (sum(weights[w] for w in words) or 1.0)
     score = 60 * covered + 0.4 * fuzz.token_set_ratio(" ".join(words), core)
-    side = ent.laterality
+    side = case.side
     sided = "right" in desc or "left" in desc
     if side in ("right", "left"):
         score += 8 if side in desc else (-20 if sided else 0)
     elif side is None and sided:
         score -= 6  # a side the note does not document is not assumed: the unspecified code comes first
     encounter = _encounter_char(c.code)
-    if ent.encounter:
-        score += 10 if encounter == ent.encounter else (-15 if encounter else 0)
+    if case.encounter:
+        score += 10 if encounter == case.encounter else (-15 if encounter else 0)
     elif encounter == "A":
         score += 3
     score += 6 if c.billable else 0
@@ -134,9 +106,9 @@ def _score(c: IcdCode, words: list[str], weights: dict[str, float], ent) -> floa
 
 
 def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = ()) -> Reply:
-    ent = ask.ent
-    words = _search_words(ent.masked)
-    terms = [w for w in words if w not in _COMMON]
+    case = ask.case
+    words = [w for w in case.icd_words if len(w) > 1]
+    terms = [w for w in words if w not in case.common_words]
     candidates = store.icd_search(terms or words, limit=150) if words else []
     if within:
         candidates = [c for c in candidates if c.code.startswith(within)]
@@ -144,7 +116,7 @@ def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (
         return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
                         suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
     weights = {w: store.icd_word_weight(w) for w in words}
-    scored = [(_score(c, words, weights, ent), c) for c in candidates]
+    scored = [(_score(c, words, weights, case), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
     if best_score < MIN_ICD_MATCH:
@@ -155,7 +127,7 @@ def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (
     others = [c for s, c in scored[1:4] if s >= best_score - 8]
     if others:
         reply.say("Close alternatives: " + "; ".join(f"{c.code} {c.description}" for c in others), [ICD_SOURCE])
-    if _encounter_char(best.code) and not ent.encounter:
+    if _encounter_char(best.code) and not case.encounter:
         reply.say("The 7th character is A for active treatment (initial encounter), D for subsequent care, S for sequela; "
                   "check it against the encounter.", [ICD_SOURCE])
     return reply

@@ -28,30 +28,32 @@ def decide(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> tup
 
 
 def compose(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
-    dist = find_distinction(store, ent) or _by_description(ask)
+    store, case = ask.store, ask.case
+    codes = ask.procedure_codes
+    dist = find_distinction(store, codes) or _by_description(ask)
     guidance = store.guidance.get(dist.guidance or "") if dist else next(iter(store.guidance.values()), None)
     if dist is None:
-        if guidance and (ent.findings or not ent.codes):
-            return _meaning(store, guidance, ent.findings)
-        unknown = [c for c in ent.codes if c not in store.codes]
+        if guidance and (case.findings or not codes):
+            return _meaning(store, guidance, case.findings)
+        unknown = [c for c in codes if c not in store.codes]
         return declined(
-            f"I have no without/requiring-anesthesia pair for {', '.join(unknown or ent.codes)}."
-            if ent.codes else "I could not tell which pair of codes you mean.",
+            f"I have no without/requiring-anesthesia pair for {', '.join(unknown or codes)}."
+            if codes else "I could not tell which pair of codes you mean.",
             suggestions=["27250 or 27252 under moderate sedation?", "what does requiring anesthesia mean?"],
         )
-    return explain(store, dist, ent.findings, ent.masked)
+    return explain(ask, dist)
 
 
-def explain(store: KnowledgeStore, dist: Distinction, findings: list[str], masked: str) -> Reply:
-    """The pair's answer for the findings; `masked` (the question) refines a sedation code by age and by
-    who sedated (99151 under 5, 99155-99157 for another physician)."""
+def explain(ask: Ask, dist: Distinction) -> Reply:
+    """The pair's answer for the anesthesia the Case documents; a sedation code it adds follows the patient's
+    age and who sedated (the sedation table)."""
+    store = ask.store
     reply = Reply(answered=True)
-    picked, rule = decide(store, dist, findings)
+    picked, rule = decide(store, dist, ask.case.findings)
     codes = [o.code for o in dist.options]
     guidance = store.guidance.get(dist.guidance or "")
     if picked and rule:
-        reply.code(picked, *(_sedation_code(store, c, masked) for c in rule.add_codes))
+        reply.code(picked, *(_sedation_code(ask, c) for c in rule.add_codes))
         reply.code(*codes)
         reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
         chosen = next(o for o in dist.options if o.code == picked)
@@ -75,11 +77,11 @@ def explain(store: KnowledgeStore, dist: Distinction, findings: list[str], maske
     return reply
 
 
-def _sedation_code(store: KnowledgeStore, code: str, masked: str) -> str:
-    curated = store.codes.get(code)
+def _sedation_code(ask: Ask, code: str) -> str:
+    curated = ask.store.codes.get(code)
     if curated is None or curated.family != SEDATION_FAMILY:
         return code
-    picked = pick_sedation(store.family(SEDATION_FAMILY), masked)
+    picked = pick_sedation(ask.store, ask)
     return picked.code if picked else code
 
 
@@ -111,9 +113,9 @@ def _by_description(ask: Ask) -> Distinction | None:
     """No code named: the site and wording pick the family ("shoulder reduction under MAC, which code?")."""
     store = ask.store
     pairs = [d for d in store.distinctions if d.kind == "anesthesia"]
-    family = best_family(store, ask.ent, ask.question)
+    family = best_family(store, ask)
     if family is None:  # the description matched weakly, but a site with one pair only has decided ("elbow")
-        on_site = {d.family for d in pairs if any(store.codes[o.code].body_site in ask.ent.sites
+        on_site = {d.family for d in pairs if any(store.codes[o.code].body_site in ask.case.sites
                                                   for o in d.options if o.code in store.codes)}
         family = on_site.pop() if len(on_site) == 1 else None
     return next((d for d in pairs if d.family == family), None)

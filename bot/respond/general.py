@@ -33,3 +33,10 @@ def out_of_scope(ask: Ask) -> Reply:
               "contract terms.")
     reply.suggest(*EXAMPLES[:3])
     return reply
+
+
+def thanks_reply() -> Reply:
+    """A message of nothing but thanks gets a short reply, not a refusal with buttons."""
+    reply = Reply(answered=True)
+    reply.say("You're welcome. Ask me another coding question any time.")
+    return reply

@@ -37,11 +37,12 @@ def indicator_line(store: KnowledgeStore, row: dict[str, Any], fields: list[str]
 
 
 def compose(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
-    codes = ent.procedure_codes or ent.codes
+    store = ask.store
+    codes = ask.procedure_codes or ask.codes
     if not codes:
         return declined("Which code? For example: global days for 27252.", suggestions=["global days for 27252?"])
-    wanted = [f for f in ent.indicator_fields if f in NAMES]
+    asked = ask.item.indicator_fields or [k.split(":", 1)[1] for a in ask.case.asks for k in a.kinds if k.startswith("indicator:")]
+    wanted = [f for f in asked if f in NAMES]
     reply = Reply(answered=False)
     for code in codes[:3]:
         row = store.pfs(code)
@@ -53,10 +54,10 @@ def compose(ask: Ask) -> Reply:
         fields = wanted or DEFAULT_FIELDS
         reply.say(f"*{code}* in the {store.pfs_release['title']}: " + indicator_line(store, row, fields),
                   [PFS_SOURCE, *indicator_sources(store, fields)])
-        if "split" in ent.indicator_fields or "glob_days" in fields:
+        if "split" in asked or "glob_days" in fields:
             if row["glob_days"] in ("010", "090"):
                 reply.say(f"Pre/intra/post-operative shares: {row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.", [PFS_SOURCE])
-        if "work_rvu" in ent.indicator_fields:
+        if "work_rvu" in asked:
             reply.say(f"Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
                       f"facility {row['total_fac']:.2f}.", [PFS_SOURCE])
         reply.suggest(f"{code} with modifier 50?", f"what is {code}?")

@@ -8,7 +8,6 @@ cover what the indicators cannot see (23 on a code that already requires anesthe
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 
 from rapidfuzz import fuzz
@@ -16,10 +15,9 @@ from rapidfuzz import fuzz
 from bot.kb.models import Modifier
 from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
-from bot.nlu.entities import SITES
-from bot.nlu.normalize import normalise
+from bot.nlu.tokens import words as words_of
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
-from bot.respond.retrieve import content_words, unknown_code
+from bot.respond.retrieve import unknown_code
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
@@ -32,7 +30,7 @@ def _unknown(mod: str) -> str:
 
 def lookup(ask: Ask) -> Reply:
     store = ask.store
-    mods = ask.ent.modifiers or [m.code for m in situation_modifiers(store, ask)[:1]]
+    mods = ask.modifiers or [m.code for m in situation_modifiers(store, ask)[:1]]
     if not mods:
         return declined("Which modifier? For example: what is modifier 59?", suggestions=["what is modifier 59?"])
     reply = Reply(answered=False)
@@ -65,7 +63,7 @@ def describe(mod: Modifier, reply: Reply) -> None:
 @cache
 def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[str, float]]:
     """Normalised names and aliases per modifier, and how rare each word is among modifiers."""
-    texts = {m.code: [normalise(t) for t in (m.name, *m.aliases)] for m in store.modifiers.values()}
+    texts = {m.code: [" ".join(words_of(t)) for t in (m.name, *m.aliases)] for m in store.modifiers.values()}
     df: dict[str, int] = {}
     for code, ts in texts.items():
         for w in {w for t in ts for w in t.split()} - _IGNORED:
@@ -73,19 +71,16 @@ def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[s
     return texts, {w: math.log(1 + len(texts) / n) for w, n in df.items()}
 
 
-_IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it",
-            # what every question here is about: a "reduced" hip is a reduction, not modifier 52's reduced service
-            "reduced", "reduce", "reduction", "reducing", "closed", "dislocation", "relocated"}
-
-
-def _is_site(word: str) -> bool:
-    return any(pattern.search(f" {word} ") for _, pattern in SITES)
+_IGNORED = {"modifier", "a", "the", "of", "for", "on", "in", "to", "and", "or", "with", "same", "by", "is", "it"}
+# What every question here is about is no situation: a body site or a side is where, and a "reduced" hip is a
+# reduction, not modifier 52's reduced service ("28660 = toe or finger?" describes no situation at all).
+_NOT_A_SITUATION = {"site", "procedure:reduction", "procedure:condition", "procedure:approach"}
 
 
 def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     """Modifiers whose name or aliases match the situation described ("surgeon gave the anesthesia")."""
-    # a body site is where, not what happened: "28660 = toe or finger?" describes no situation at all
-    query = " ".join(w for w in content_words(ask.ent.masked).split() if w not in _IGNORED and not _is_site(w))
+    # negated words stay: "no medical direction" is the situation of QZ
+    query = " ".join(w for w, read_as, _ in ask.case.content if w not in _IGNORED and read_as not in _NOT_A_SITUATION)
     if not query:
         return []
     texts, idf = _modifier_index(store)
@@ -105,13 +100,10 @@ def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     return [m for s, m in scored if s >= MIN_SITUATION][:2]
 
 
-_ON_CODE = re.compile(r"\b(?:on|onto|to)\s+(?:cpt\W*\s*)?(\d{5}|\d{4}[FTU]|[A-V]\d{4})\b", re.I)
-
-
-def _target_code(question: str, codes: list[str]) -> str:
-    """The code the modifier would go on: the one written after "on" or "to" ("did 27252, then ... 58 on
+def _target_code(ask: Ask, codes: list[str]) -> str:
+    """The code the modifier would go on: the one the Case says it goes on ("did 27252, then ... 58 on
     27253?"), else the first named."""
-    named = [m.group(1).upper() for m in _ON_CODE.finditer(question)]
+    named = [m.target for m in ask.case.modifiers if m.target]
     return next((c for c in named if c in codes), codes[0])
 
 
@@ -119,14 +111,14 @@ SIDES = {"RT", "LT"}
 
 
 def check(ask: Ask) -> Reply:
-    store, ent = ask.store, ask.ent
-    codes = ent.procedure_codes or ent.codes
-    mods = list(ent.modifiers)
+    store, case = ask.store, ask.case
+    codes = ask.procedure_codes or ask.codes
+    mods = list(ask.modifiers)
     from_situation = not mods
     if from_situation:
         mods = [m.code for m in situation_modifiers(store, ask)]
         if set(mods) & SIDES:  # "right kneecap, which side modifier": the side the note names, never the other
-            mods = {"right": ["RT"], "left": ["LT"]}.get(ent.laterality or "", ["RT", "LT"])
+            mods = {"right": ["RT"], "left": ["LT"]}.get(case.side or "", ["RT", "LT"])
     if not mods:
         code = codes[0] if codes else "27252"
         return declined(f"Which modifier do you mean? For example: {code} with modifier 50?",
@@ -135,7 +127,7 @@ def check(ask: Ask) -> Reply:
     if not codes:
         return lookup(ask)
     reply = Reply(answered=False)
-    code = _target_code(ask.question, codes)
+    code = _target_code(ask, codes)
     curated = store.codes.get(code)
     row = store.pfs(code)
     if curated is None and row is None:

@@ -1,0 +1,352 @@
+"""The Case: everything the reader took from one question, typed, so nothing below it reads the text again.
+
+A Case holds the question's segments (sentences and note sections), each fact with its status and the words it
+came from, the codes and modifiers with their roles, and the asks in the order asked. Its properties resolve
+what the facts add up to (the anesthesia in force, the side after a correction, who sedated), so every
+composer decides from the same reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["asserted", "negated", "hypothetical", "historical"]
+CodeRole = Literal["asked", "proposed", "prior", "rejected", "mentioned"]
+# A documented type or depth outranks what a drug usually gives ("propofol, moderate sedation documented").
+_SPECIFIC_FIRST = ("general", "regional", "mac", "deep_sedation", "moderate_sedation", "minimal_sedation",
+                   "digital_block", "local", "topical", "anesthesia", "sedation", "none")
+REQUIRING = {"general", "regional", "mac", "anesthesia"}
+
+
+@dataclass
+class Segment:
+    index: int
+    start: int
+    end: int
+    kind: Literal["sentence", "section"]
+    role: str | None = None  # for a note section: what its value holds (anesthesia, sedation, ignore, ...)
+    question: bool = False  # ends with a question mark
+    greeting: bool = False  # nothing but greetings, thanks and ordinary words: not read
+
+
+@dataclass
+class Fact:
+    category: str  # site, side, procedure, finding, drug, provider, setting, encounter, age, minutes, gap, topic ...
+    concept: str
+    words: str  # the words it was read from, as written
+    start: int
+    end: int
+    segment: int
+    status: Status = "asserted"
+    correction: bool = False  # stated in a correction ("sorry, the LEFT one"): outranks what came before
+    fuzzy: bool = False  # read through a typo
+    value: float | None = None  # minutes, years
+    attrs: dict[str, object] = field(default_factory=dict)  # the lexicon concept's attributes
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == "asserted"
+
+
+@dataclass
+class CodeMention:
+    code: str
+    kind: str  # cpt | hcpcs | icd | pcs
+    start: int
+    end: int
+    segment: int
+    role: CodeRole = "mentioned"
+    modifiers: list[str] = field(default_factory=list)  # hyphenated onto it ("27252-50-LT")
+    wording: str | None = None  # a finding phrase right after it that names the code ("27250 without anesthesia")
+
+    @property
+    def is_anesthesia_code(self) -> bool:
+        return self.kind == "cpt" and self.code[:2] in ("00", "01")
+
+
+@dataclass
+class ModifierMention:
+    code: str
+    start: int
+    end: int
+    segment: int
+    explicit: bool  # written with "modifier", a dash, or onto a code
+    target: str | None = None  # the code it goes on, when the text says
+    status: Status = "asserted"
+
+
+@dataclass
+class CaseAsk:
+    """One thing asked, with the words it was asked in and what it mentions itself."""
+
+    start: int
+    end: int
+    segments: list[int]
+    kinds: set[str] = field(default_factory=set)  # ask cue kinds: which_code, verify, compare, indicator:glob_days ...
+    codes: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
+    masked: str = ""  # its words, codes and modifiers as placeholders, for matching against example questions
+    intent: str | None = None  # decided by the intent matcher
+    confidence: float = 0.0
+
+    @property
+    def indicator_fields(self) -> list[str]:
+        return [k.split(":", 1)[1] for k in sorted(self.kinds) if k.startswith("indicator:")]
+
+
+@dataclass
+class Case:
+    text: str  # the question as read (cleaned and bounded)
+    segments: list[Segment] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    codes: list[CodeMention] = field(default_factory=list)
+    modifiers: list[ModifierMention] = field(default_factory=list)
+    asks: list[CaseAsk] = field(default_factory=list)
+    masked: str = ""  # the whole question with placeholders
+    content: list[tuple[str, str, Status]] = field(default_factory=list)  # every word that carries meaning, in order,
+    # with what the lexicon read it as ("site", "procedure:reduction", ...; "" when nothing did) and its status
+    search_words: list[str] = field(default_factory=list)  # content words no lexicon entry took, not negated
+    unknown_words: list[str] = field(default_factory=list)  # words neither the lexicon nor the vocabulary knows
+    common_words: list[str] = field(default_factory=list)  # words too common in ICD-10-CM to search by alone
+    greeting: bool = False  # it said hello (or thanks) somewhere
+    only_thanks: bool = False  # it said nothing but thanks
+    phi: bool = False
+    truncated: bool = False
+
+    @property
+    def content_words(self) -> list[str]:
+        """The words in force: a negated one is left out ("not the thumb" must not pull the thumb code)."""
+        return [w for w, read_as, status in self.content if status != "negated" and read_as != "context"]
+
+    # -- facts ------------------------------------------------------------------------------------
+    def of(self, category: str, *, status: Status | None = "asserted") -> list[Fact]:
+        """Facts of a category, in order; by default only those in force, and a correction's over earlier ones."""
+        facts = [f for f in self.facts if f.category == category and (status is None or f.status == status)]
+        return facts
+
+    def concepts(self, category: str) -> list[str]:
+        out: list[str] = []
+        for f in self.of(category):
+            if f.concept not in out:
+                out.append(f.concept)
+        return out
+
+    def has(self, category: str, concept: str) -> bool:
+        return any(f.concept == concept for f in self.of(category))
+
+    def negated(self, category: str) -> list[str]:
+        return [f.concept for f in self.of(category, status="negated")]
+
+    def _latest(self, category: str) -> Fact | None:
+        facts = self.of(category)
+        corrected = [f for f in facts if f.correction]
+        return (corrected or facts)[-1] if facts else None
+
+    # -- what the facts add up to ---------------------------------------------------------------------
+    @property
+    def findings(self) -> list[str]:
+        """The anesthesia or sedation in force, most specific first. A documented type or depth outranks a
+        drug's usual depth; a correction outranks what it corrects; negated anesthesia or sedation is none."""
+        stated = self.of("finding")
+        corrected = [f for f in stated if f.correction]
+        if corrected:
+            stated = corrected
+        found = [f.concept for f in stated]
+        specific = [f for f in found if f not in ("anesthesia", "sedation", "none")]
+        if not specific:
+            found += [str(f.attrs["depth"]) for f in self.of("drug") if f.attrs.get("depth")]
+            if "propofol_by_anesthesia" in self._drug_context():
+                found = ["mac" if f == "deep_sedation" else f for f in found]
+        negated = self.negated("finding") + self.negated("mention")
+        if not found and any(n in ("anesthesia", "sedation") for n in negated):
+            found.append("none")
+        ordered = sorted(dict.fromkeys(found), key=lambda f: _SPECIFIC_FIRST.index(f) if f in _SPECIFIC_FIRST else 99)
+        if len(ordered) > 1 and "none" in ordered:
+            ordered.remove("none")  # "no sedation ... reduced under general": general is what was given
+        if not ordered and self.anesthesia_provider:
+            ordered.append("mac")  # a separate anesthesia practitioner gave it: at least monitored anesthesia care
+        return ordered
+
+    @property
+    def stated_findings(self) -> list[str]:
+        """Anesthesia or sedation the note states (a type, a depth or a drug), not inferred from who was there."""
+        return self.findings if (self.of("finding") or self.of("drug") or self.negated("mention")) else []
+
+    def _drug_context(self) -> set[str]:
+        return {"propofol_by_anesthesia"} if self.anesthesia_provider and self.of("drug") else set()
+
+    @property
+    def excluded_findings(self) -> list[str]:
+        """Types the note says were not given ("not under GA")."""
+        return [c for c in self.negated("finding") if c not in ("anesthesia", "sedation")]
+
+    @property
+    def anesthesia_provider(self) -> bool:
+        return any(f.attrs.get("role") == "anesthesia" for f in self.of("provider"))
+
+    @property
+    def sides(self) -> list[str]:
+        latest = self._latest("side")
+        if latest is None:
+            return []
+        if latest.correction:
+            return [latest.concept]
+        return self.concepts("side")
+
+    @property
+    def side(self) -> str | None:
+        sides = self.sides
+        return sides[-1] if len(sides) == 1 or (sides and self._latest("side") and self._latest("side").correction) else (  # type: ignore[union-attr]
+            sides[0] if sides else None)
+
+    @property
+    def sites(self) -> list[str]:
+        """Body sites (as codes name them), in the order named, negated ones left out."""
+        out: list[str] = []
+        for f in self.of("site"):
+            site = str(f.attrs.get("site"))
+            if site not in out:
+                out.append(site)
+        return out
+
+    @property
+    def joints(self) -> list[Fact]:
+        return [f for f in self.of("site") if f.attrs.get("kind") in ("joint", "qualifier")]
+
+    @property
+    def families(self) -> list[str]:
+        """Code families the joints decide ("MCP" is the MCP pair, "THA" a replacement's dislocation)."""
+        out: list[str] = []
+        sites = set(self.sites)
+        for f in self.joints:
+            by_site = f.attrs.get("by_site") or {}
+            family = next((fam for s, fam in by_site.items() if s in sites and s != f.attrs.get("site")), None)  # type: ignore[union-attr]
+            family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)  # type: ignore[union-attr]
+            if f.attrs.get("kind") == "qualifier" and f.attrs.get("site") not in sites - {None}:
+                continue
+            if family and family not in out:
+                out.append(str(family))
+        return out
+
+    @property
+    def encounter(self) -> str | None:
+        latest = self._latest("encounter")
+        return str(latest.attrs.get("character")) if latest else None
+
+    @property
+    def age(self) -> float | None:
+        latest = self._latest("age")
+        return latest.value if latest else None
+
+    @property
+    def minutes(self) -> float | None:
+        facts = self.of("minutes")
+        corrected = [f for f in facts if f.correction]
+        chosen = corrected or facts
+        return max(f.value or 0 for f in chosen) if chosen else None
+
+    @property
+    def settings(self) -> list[str]:
+        return self.concepts("setting")
+
+    @property
+    def facility(self) -> bool | None:
+        values = [f.attrs.get("facility") for f in self.of("setting") if f.attrs.get("facility") is not None]
+        return bool(values[-1]) if values else None
+
+    def procedures(self, kind: str) -> list[str]:
+        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == kind]
+
+    @property
+    def approach(self) -> str | None:
+        """closed, open, or failed_closed_then_open (an attempt that failed, then open treatment)."""
+        approaches = self.procedures("approach")
+        failed = bool(self.procedures("sequence"))
+        if "open" in approaches and (failed or "closed" in approaches):
+            return "failed_closed_then_open" if failed else "open"
+        if "open" in approaches:
+            return "open"
+        return "closed" if approaches or self.procedures("reduction") or self.procedures("self_reduced") else None
+
+    @property
+    def manipulation(self) -> bool | None:
+        """True when manipulated or reduced, False when it was explicitly not (or went back by itself)."""
+        if self.has("procedure", "no-manipulation") or (self.procedures("self_reduced") and not self.has("procedure", "manipulation")):
+            return False
+        if self.procedures("manipulation") or self.procedures("reduction"):
+            return True
+        if any(f.concept in ("manipulation", "reduction") for f in self.of("procedure", status="negated")):
+            return False
+        return None
+
+    @property
+    def sedation_by(self) -> str | None:
+        """Who gave the sedation: same (the physician doing the procedure), other (another physician), or
+        anesthesia (a separate anesthesia practitioner); None when the note does not say."""
+        roles = [f.attrs.get("role") for f in self.of("provider")]
+        if "same_physician" in roles:
+            return "same"
+        if "other_physician" in roles:
+            return "other"
+        if "anesthesia" in roles:
+            return "anesthesia"
+        return None
+
+    @property
+    def topics(self) -> list[str]:
+        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == "topic"]
+
+    @property
+    def icd_words(self) -> list[str]:
+        """The words an ICD-10-CM search looks for: what the sites, joints and conditions are called there (a
+        joint's words in place of its region's: "radial head", not "elbow"), then the words no lexicon entry
+        took ("posterior", "obturator")."""
+        from bot.nlu.tokens import words
+
+        facts = [f for f in self.of("site") + self.of("procedure") + self.of("side")
+                 if f.attrs.get("icd_words") or f.category == "site"]
+        regions_with_joint = {f.attrs.get("site") for f in facts if f.attrs.get("kind") == "joint"}
+        out: list[str] = []
+        for f in facts:
+            typed = list(words(f.words)) if f.category == "site" else []
+            synonyms = [] if f.attrs.get("kind") == "site" and f.attrs.get("site") in regions_with_joint else [
+                w for phrase in f.attrs.get("icd_words") or [] for w in str(phrase).split()]  # type: ignore[union-attr]
+            out += [w for w in typed + synonyms if w not in out]
+        return out + [w for w in self.search_words if w not in out]
+
+    @property
+    def gaps(self) -> list[Fact]:
+        return self.of("gap")
+
+    # -- codes --------------------------------------------------------------------------------------
+    def code_list(self, *roles: CodeRole, kinds: tuple[str, ...] = ("cpt", "hcpcs")) -> list[str]:
+        out: list[str] = []
+        for c in self.codes:
+            if c.kind in kinds and (not roles or c.role in roles) and c.code not in out:
+                out.append(c.code)
+        return out
+
+    @property
+    def procedure_codes(self) -> list[str]:
+        return [c for c in self.code_list() if not (c[:2] in ("00", "01") and c.isdigit())]
+
+    @property
+    def anesthesia_codes(self) -> list[str]:
+        return [c for c in self.code_list() if c[:2] in ("00", "01") and c.isdigit()]
+
+    @property
+    def icd_codes(self) -> list[str]:
+        return self.code_list(kinds=("icd",))
+
+    @property
+    def proposed(self) -> list[str]:
+        return self.code_list("proposed")
+
+    @property
+    def modifier_codes(self) -> list[str]:
+        out: list[str] = []
+        for m in self.modifiers:
+            if m.status != "negated" and m.code not in out:
+                out.append(m.code)
+        return out

@@ -1,0 +1,626 @@
+"""read(text) -> Case: the one parse of a question, from its words to its facts, codes, modifiers and asks.
+
+The steps, each grammar over the lexicon's data:
+1. clean and bound the text (Slack markup out; a long paste keeps its head and its end, where the question is);
+2. codes and explicitly written modifiers by exact pattern (bot.nlu.patterns); identifiers the PHI scan finds
+   are never read as codes ("MRN 27252");
+3. segments: lines, note sections ("Anesthesia: general") and sentences; greetings and thanks dropped;
+4. words, with shorthand expanded and typos matched to lexicon words (rapidfuzz, never on digits);
+5. lexicon phrases, longest first, into facts; numbers with their units (ages, minutes);
+6. ConText: negation, hypothesis, history and correction triggers mark the facts in their scope;
+7. roles: a code proposed for a verdict, a prior procedure, the code a modifier goes on;
+8. asks: each question asked, in order, with its own words and cues.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.nlu.case import Case, CaseAsk, CodeMention, Fact, ModifierMention, Segment
+from bot.nlu.lexicon import CompiledLexicon, Match
+from bot.nlu.patterns import Entity, find_entities
+from bot.nlu.phi import find_phi
+from bot.nlu.tokens import Token, cased as cased_text, expand, fold, tokenise
+
+MAX_CHARS = 40_000  # what Slack allows in one message; a longer text is cut before anything else
+HEAD_CHARS = 2_000  # a longer pasted note keeps its start (the case) ...
+TAIL_CHARS = 10_000  # ... and its end, where the question is
+_SLACK_MARKUP = re.compile(r"<(?:[@#!][^>|]{0,200})(?:\|([^>]{0,200}))?>|<(?:https?|mailto):[^>|]{0,2000}\|([^>]{0,200})>"
+                           r"|<((?:https?|mailto):[^>]{0,2000})>")
+_TYPED_COMMAND = re.compile(r"^\s*/[a-z][\w-]{0,30}(?=\s|$)", re.I)
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n")
+_PLACEHOLDER = {"cpt": "cptcode", "hcpcs": "cptcode", "icd": "icdcode", "pcs": "pcscode", "modifier": "modifier"}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12}
+_AGE_SEX = re.compile(r"(\d{1,3})([mf])")  # "34M", "7f": an age and a sex, as notes write them
+_QUESTION_WORDS = {"can", "could", "do", "does", "is", "are", "should", "would", "will", "what", "which", "how",
+                   "who", "where", "why", "any", "also"}  # English: where a second question in a sentence starts
+_PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
+# Lexicon categories that say how something is asked, not what it is about
+_NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
+
+
+def clean(question: str) -> tuple[str, bool]:
+    """Slack mentions and broadcasts out (link labels kept), a slash command typed as text dropped, and a text
+    longer than Slack allows bounded to its head and its end."""
+    text = question[:MAX_CHARS * 2]
+    text = _SLACK_MARKUP.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or " ", text)
+    text = _TYPED_COMMAND.sub("", text).strip()
+    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+        return text, False
+    return text[:HEAD_CHARS] + "\n...\n" + text[-TAIL_CHARS:], True
+
+
+@dataclass
+class _Word:
+    """A token as the reader sees it: its text (after shorthand and typo correction) and what it stands for."""
+
+    token: Token
+    text: str
+    entity: Entity | None = None
+    fuzzy: bool = False
+    hit: int | None = None  # index of the lexicon hit covering it
+
+
+@dataclass
+class _Hit:
+    match: Match
+    first: int  # word indices, inclusive-exclusive
+    last: int
+    fuzzy: bool = False
+
+
+@dataclass
+class _Scope:
+    category: str
+    first: int
+    last: int
+
+
+@dataclass
+class _Reading:
+    """One segment's words, lexicon hits and context scopes."""
+
+    segment: Segment
+    folded: str  # the whole question, folded: what lies between two words
+    words: list[_Word] = field(default_factory=list)
+    hits: list[_Hit] = field(default_factory=list)
+    scopes: list[_Scope] = field(default_factory=list)
+    header: int = 0  # words of a section header at the start, not read as facts
+
+
+class Reader:
+    def __init__(self, lexicon: CompiledLexicon, modifiers: frozenset[str], curated_modifiers: frozenset[str],
+                 known_word: Callable[[str], bool] = lambda w: False):
+        self.lex = lexicon
+        self.modifiers = modifiers  # every modifier the knowledge base knows: decides what "-XX" is
+        self.curated = curated_modifiers  # those read when written bare in capitals ("27252 LT")
+        self.known_word = known_word  # ordinary or medical words that are no typo (the code sets' vocabulary)
+        self.ordinary = frozenset(w for w in (*lexicon.stopwords, *(k[0] for k in lexicon.shorthand)) if len(w) == 2)
+        self._typos: dict[str, str | None] = {}
+
+    # -- the one parse --------------------------------------------------------------------------------
+    def read(self, question: str) -> Case:
+        text, truncated = clean(question)
+        case = Case(text=text, truncated=truncated)
+        if not text:
+            return case
+        folded, written = fold(text), cased_text(text)
+        findings = find_phi(text)
+        case.phi = bool(findings)
+        identifiers = [(f.start, f.end) for f in findings if f.tag in _PHI_NOT_CODES]
+        entities = [e for e in find_entities(folded, written, self.modifiers, self.ordinary, self.lex.units)
+                    if not (e.kind != "modifier" and any(s <= e.start and e.end <= t for s, t in identifiers))]
+        readings = [self._read_segment(seg, folded, written, entities) for seg in self._segments(folded)]
+        case.segments = [r.segment for r in readings]
+        for reading in readings:
+            self._facts(case, reading, written)
+        self._codes_and_modifiers(case, readings, written)
+        self._asks(case, readings)
+        self._words_left(case, readings)
+        case.common_words = [w for w in case.content_words if w in self.lex.icd_common]
+        live = [r for r in readings if not r.segment.greeting]
+        case.masked = " ".join(w.text for r in live for w in r.words)
+        case.greeting = any(r.segment.greeting for r in readings) or any(
+            h.match.category in ("greeting", "thanks") for r in readings for h in r.hits)
+        case.only_thanks = bool(readings) and not live and any(
+            h.match.category == "thanks" for r in readings for h in r.hits)
+        return case
+
+    def mask(self, text: str) -> str:
+        """An example question as the intent matcher compares it: words and placeholders."""
+        return self.read(text).masked
+
+    # -- segments -------------------------------------------------------------------------------------
+    def _segments(self, folded: str) -> list[Segment]:
+        """Lines, then note sections ("Anesthesia: none documented"), then sentences."""
+        segments: list[Segment] = []
+        pos = 0
+        for line in folded.split("\n"):
+            start, end = pos, pos + len(line)
+            pos = end + 1
+            for s, e, role in self._sections(folded, start, end):
+                self._sentences(segments, folded, s, e, role)
+        return segments
+
+    def _sections(self, folded: str, start: int, end: int) -> list[tuple[int, int, str | None]]:
+        """Cut a line at every section header followed by a colon; each piece has the header's role."""
+        cuts: list[tuple[int, str]] = []
+        for colon in [m.start() for m in re.finditer(":", folded[start:end])]:
+            colon += start
+            before = tokenise(folded, max(start, colon - 60), colon)
+            for n in range(min(5, len(before)), 0, -1):
+                key = tuple(t.text for t in before[-n:])
+                role = self.lex.sections.get(key)
+                gap = folded[before[-n].start : colon] if before else ""
+                if role and not re.search(r"[.;!?]", gap):
+                    cuts.append((before[-n].start, role))
+                    break
+        pieces: list[tuple[int, int, str | None]] = []
+        marks: list[tuple[int, str | None]] = [] if cuts and cuts[0][0] == start else [(start, None)]
+        marks += cuts
+        for i, (s, role) in enumerate(marks):
+            e = marks[i + 1][0] if i + 1 < len(marks) else end
+            if folded[s:e].strip():
+                pieces.append((s, e, role))
+        return pieces
+
+    def _sentences(self, segments: list[Segment], folded: str, start: int, end: int, role: str | None) -> None:
+        """Sentences of one piece; a section's value is its first sentence, the rest plain sentences."""
+        s = start
+        for m in _SENTENCE_END.finditer(folded, start, end):
+            if m.group().startswith(".") and self._not_an_end(folded, m.start()):
+                continue
+            self._add(segments, folded, s, m.end(), role, "?" in m.group())
+            role, s = None, m.end()
+        self._add(segments, folded, s, end, role, False)
+
+    def _not_an_end(self, folded: str, dot: int) -> bool:
+        """'2.5 mg', 'Dr. Lee', 'S73.014A', 'vs.': a full stop inside a number or after an abbreviation."""
+        if dot + 1 < len(folded) and folded[dot + 1].isdigit():
+            return True
+        word = re.search(r"([a-z]+)$", folded[max(0, dot - 12) : dot])
+        return bool(word) and (word.group(1) in self.lex.abbreviations or len(word.group(1)) == 1)  # type: ignore[union-attr]
+
+    def _add(self, segments: list[Segment], folded: str, start: int, end: int, role: str | None, question: bool) -> None:
+        if re.search(r"[a-z0-9]", folded[start:end]):
+            kind = "section" if role else "sentence"
+            segments.append(Segment(len(segments), start, end, kind, role, question or folded[start:end].rstrip().endswith("?")))
+
+    # -- words and lexicon hits ------------------------------------------------------------------------
+    def _read_segment(self, seg: Segment, folded: str, written: str, entities: list[Entity]) -> _Reading:
+        reading = _Reading(seg, folded)
+        inside = [e for e in entities if seg.start <= e.start < seg.end]
+        words: list[_Word] = []
+        used: set[int] = set()
+        for token in expand(tokenise(folded, seg.start, seg.end, self.lex.units), self.lex.shorthand,
+                            self.lex.shorthand_len):
+            entity = next((e for e in inside if e.start < token.end and token.start < e.end), None)
+            if entity is not None:
+                if id(entity) in used:
+                    continue  # one placeholder per entity, however many tokens it spans ("27252-50")
+                used.add(id(entity))
+                words.append(_Word(Token(_PLACEHOLDER[entity.kind], entity.start, entity.end),
+                                   "anescode" if entity.is_anesthesia_code else _PLACEHOLDER[entity.kind], entity))
+                continue
+            words.append(_Word(token, token.text))
+        if seg.kind == "section":
+            reading.header = self._header_length(words, folded, seg)
+        for w in words:
+            if w.entity is None and self._typo_candidate(w.text):
+                corrected = self._correct(w.text)
+                if corrected:
+                    w.text, w.fuzzy = corrected, True
+        reading.words = words
+        reading.hits = self._hits(words, written, reading.header)
+        for n, hit in enumerate(reading.hits):
+            for i in range(hit.first, hit.last):
+                words[i].hit = n
+        reading.scopes = self._scopes(reading)
+        seg.greeting = self._is_greeting(reading)
+        return reading
+
+    def _header_length(self, words: list[_Word], folded: str, seg: Segment) -> int:
+        for n in range(min(5, len(words)), 0, -1):
+            key = tuple(w.text for w in words[:n])
+            if key in self.lex.sections and ":" in folded[words[n - 1].token.end : words[n - 1].token.end + 3]:
+                return n
+        return 0
+
+    def _typo_candidate(self, word: str) -> bool:
+        return (len(word) >= 5 and word.isalpha() and word not in self.lex.term_words
+                and word not in self.lex.stopwords and not self.known_word(word))
+
+    def _correct(self, word: str) -> str | None:
+        """The lexicon word a typo stands for: same first letter, one edit (two for words of eight or more)."""
+        if word not in self._typos:
+            limit = 1 if len(word) < 8 else 2
+            best = process.extractOne(word, self.lex.fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
+            self._typos[word] = best[0] if best and best[0][0] == word[0] and abs(len(best[0]) - len(word)) <= limit else None
+            if len(self._typos) > 50_000:
+                self._typos.clear()
+        return self._typos[word]
+
+    def _hits(self, words: list[_Word], written: str, skip: int) -> list[_Hit]:
+        """Lexicon phrases, longest first at each word; placeholders never match a term."""
+        hits: list[_Hit] = []
+        i = skip
+        while i < len(words):
+            found = None
+            for n in range(min(self.lex.max_len, len(words) - i), 0, -1):
+                span = words[i : i + n]
+                if n == 1 and span[0].entity:
+                    break  # a code alone is no term; a placeholder inside a phrase is ("what is cptcode")
+                as_written = tuple(written[w.token.start : w.token.end] for w in span)
+                match = (None if any(w.entity for w in span) else self.lex.exact.get(as_written)) or self.lex.index.get(
+                    tuple(w.text for w in span))
+                if match and not self._blocked(match, words, i, i + n):
+                    found = _Hit(match, i, i + n, any(w.fuzzy for w in span))
+                    break
+            if found is None and words[i].text in self.lex.before_site and i + 1 < len(words) and (
+                    words[i + 1].text in self.lex.side_words or self._site_starts(words, i + 1)):
+                found = _Hit(Match("side", self.lex.before_site[words[i].text]), i, i + 1)
+            if found:
+                hits.append(found)
+                i = found.last
+            else:
+                i += 1
+        return hits
+
+    def _site_starts(self, words: list[_Word], i: int) -> bool:
+        """Whether a body-site term starts at word i ("R ring finger", "L THA")."""
+        for n in range(min(self.lex.max_len, len(words) - i), 0, -1):
+            match = self.lex.index.get(tuple(w.text for w in words[i : i + n]))
+            if match is not None:
+                return match.category == "site"
+        return False
+
+    def _blocked(self, match: Match, words: list[_Word], i: int, end: int) -> bool:
+        """A cue with `not_after` words right before it is something else ("the with anesthesia code"); an
+        `at_end` cue followed by more than ordinary words is too ("what is 27252 global")."""
+        if match.category != "ask":
+            return False
+        concept = self.lex.concept(match)
+        if concept.get("at_end") and any(w.text not in self.lex.stopwords for w in words[end:]):
+            return True
+        not_after = concept.get("not_after") or []
+        return i > 0 and words[i - 1].text in not_after  # type: ignore[operator]
+
+    def _scopes(self, reading: _Reading) -> list[_Scope]:
+        """ConText: each trigger's scope, ended by its window, a terminator, or a comma or semicolon between words."""
+        scopes = []
+        words = reading.words
+        ends = {h.first for h in reading.hits if h.match.category == "terminator"}
+        for hit in reading.hits:
+            if hit.match.category != "context":
+                continue
+            rule = self.lex.concept(hit.match)
+            category, direction, window = str(rule["category"]), str(rule["direction"]), int(rule["window"])  # type: ignore[call-overload]
+            if category == "pseudo":
+                continue
+            if direction in ("forward", "both"):
+                last = hit.last
+                while last < len(words) and last - hit.last < window and last not in ends and not (
+                        category != "correction" and self._break_before(reading, last)):
+                    last += 1
+                scopes.append(_Scope(category, hit.last, last))
+            if direction in ("backward", "both"):
+                first = hit.first
+                while first > reading.header and hit.first - first < window and (first - 1) not in ends and not (
+                        self._break_before(reading, first)):
+                    first -= 1
+                scopes.append(_Scope(category, first, hit.first))
+        return scopes
+
+    @staticmethod
+    def _break_before(reading: _Reading, i: int) -> bool:
+        """A comma, semicolon or colon between word i-1 and word i ends a scope."""
+        if i <= 0 or i >= len(reading.words):
+            return False
+        return False if reading.words[i - 1].token.end >= reading.words[i].token.start else bool(
+            re.search(r"[,;:()]", _text_between(reading, i)))
+
+    def _is_greeting(self, reading: _Reading) -> bool:
+        """Nothing but greetings, thanks and ordinary words."""
+        words = reading.words
+        if not words or any(w.entity for w in words):
+            return False
+        covered = {i for h in reading.hits if h.match.category in ("greeting", "thanks") for i in range(h.first, h.last)}
+        if not covered:
+            return False
+        return all(i in covered or w.text in self.lex.stopwords for i, w in enumerate(words))
+
+    # -- facts ------------------------------------------------------------------------------------------
+    def _status(self, reading: _Reading, i: int) -> tuple[str, bool]:
+        status, correction = "asserted", False
+        for scope in reading.scopes:
+            if scope.first <= i < scope.last:
+                if scope.category == "correction":
+                    correction = True
+                elif status == "asserted" or scope.category == "negated":
+                    status = scope.category
+        return status, correction
+
+    def _facts(self, case: Case, reading: _Reading, written: str) -> None:
+        if reading.segment.greeting:
+            return
+        seg, words = reading.segment, reading.words
+        for hit in reading.hits:
+            category = hit.match.category
+            if category in ("context", "terminator", "greeting", "thanks", "unit"):
+                continue
+            status, correction = self._status(reading, hit.first)
+            attrs = dict(self.lex.concept(hit.match))
+            if seg.role == "ignore":
+                continue  # "EBL: none" says nothing about anesthesia
+            category = {"ask": "ask"}.get(category, category)
+            if category == "ask" and attrs.get("kind") == "indicator":
+                attrs["kind"] = f"indicator:{attrs.get('field')}"
+            start, end = words[hit.first].token.start, words[hit.last - 1].token.end
+            case.facts.append(Fact(category, hit.match.concept, written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                   correction, hit.fuzzy, attrs=attrs))
+        self._numbers(case, reading, written)
+        if seg.role in ("anesthesia", "sedation") and not any(
+                f.segment == seg.index and f.category in ("finding", "drug") for f in case.facts):
+            value = written[words[reading.header].token.start : seg.end] if reading.header < len(words) else ""
+            if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
+                case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index))
+
+    def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
+        """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
+        words, seg = reading.words, reading.segment
+        for i, w in enumerate(words):
+            status, correction = self._status(reading, i)
+            unit_hit = next((h for h in reading.hits if h.first == i + 1 and h.match.category == "unit"), None)
+            number = _number(w.text)
+            sexed = _AGE_SEX.fullmatch(w.text)
+            start, end = w.token.start, w.token.end
+            if sexed and int(sexed.group(1)) <= 110:
+                case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                       correction, value=float(sexed.group(1))))
+                continue
+            if number is None:
+                continue
+            if unit_hit is not None:
+                unit = unit_hit.match.concept
+                end = words[unit_hit.last - 1].token.end
+                after = words[unit_hit.last].text if unit_hit.last < len(words) else ""
+                if unit == "years" and number <= 110:
+                    case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                           correction, value=number))
+                elif unit == "months" and (after == "old" or seg.role == "age") and number <= 36:
+                    case.facts.append(Fact("age", "months", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                           correction, value=round(number / 12, 2)))
+                elif unit == "minutes" and 0 < number <= 600:
+                    case.facts.append(Fact("minutes", "minutes", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                           correction, value=number))
+            elif i > 0 and (words[i - 1].text,) in self.lex.sections and self.lex.sections[(words[i - 1].text,)] == "age" \
+                    and number <= 110:
+                case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
+                                       seg.index, status, correction, value=number))
+            elif i > 0 and words[i - 1].text in ("under", "younger") and number <= 18:
+                case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
+                                       seg.index, status, correction, value=number - 0.5))
+            elif seg.role == "time" and 0 < number <= 600:
+                case.facts.append(Fact("minutes", "minutes", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                       correction, value=number))
+            elif seg.role == "age" and number <= 110:
+                case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
+                                       correction, value=number))
+        for f in [f for f in case.facts if f.category == "age" and f.segment == seg.index and f.concept not in ("years", "months")]:
+            f.value = float(f.attrs.get("years", 0))  # type: ignore[arg-type]
+
+    # -- codes, modifiers and their roles ------------------------------------------------------------------
+    def _codes_and_modifiers(self, case: Case, readings: list[_Reading], written: str) -> None:
+        for reading in readings:
+            if reading.segment.greeting:
+                continue
+            kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
+            for i, w in enumerate(reading.words):
+                e = w.entity
+                if e is None:
+                    self._implicit_modifier(case, reading, i, written, kinds)
+                    continue
+                status, _ = self._status(reading, i)
+                if e.kind == "modifier":
+                    case.modifiers.append(ModifierMention(e.value, e.start, e.end, reading.segment.index, e.explicit,
+                                                          e.code or self._target(reading, i), status))  # type: ignore[arg-type]
+                    continue
+                role = {"negated": "rejected", "historical": "prior"}.get(status)
+                if role is None:
+                    role = "proposed" if kinds & {"verify", "proposal", "who_is_right"} else "asked" if "define" in kinds else "mentioned"
+                mention = CodeMention(e.value, e.kind, e.start, e.end, reading.segment.index, role)  # type: ignore[arg-type]
+                mention.modifiers = [x.entity.value for x in reading.words if x.entity is not None
+                                     and x.entity.kind == "modifier" and x.entity.code == e.value and x.entity.start > e.start]
+                nxt = self._hit_after(reading, i)
+                if nxt is not None and nxt.match.category == "finding":
+                    mention.wording = nxt.match.concept
+                case.codes.append(mention)
+        self._code_wording(case)
+        for m in case.modifiers:  # "27252-RT": the modifier tells the side too
+            if m.code in ("RT", "LT") and m.status == "asserted":
+                side = "right" if m.code == "RT" else "left"
+                case.facts.append(Fact("side", side, m.code, m.start, m.end, m.segment, attrs={"id": side}))
+
+    @staticmethod
+    def _hit_after(reading: _Reading, i: int) -> _Hit | None:
+        return next((h for h in reading.hits if h.first == i + 1), None)
+
+    def _code_wording(self, case: Case) -> None:
+        """'27250 without anesthesia or 27252 under general?': when two codes each carry an anesthesia phrase, the
+        phrases name the codes, not what was done."""
+        worded = [c for c in case.codes if c.wording]
+        if len(worded) < 2:
+            for c in worded:
+                c.wording = None
+            return
+        spans = {(c.end) for c in worded}
+        case.facts = [f for f in case.facts if not (f.category == "finding" and any(0 <= f.start - e <= 2 for e in spans))]
+
+    def _target(self, reading: _Reading, i: int) -> str | None:
+        """The code a modifier goes on, when the sentence says: "58 on 27253", "-50 to 27252"."""
+        words = reading.words
+        for j in range(i + 1, min(i + 4, len(words))):
+            e = words[j].entity
+            if e is not None and e.kind in ("cpt", "hcpcs") and words[j - 1].text in ("on", "onto", "to", "with", "for"):
+                return e.value
+        return None
+
+    def _implicit_modifier(self, case: Case, reading: _Reading, i: int, written: str, kinds: set[str]) -> None:
+        """A modifier written bare: a capitalised curated modifier ("27252 LT"), a letter and a digit ("P7", read to
+        be declined), or a two-digit modifier where the question is about codes or modifiers ("23 on 27252?")."""
+        w = reading.words[i]
+        raw = written[w.token.start : w.token.end]
+        side_hit = w.hit is not None and reading.hits[w.hit].match.category == "side" and reading.hits[w.hit].last - reading.hits[w.hit].first == 1
+        if (w.hit is not None and not (side_hit and raw in self.curated)) or w.fuzzy:
+            return  # a lexicon word ("GA", "OR", "AC") is not a modifier unless written as one; "LT" in capitals is both
+        seg = reading.segment
+        status, _ = self._status(reading, i)
+        if len(raw) == 2 and raw.isupper() and (raw in self.curated or re.fullmatch(r"[A-Z]\d", raw)):
+            w.text = "modifier"
+            case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
+                                                  self._target(reading, i), status))  # type: ignore[arg-type]
+            return
+        if not (len(raw) == 2 and raw.isdigit() and raw in self.modifiers):
+            return
+        about = any(x.entity for x in reading.words) or bool(kinds & {"which_modifier", "verify", "compare", "alternative", "define"}) or any(
+            x.text in self.lex.modifier_cues for x in reading.words)
+        if not about:
+            return
+        before = reading.words[i - 1].text if i else ""
+        unit_after = self._hit_after(reading, i)
+        if before in self.lex.quantities or (unit_after is not None and unit_after.match.category == "unit"):
+            return
+        w.text = "modifier"
+        case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
+                                              self._target(reading, i), status))  # type: ignore[arg-type]
+
+    # -- asks -------------------------------------------------------------------------------------------
+    def _asks(self, case: Case, readings: list[_Reading]) -> None:
+        live = [r for r in readings if not r.segment.greeting]
+        for reading in live:
+            for first, last in self._ask_spans(reading):
+                case.asks.append(self._ask(case, [reading], first, last))
+        if not case.asks and live:
+            ask = self._ask(case, live, 0, None)
+            case.asks.append(ask)
+
+    def _ask_spans(self, reading: _Reading) -> list[tuple[int, int]]:
+        """The asks in one sentence: a question mark or a cue makes it an ask, and a question word after 'and'
+        or a comma starts a second one ("which code, and can the ED doc bill sedation too?")."""
+        cues = [h for h in reading.hits if h.match.category == "ask" and not self.lex.concept(h.match).get("weak")]
+        if not (reading.segment.question or cues or reading.hits and any(
+                h.match.category == "gap" for h in reading.hits)):
+            return []
+        words = reading.words
+        starts = [0]
+        for i in range(1, len(words)):
+            if words[i].text in _QUESTION_WORDS and words[i - 1].text in ("and", "also", "plus") or (
+                    words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2):
+                before = [h for h in cues if h.last <= i and h.first >= starts[-1]]
+                after = [h for h in cues if h.first >= i]
+                if before and after:
+                    starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
+        return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
+
+    def _ask(self, case: Case, readings: list[_Reading], first: int, last: int | None) -> CaseAsk:
+        segs = [r.segment.index for r in readings]
+        ask = CaseAsk(0, 0, segs)
+        texts: list[str] = []
+        for n, reading in enumerate(readings):
+            lo = first if n == 0 else 0
+            hi = (last if last is not None else len(reading.words)) if n == len(readings) - 1 else len(reading.words)
+            span = reading.words[lo:hi]
+            if not span:
+                continue
+            ask.start = ask.start or span[0].token.start
+            ask.end = span[-1].token.end
+            texts += [w.text for w in span]
+            for h in reading.hits:
+                if h.match.category == "ask" and lo <= h.first < hi:
+                    kind = str(self.lex.concept(h.match)["kind"])
+                    ask.kinds.add(f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind)
+                elif h.match.category == "gap" and lo <= h.first < hi:
+                    ask.kinds.add(f"gap:{h.match.concept}")
+            if self._asks_providers_code(reading, lo, hi):
+                ask.kinds.add("anesthesia_code")
+            if self._asks_sedation_code(reading, lo, hi):
+                ask.kinds.add("sedation_code")
+            for w in span:
+                if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:
+                    ask.codes.append(w.entity.value)
+                elif w.entity is not None and w.entity.value not in ask.modifiers:
+                    ask.modifiers.append(w.entity.value)
+        for m in case.modifiers:
+            if ask.start <= m.start < ask.end and m.code not in ask.modifiers:
+                ask.modifiers.append(m.code)
+        ask.masked = " ".join(texts)
+        return ask
+
+    def _asks_providers_code(self, reading: _Reading, lo: int, hi: int) -> bool:
+        """"what code does the anesthesiologist put on the claim", "code the CRNA should bill": a code word, an
+        anesthesia provider within four words after it, then a billing verb within three more."""
+        words = reading.words
+        providers = [h for h in reading.hits if h.match.category == "provider" and lo <= h.first < hi
+                     and self.lex.concept(h.match).get("role") == "anesthesia"]
+        for p in providers:
+            before = [i for i in range(max(lo, p.first - 5), p.first) if words[i].text in ("code", "codes", "cpt")]
+            after = [i for i in range(p.last, min(hi, p.last + 3)) if words[i].text in self.lex.billing_verbs]
+            if before and after:
+                return True
+        return False
+
+    def _asks_sedation_code(self, reading: _Reading, lo: int, hi: int) -> bool:
+        """"codes for the sedation", "what code for moderate sedation": a which-code cue with sedation right
+        after it (within three words) asks for the sedation codes, whatever was reduced."""
+        hits = [h for h in reading.hits if lo <= h.first < hi]
+        for n, h in enumerate(hits):
+            if h.match.category == "ask" and self.lex.concept(h.match).get("kind") == "which_code":
+                after = next((x for x in hits[n + 1 :] if x.first - h.last <= 3), None)
+                if after is not None and after.match.category in ("mention", "finding") and "sedation" in after.match.concept:
+                    return True
+        return False
+
+    def _words_left(self, case: Case, readings: list[_Reading]) -> None:
+        """The words in force that carry meaning (matched against codes' titles and aliases); those no lexicon
+        entry took (searched for in ICD-10-CM descriptions); and those no vocabulary knows (named as not
+        understood). A negated word is left out of all three: "not the thumb" must not pull the thumb code."""
+        for reading in readings:
+            if reading.segment.greeting or reading.segment.role == "ignore":
+                continue
+            for i, w in enumerate(reading.words):
+                if w.entity is not None or not w.text.isalnum() or w.text == "modifier" or i < reading.header:
+                    continue
+                status, _ = self._status(reading, i)
+                if w.hit is not None:
+                    match = reading.hits[w.hit].match
+                    concept = self.lex.concept(match)
+                    kind = concept.get("kind") if match.category in ("procedure", "ask") else None
+                    if match.category == "context" and concept.get("category") == "negated":
+                        case.content.append((w.text, "context", status))  # type: ignore[arg-type]  # "no medical direction"
+                    elif match.category not in _NOT_CONTENT or kind == "indicator":
+                        case.content.append((w.text, f"{match.category}:{kind}" if kind else match.category, status))  # type: ignore[arg-type]
+                    continue
+                if w.text in self.lex.stopwords:
+                    continue
+                case.content.append((w.text, "", status))  # type: ignore[arg-type]
+                if status == "negated" or not w.text.isalpha():
+                    continue
+                case.search_words.append(w.text)
+                if len(w.text) >= 4 and w.text not in self.lex.term_words and not self.known_word(w.text):
+                    case.unknown_words.append(w.text)
+
+
+def _number(text: str) -> float | None:
+    if text.isdigit() and len(text) <= 3:
+        return float(text)
+    return float(_NUMBER_WORDS[text]) if text in _NUMBER_WORDS else None
+
+
+def _text_between(reading: _Reading, i: int) -> str:
+    return reading.folded[reading.words[i - 1].token.end : reading.words[i].token.start]
