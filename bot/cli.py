@@ -187,9 +187,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
         return 0
     summary = report.as_dict()
-    print(f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); decline rate {summary['decline_rate']:.1%}")
-    for intent, row in summary["per_intent"].items():
-        print(f"  {intent:<24} {row['accuracy']:7.1%}  (n={row['n']})")
+    print(f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); first ask right {summary['first_ask_accuracy']:.1%}; "
+          f"decline rate {summary['decline_rate']:.1%}; answered and wrong {report.confidently_wrong} "
+          f"({summary['confidently_wrong_rate']:.1%})")
+    for title, key in (("intent", "per_intent"), ("length", "by_length"), ("confidence (answered)", "confidence_bands"),
+                       ("tag", "per_tag")):
+        if summary[key]:
+            print(f" by {title}:")
+            for name, row in summary[key].items():
+                print(f"  {name:<24} {row['accuracy']:7.1%}  (n={row['n']})")
     if report.wrong:
         print(f"wrong answers ({len(report.wrong)}):")
         for expected, _, why in report.wrong:

@@ -9,15 +9,29 @@ from __future__ import annotations
 import re
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from bot.answer import Answer, Intent
+from bot.answer import Answer, AskAnswer, Intent
 from bot.engine import Engine
+
+
+class ExpectedAsk(BaseModel):
+    """One further ask of a message that asks several things."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: Intent
+    codes: list[str] = []
+    modifiers: list[str] = []
+    answered: bool = True
+    proposed: list[str] = []
+    verdict: Literal["yes", "no", "depends"] | None = None
 
 
 class Expected(BaseModel):
@@ -28,16 +42,32 @@ class Expected(BaseModel):
     codes: list[str] = []
     modifiers: list[str] = []
     answered: bool = True
+    proposed: list[str] = []
+    verdict: Literal["yes", "no", "depends"] | None = None
+    asks: list[ExpectedAsk] = []
+    tags: list[str] = []
     note: str | None = None
+
+
+BANDS = ((0.0, 0.5), (0.5, 0.8), (0.8, 1.01))  # confidence bands for the calibration table
+LONG = 250  # characters: a question longer than this is a "long" one
 
 
 @dataclass
 class EvalReport:
     total: int = 0
     correct: int = 0
+    first_ask_correct: int = 0  # the first ask right, further asks and verdicts aside
     declined: int = 0
+    confidently_wrong: int = 0  # answered (not declined, not asking back) and wrong
     per_intent: Counter[str] = field(default_factory=Counter)
     per_intent_correct: Counter[str] = field(default_factory=Counter)
+    per_tag: Counter[str] = field(default_factory=Counter)
+    per_tag_correct: Counter[str] = field(default_factory=Counter)
+    by_length: Counter[str] = field(default_factory=Counter)
+    by_length_correct: Counter[str] = field(default_factory=Counter)
+    bands: Counter[str] = field(default_factory=Counter)  # answered answers per confidence band
+    bands_correct: Counter[str] = field(default_factory=Counter)
     wrong: list[tuple[Expected, Answer, str]] = field(default_factory=list)
 
     @property
@@ -45,9 +75,18 @@ class EvalReport:
         return self.correct / self.total if self.total else 0.0
 
     def as_dict(self) -> dict[str, Any]:
+        def share(right: Counter[str], n: Counter[str]) -> dict[str, dict[str, float]]:
+            return {k: {"n": v, "accuracy": round(right[k] / v, 4)} for k, v in sorted(n.items())}
+
         return {
             "total": self.total, "correct": self.correct, "accuracy": round(self.accuracy, 4),
+            "first_ask_accuracy": round(self.first_ask_correct / self.total, 4) if self.total else 0.0,
             "decline_rate": round(self.declined / self.total, 4) if self.total else 0.0,
+            "confidently_wrong": self.confidently_wrong,
+            "confidently_wrong_rate": round(self.confidently_wrong / self.total, 4) if self.total else 0.0,
+            "by_length": share(self.by_length_correct, self.by_length),
+            "confidence_bands": share(self.bands_correct, self.bands),
+            "per_tag": share(self.per_tag_correct, self.per_tag),
             "per_intent": {i: {"n": n, "accuracy": round(self.per_intent_correct[i] / n, 4)}
                            for i, n in sorted(self.per_intent.items())},
             "wrong": [{"q": e.q, "why": why, "expected_intent": e.intent, "intent": a.intent, "codes": a.codes,
@@ -61,32 +100,72 @@ def load_questions(path: Path) -> list[Expected]:
 
 
 def problem(expected: Expected, answer: Answer) -> str | None:
-    """Why the answer is wrong, or None when it is right."""
+    """Why the answer is wrong, or None when it is right: the first ask as before (intent, answered, the first
+    code recommended first, every expected code and modifier present), then its verdict on a proposal, then
+    every further ask (each must be answered by one of the answer's asks, with its codes and modifiers)."""
+    first = answer.asks[0] if answer.asks else None
     if answer.intent != expected.intent:
         return f"intent {answer.intent}, expected {expected.intent}"
     if answer.answered != expected.answered:
         return f"answered={answer.answered}, expected {expected.answered}"
-    if expected.codes and (not answer.codes or answer.codes[0] != expected.codes[0]):
-        return f"first code {answer.codes[:1]}, expected {expected.codes[0]}"
+    codes = first.codes if first is not None else answer.codes
+    if expected.codes and (not codes or codes[0] != expected.codes[0]):
+        return f"first code {codes[:1]}, expected {expected.codes[0]}"
     missing = [c for c in expected.codes if c not in answer.codes] + [m for m in expected.modifiers if m not in answer.modifiers]
     if missing:
         return f"missing {missing}"
+    if expected.verdict and (first is None or first.verdict != expected.verdict):
+        return f"verdict {first.verdict if first else None}, expected {expected.verdict}"
+    later = answer.asks[1:]
+    for n, ask in enumerate(expected.asks, start=2):
+        if not any(_ask_matches(ask, got) for got in later):
+            return f"ask {n} ({ask.intent} {ask.codes[:2]}{' ' + str(ask.modifiers) if ask.modifiers else ''}) not answered"
     return None
 
 
-def evaluate(engine: Engine, questions: list[Expected]) -> EvalReport:
+def first_ask_problem(expected: Expected, answer: Answer) -> str | None:
+    """problem() for the first ask only: comparable with scores from before answers had several asks."""
+    return problem(expected.model_copy(update={"asks": [], "verdict": None}), answer)
+
+
+def _ask_matches(expected: ExpectedAsk, got: AskAnswer) -> bool:
+    if got.answered != expected.answered:
+        return False
+    if expected.codes and (not got.codes or got.codes[0] != expected.codes[0]):
+        return False
+    if any(c not in got.codes for c in expected.codes) or any(m not in got.modifiers for m in expected.modifiers):
+        return False
+    return expected.verdict is None or got.verdict == expected.verdict
+
+
+def evaluate(engine: Engine | Callable[[str], Answer], questions: list[Expected]) -> EvalReport:
+    """Score every question; `engine` is an Engine or any function from a question to an Answer (answers
+    saved from another version, for a before-and-after figure)."""
+    ask = engine.answer if isinstance(engine, Engine) else engine
     report = EvalReport()
     for expected in questions:
-        answer = engine.answer(expected.q)
+        answer = ask(expected.q)
+        right = problem(expected, answer) is None
         report.total += 1
         report.per_intent[expected.intent] += 1
         report.declined += not answer.answered
-        why = problem(expected, answer)
-        if why is None:
+        report.first_ask_correct += first_ask_problem(expected, answer) is None
+        length = "long" if len(expected.q) > LONG else "short"
+        report.by_length[length] += 1
+        report.by_length_correct[length] += right
+        for tag in expected.tags:
+            report.per_tag[tag] += 1
+            report.per_tag_correct[tag] += right
+        if answer.answered:
+            band = next(f"{lo:.1f}-{min(hi, 1.0):.1f}" for lo, hi in BANDS if lo <= answer.confidence < hi)
+            report.bands[band] += 1
+            report.bands_correct[band] += right
+        if right:
             report.correct += 1
             report.per_intent_correct[expected.intent] += 1
         else:
-            report.wrong.append((expected, answer, why))
+            report.confidently_wrong += answer.answered
+            report.wrong.append((expected, answer, problem(expected, answer) or ""))
     return report
 
 
