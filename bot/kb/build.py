@@ -22,9 +22,8 @@ from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
 from bot.kb.load import Knowledge, load_knowledge
 from bot.kb.rules import derived_rules
+from bot.kb.schema import SCHEMA_VERSION
 from bot.yamlfile import ContentErrors
-
-SCHEMA_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The built knowledge base, opened read-only for answering.
 
 Curated records (a few hundred) are loaded into memory once as frozen models; the large public tables
-(CMS indicators, ICD-10-CM) stay in SQLite and are read by key or through FTS5. Each thread gets its own
-read-only connection, because Slack listeners run on a thread pool and sqlite3 objects are per-thread.
+(CMS indicators, ICD-10-CM) stay in SQLite and are read by key or through FTS5. Nothing here imports the
+builder or an importer: `coding-bot ask` starts without them. Each thread gets its own read-only connection,
+because Slack listeners run on a thread pool and sqlite3 objects are per-thread.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.kb.build import SCHEMA_VERSION
 from bot.kb.models import AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, Source
+from bot.kb.schema import SCHEMA_VERSION
 
 
 MAX_ICD_TERMS = 8  # a long note's words beyond these add little; the searches grow with every one kept
