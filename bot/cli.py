@@ -125,6 +125,25 @@ def cmd_kb_import_pfs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kb_import_hcpcs(args: argparse.Namespace) -> int:
+    from bot.kb.hcpcs import HcpcsImportError, parse_hcpcs, write_extract
+
+    out_dir = Path(args.out) if args.out else _settings().imports_dir
+    try:
+        result = parse_hcpcs(Path(args.file), args.release)
+    except HcpcsImportError as exc:
+        return _fail(str(exc))
+    written = write_extract(result, out_dir)
+    release = result.release
+    print(f"imported {release['procedures']:,} codes and {release['modifiers']:,} modifiers of {release['title']} "
+          f"({release['layout']}, effective {release['effective']})")
+    for path in written:
+        print(f"  wrote {path}")
+    if not args.out:
+        print("run `coding-bot kb build` to publish it")
+    return 0
+
+
 def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
     from bot.kb.cpt_licensed import CptImportError, parse_cpt_file, write_licensed
 
@@ -295,6 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
     p.set_defaults(func=cmd_kb_import_pfs)
+    p = kb_sub.add_parser("import-hcpcs",
+                          help="import a CMS HCPCS Level II alpha-numeric file (ANWEB .txt, or its converted CSV)")
+    p.add_argument("file")
+    p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
+    p.add_argument("--release", metavar="YYYY-MM",
+                   help="the quarter (2026-01), when the file name is not CMS's (HCPC2026_JAN_ANWEB...)")
+    p.set_defaults(func=cmd_kb_import_hcpcs)
     p = kb_sub.add_parser("import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation")
     p.add_argument("file")
     p.set_defaults(func=cmd_kb_import_cpt)
