@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.kb.datasets import Dataset
+
 EXTRACT_NAME = "cms-hcpcs.csv"
 RELEASE_NAME = "cms-hcpcs-release.json"
+SOURCE_ID = "cms-hcpcs"
+URL = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 COLUMNS = ["code", "kind", "long_description", "short_description", "add_date", "effective_date",
            "termination_date", "action_code"]
 MAX_REPORTED = 20
@@ -333,6 +337,13 @@ def write_extract(result: HcpcsImport, out_dir: Path) -> list[Path]:
     return [extract, release]
 
 
+def extract_dir(knowledge_root: Path, imports_dir: Path | None) -> Path:
+    """An operator's newer import wins over the bundled extract."""
+    if imports_dir is not None and (imports_dir / EXTRACT_NAME).exists():
+        return imports_dir
+    return knowledge_root / "data"
+
+
 def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object]]:
     """Load an extract written by write_extract; checked again, so a hand edit cannot slip CPT codes in."""
     path = data_dir / EXTRACT_NAME
@@ -346,3 +357,22 @@ def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object
             raise HcpcsImportError(f"{path}: line {n}: {row['code']!r} ({row['kind']!r}) is not a HCPCS Level II "
                                    "procedure or modifier code")
     return rows, json.loads((data_dir / RELEASE_NAME).read_text(encoding="utf-8"))
+
+
+def dataset(release: dict[str, object]) -> Dataset:
+    return Dataset(
+        id=SOURCE_ID, name="HCPCS Level II", release=f"{release['release']} release",
+        date=date.fromisoformat(str(release["effective"])), date_kind="effective", source=SOURCE_ID,
+        rows=int(str(release["rows"])), note=str(release["source_note"]),
+    )
+
+
+def source_record(release: dict[str, object]) -> dict[str, object]:
+    """The source answers cite: CMS's publication, whichever copy of it was read (that stays in the release note)."""
+    return {
+        "id": SOURCE_ID, "title": "HCPCS Level II alpha-numeric file (Healthcare Common Procedure Coding System)",
+        "publisher": "Centers for Medicare and Medicaid Services",
+        "edition": f"{release['release']} release, effective {release['effective']}", "url": URL,
+        "licence": "CMS public data; holds no CPT or CDT text; descriptions as published", "kind": "primary",
+        "brief_ref": None,
+    }
