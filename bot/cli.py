@@ -44,6 +44,8 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
     from bot.kb.build import build
+    from bot.kb.hcpcs import HcpcsImportError
+    from bot.kb.icd10pcs import PcsImportError
     from bot.kb.load import content_digest
     from bot.kb.pfs import PfsImportError
     from bot.kb.store import KnowledgeStore, StoreError
@@ -67,7 +69,7 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
         for err in exc.errors:
             print(err, file=sys.stderr)
         return _fail(f"{len(exc.errors)} problem(s) in the content; the existing database was left untouched")
-    except (PfsImportError, OSError) as exc:
+    except (PfsImportError, HcpcsImportError, PcsImportError, OSError) as exc:
         return _fail(f"{exc}; the existing database was left untouched")
     print(f"built {report.path} ({report.size_bytes / 1e6:.1f} MB) in {report.seconds:.1f} s, "
           f"content version {report.content_version}")
@@ -82,15 +84,25 @@ def _open_store() -> Any:
 
 
 def cmd_kb_stats(args: argparse.Namespace) -> int:
+    from datetime import date
+
     store = _open_store()
+    today = date.today()
     stats = {**store.counts, "content_version": store.content_version, "pfs_release": store.pfs_release["title"],
              "built_at": store.meta.get("built_at")}
+    datasets = [{**d.model_dump(mode="json"), "age_days": d.age_days(today)} for d in store.datasets.values()]
     if args.json:
-        print(json.dumps(stats))
-    else:
-        width = max(len(k) for k in stats)
-        for key, value in stats.items():
-            print(f"{key:<{width}}  {value:,}" if isinstance(value, int) else f"{key:<{width}}  {value}")
+        print(json.dumps({**stats, "today": today.isoformat(), "datasets": datasets}))
+        return 0
+    width = max(len(k) for k in stats)
+    for key, value in stats.items():
+        print(f"{key:<{width}}  {value:,}" if isinstance(value, int) else f"{key:<{width}}  {value}")
+    print(f"datasets (age on {today.isoformat()}):")
+    for d in store.datasets.values():
+        age = f"{d.date_kind} {d.date.isoformat()}, {d.age_days(today):,} days ago" if d.date else "date not known"
+        print(f"  {d.label}: {age}; {d.rows:,} rows")
+        if d.note:
+            print(f"    {d.note}")
     return 0
 
 
@@ -118,6 +130,25 @@ def cmd_kb_import_pfs(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     written = write_extract(result, out_dir)
     print(f"imported {len(result.rows):,} rows of {result.release['title']} (released {result.release['released']})")
+    for path in written:
+        print(f"  wrote {path}")
+    if not args.out:
+        print("run `coding-bot kb build` to publish it")
+    return 0
+
+
+def cmd_kb_import_hcpcs(args: argparse.Namespace) -> int:
+    from bot.kb.hcpcs import HcpcsImportError, parse_hcpcs, write_extract
+
+    out_dir = Path(args.out) if args.out else _settings().imports_dir
+    try:
+        result = parse_hcpcs(Path(args.file), args.release)
+    except HcpcsImportError as exc:
+        return _fail(str(exc))
+    written = write_extract(result, out_dir)
+    release = result.release
+    print(f"imported {release['procedures']:,} codes and {release['modifiers']:,} modifiers of {release['title']} "
+          f"({release['layout']}, effective {release['effective']})")
     for path in written:
         print(f"  wrote {path}")
     if not args.out:
@@ -301,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
     p.set_defaults(func=cmd_kb_import_pfs)
+    p = kb_sub.add_parser("import-hcpcs",
+                          help="import a CMS HCPCS Level II alpha-numeric file (ANWEB .txt, or its converted CSV)")
+    p.add_argument("file")
+    p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
+    p.add_argument("--release", metavar="YYYY-MM",
+                   help="the quarter (2026-01), when the file name is not CMS's (HCPC2026_JAN_ANWEB...)")
+    p.set_defaults(func=cmd_kb_import_hcpcs)
     p = kb_sub.add_parser("import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation")
     p.add_argument("file")
     p.set_defaults(func=cmd_kb_import_cpt)

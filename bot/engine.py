@@ -63,6 +63,8 @@ class Engine:
                                                                      suggestions=reply.suggestions), None)])
         if case.only_thanks:
             return self._answer(question, case, [("help", 1.0, general.thanks_reply(), None)])
+        if not case.asks:  # a greeting and nothing else: say what to ask
+            return self._answer(question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)])
         parts = []
         for item in case.asks[:MAX_ASKS]:
             intent, confidence, scores = self._classify(case, item)

@@ -13,6 +13,7 @@ from bot.kb.store import KnowledgeStore
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_CMS = REPO.parent / "shared" / "data" / "cms" / "PPRRVU24_JUL.csv"
+SHARED_HCPCS = REPO.parent / "shared" / "data" / "hcpcs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

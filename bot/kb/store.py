@@ -1,7 +1,8 @@
 """The built knowledge base, opened read-only for answering.
 
 Curated records (a few hundred) are loaded into memory once as frozen models; the large public tables
-(CMS indicators, ICD-10-CM) stay in SQLite and are read by key or through FTS5. Each thread gets its own
+(CMS indicators, HCPCS Level II, ICD-10-CM, ICD-10-PCS) stay in SQLite and are read by key or through FTS5.
+Nothing here imports the builder or an importer: `coding-bot ask` starts without them. Each thread gets its own
 read-only connection, because Slack listeners run on a thread pool and sqlite3 objects are per-thread.
 """
 
@@ -20,10 +21,11 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.kb.build import SCHEMA_VERSION
+from bot.kb.datasets import Dataset
 from bot.kb.models import (
     AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, SedationRow, SedationTime, Source,
 )
+from bot.kb.schema import SCHEMA_VERSION
 
 
 MAX_ICD_TERMS = 8  # a long note's words beyond these add little; the searches grow with every one kept
@@ -41,6 +43,26 @@ class IcdCode:
     billable: bool
     parent: str | None
     context: str = ""  # descriptions of the category levels above it
+
+
+@dataclass(frozen=True)
+class HcpcsCode:
+    """A HCPCS Level II code or modifier as CMS describes it (public text, stored as published)."""
+
+    code: str
+    kind: str  # procedure | modifier
+    long_description: str
+    short_description: str  # "" where the release read did not carry it (see its dataset note)
+    add_date: str  # ISO dates, "" where not given
+    effective_date: str
+    termination_date: str
+    action_code: str
+
+
+@dataclass(frozen=True)
+class PcsCode:
+    code: str
+    description: str
 
 
 class KnowledgeStore:
@@ -79,6 +101,7 @@ class KnowledgeStore:
         self.content_version: str = meta["content_version"]
         self.pfs_release: dict[str, Any] = json.loads(meta["pfs_release"])
         self.counts: dict[str, int] = json.loads(meta["counts"])
+        self.datasets = {d["id"]: Dataset.model_validate(d) for d in json.loads(meta["datasets"])}
         self.sources = {r["id"]: Source.model_validate(r) for r in self._rows("select * from sources")}
         self.codes = {r["code"]: Code.model_validate_json(r["data"]) for r in self._rows("select code, data from codes")}
         self.modifiers = {
@@ -174,6 +197,57 @@ class KnowledgeStore:
     def _icd_uses(self, term: str) -> bool:
         """Whether any description uses the word, as FTS5 stems it ("ankle" is stored as "ankl")."""
         return bool(self.db().execute("select 1 from icd10cm_fts where icd10cm_fts match ? limit 1", (f'"{term}"',)).fetchone())
+
+    def hcpcs(self, code: str) -> HcpcsCode | None:
+        """A HCPCS Level II procedure code (E0114); terminated codes too, with their termination date."""
+        return self._hcpcs(code, "procedure")
+
+    def hcpcs_modifier(self, code: str) -> HcpcsCode | None:
+        """A HCPCS Level II modifier (GW, KX, FA, TA...) as CMS describes it."""
+        return self._hcpcs(code, "modifier")
+
+    def _hcpcs(self, code: str, kind: str) -> HcpcsCode | None:
+        rows = self._rows("select * from hcpcs where code = ? and kind = ?", (code.strip().upper(), kind))
+        return HcpcsCode(**rows[0]) if rows else None
+
+    def hcpcs_search(self, words: list[str], limit: int = 20) -> list[HcpcsCode]:
+        """Codes and modifiers whose descriptions hold the most of the words, best first."""
+        return [HcpcsCode(**r) for r in self._fts_search("hcpcs", words, limit)]
+
+    def pcs(self, code: str) -> PcsCode | None:
+        rows = self._rows("select code, description from icd10pcs where code = ?", (code.strip().upper(),))
+        return PcsCode(**rows[0]) if rows else None
+
+    def pcs_search(self, words: list[str], limit: int = 20) -> list[PcsCode]:
+        """ICD-10-PCS codes whose titles hold the most of the words: "reposition hip joint external approach"."""
+        return [PcsCode(r["code"], r["description"]) for r in self._fts_search("icd10pcs", words, limit)]
+
+    def _fts_search(self, table: str, words: list[str], limit: int) -> list[dict[str, Any]]:
+        """All the words first, then leaving one out (then two...) every way round, as icd_search does and why.
+
+        `table` is one of ours, never user text; the words are passed as quoted FTS5 terms.
+        """
+        terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
+        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:MAX_ICD_TERMS]
+        terms = [t for t in terms if self.db().execute(f"select 1 from {table}_fts where {table}_fts match ? limit 1",
+                                                       (f'"{t}"',)).fetchone()]
+        found: dict[str, Any] = {}  # code -> row, in the order found
+        budget = MAX_ICD_QUERIES
+        for size in range(len(terms), 0, -1):
+            for kept in combinations(terms, size):
+                budget -= 1
+                if budget < 0:
+                    return list(found.values())[:limit]
+                rows = self._rows(
+                    f"select t.* from {table}_fts f join {table} t on t.rowid = f.rowid "
+                    f"where {table}_fts match ? order by bm25({table}_fts) limit ?",
+                    (" AND ".join(f'"{t}"' for t in kept), limit),
+                )
+                for r in rows:
+                    found.setdefault(r["code"], r)
+            if found:  # fewer words only when more words found nothing
+                break
+        return list(found.values())[:limit]
 
     def licensed_descriptor(self, code: str) -> str | None:
         if not self.has_licensed_cpt:

@@ -1,0 +1,7 @@
+"""The built database's schema version, apart from the builder so the read-only store need not import it.
+
+Importing `bot.kb.build` pulls in content loading, checks and every importer; `coding-bot ask` only needs
+to know whether a database was built by this version.
+"""
+
+SCHEMA_VERSION = "4"
