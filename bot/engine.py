@@ -20,7 +20,7 @@ from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
 from bot.nlu.lexicon import Lexicon, compile_lexicon
 from bot.nlu.reader import Reader
-from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers
+from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
 
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
@@ -75,10 +75,19 @@ class Engine:
                 reply = COMPOSERS[intent](self._ask(case, item, intent))
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
+                self._give_verdict(case, item, reply)
             parts.append((intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:
             parts[-1][2].say(f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately.")
         return self._answer(question, case, self._distinct(parts))
+
+    def _give_verdict(self, case: Case, item: CaseAsk, reply: Reply) -> None:
+        """A proposal gets its verdict first: "No: not 23655; report 23650 with 99152."."""
+        codes, mods = verdict.proposals(case, item)
+        judged = verdict.judge(reply, self.store, codes, mods) if reply.answered else None
+        if judged is not None:
+            reply.proposed, reply.verdict = codes + mods, judged
+            reply.lines.insert(0, verdict.lead(judged, reply, codes, mods))
 
     def _ask(self, case: Case, item: CaseAsk | None, intent: str) -> Ask:
         return Ask(case, item or CaseAsk(0, 0, []), self.store, intent)

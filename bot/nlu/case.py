@@ -146,35 +146,49 @@ class Case:
     # -- what the facts add up to ---------------------------------------------------------------------
     @property
     def findings(self) -> list[str]:
-        """The anesthesia or sedation in force, most specific first. A documented type or depth outranks a
-        drug's usual depth; a correction outranks what it corrects; negated anesthesia or sedation is none."""
+        """The anesthesia or sedation the note documents, most specific first: a correction outranks what it
+        corrects; negated anesthesia or sedation is none; a separate anesthesia practitioner with nothing
+        documented is at least monitored anesthesia care. A drug's usual depths are apart (drug_depths)."""
         stated = self.of("finding")
         corrected = [f for f in stated if f.correction]
         if corrected:
             stated = corrected
         found = [f.concept for f in stated]
-        specific = [f for f in found if f not in ("anesthesia", "sedation", "none")]
-        if not specific:
-            found += [str(f.attrs["depth"]) for f in self.of("drug") if f.attrs.get("depth")]
-            if "propofol_by_anesthesia" in self._drug_context():
-                found = ["mac" if f == "deep_sedation" else f for f in found]
         negated = self.negated("finding") + self.negated("mention")
         if not found and any(n in ("anesthesia", "sedation") for n in negated):
             found.append("none")
         ordered = sorted(dict.fromkeys(found), key=lambda f: _SPECIFIC_FIRST.index(f) if f in _SPECIFIC_FIRST else 99)
         if len(ordered) > 1 and "none" in ordered:
             ordered.remove("none")  # "no sedation ... reduced under general": general is what was given
-        if not ordered and self.anesthesia_provider:
+        if not ordered and self.anesthesia_provider and not self.of("drug"):
             ordered.append("mac")  # a separate anesthesia practitioner gave it: at least monitored anesthesia care
         return ordered
 
     @property
+    def drug_depths(self) -> list[list[str]]:
+        """For each drug given, the depths it usually gives (propofol: moderate or deep); read only when the
+        note documents no type or depth."""
+        if self.anesthesia_provider and any(f.concept == "propofol" for f in self.of("drug")):
+            return [["mac"]]  # propofol run by an anesthesia practitioner is monitored anesthesia care
+        return [[str(d) for d in f.attrs.get("depths") or []] for f in self.of("drug")]  # type: ignore[union-attr]
+
+    @property
+    def conflicting(self) -> bool:
+        """The note says both that there was no anesthesia and that there was ("Anesthesia: none", then "under
+        general by the CRNA"): the decisive fact is contradictory, so it is asked for."""
+        stated = self.of("finding")
+        if any(f.correction for f in stated):
+            return False
+        said_none = any(f.concept == "none" and (f.attrs.get("section") == "anesthesia" or "anesth" in f.words.lower())
+                        for f in stated) or \
+            "anesthesia" in self.negated("mention")
+        return said_none and any(f.concept in REQUIRING for f in stated)
+
+    @property
     def stated_findings(self) -> list[str]:
         """Anesthesia or sedation the note states (a type, a depth or a drug), not inferred from who was there."""
-        return self.findings if (self.of("finding") or self.of("drug") or self.negated("mention")) else []
-
-    def _drug_context(self) -> set[str]:
-        return {"propofol_by_anesthesia"} if self.anesthesia_provider and self.of("drug") else set()
+        drugs = [d for depths in self.drug_depths for d in depths]
+        return self.findings + drugs if (self.of("finding") or drugs or self.negated("mention")) else []
 
     @property
     def excluded_findings(self) -> list[str]:

@@ -21,7 +21,8 @@ from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 FindingId = Literal["general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation",
                     "minimal_sedation", "local", "digital_block", "topical", "none"]
 AskKind = Literal["define", "define_code", "define_modifier", "which_code", "verify", "proposal", "compare", "alternative", "meaning", "who_is_right", "where_written",
-                  "which_modifier", "anesthesia_code", "sedation_code", "diagnosis", "more", "add_on", "help", "indicator"]
+                  "which_modifier", "anesthesia_code", "sedation_code", "diagnosis", "more", "add_on", "help", "indicator",
+                  "request"]
 
 
 class _Strict(BaseModel):
@@ -62,7 +63,7 @@ class MentionConcept(Concept):
 
 
 class DrugConcept(Concept):
-    depth: FindingId
+    depths: list[FindingId] = Field(min_length=1, description="The depths the drug usually gives")
 
 
 class ProviderConcept(Concept):
@@ -110,6 +111,7 @@ class Gap(Concept):
 
 class Section(Concept):
     role: Literal["anesthesia", "sedation", "procedure", "diagnosis", "provider", "time", "age", "ignore"]
+    values: dict[str, FindingId] = Field(default={}, description="A bare word of the value and the finding it means")
 
 
 class Shorthand(_Strict):
@@ -208,6 +210,7 @@ def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lex
         if section is None:
             errors.append(ContentError(display, f"expected a top-level '{key}:' with a 'terms:' list"))
             continue
+        origin[(category, category)] = (display, key, None)
         try:
             word_lists[category] = WordList.model_validate(section).terms
         except Exception as exc:
@@ -303,6 +306,7 @@ class CompiledLexicon:
     index: dict[tuple[str, ...], Match] = field(default_factory=dict)  # lower-case phrases
     exact: dict[tuple[str, ...], Match] = field(default_factory=dict)  # phrases as written (keys keep case)
     sections: dict[tuple[str, ...], str] = field(default_factory=dict)  # header words -> role
+    section_values: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> bare value word -> finding
     shorthand: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     concepts: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
@@ -344,7 +348,9 @@ def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
         if category in _BESIDE:
             continue
         if category == "section":
-            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len)] = str(out.concepts[("section", ident)]["role"])
+            record = out.concepts[("section", ident)]
+            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len)] = str(record["role"])
+            out.section_values.setdefault(str(record["role"]), {}).update(record.get("values") or {})  # type: ignore[arg-type]
             continue
         match = Match(category, ident)
         if exact:

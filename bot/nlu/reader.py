@@ -365,11 +365,25 @@ class Reader:
             case.facts.append(Fact(category, hit.match.concept, written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
                                    correction, hit.fuzzy, attrs=attrs))
         self._numbers(case, reading, written)
+        self._section_values(case, reading, written)
         if seg.role in ("anesthesia", "sedation") and not any(
                 f.segment == seg.index and f.category in ("finding", "drug") for f in case.facts):
             value = written[words[reading.header].token.start : seg.end] if reading.header < len(words) else ""
             if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
-                case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index))
+                case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index,
+                                       attrs={"section": seg.role}))
+
+    def _section_values(self, case: Case, reading: _Reading, written: str) -> None:
+        """A bare word under a note header that names what was given ("Sedation: moderate", "Anesthesia: spinal")."""
+        values = self.lex.section_values.get(reading.segment.role or "", {})
+        if not values:
+            return
+        for i, w in enumerate(reading.words[reading.header :], start=reading.header):
+            finding = values.get(w.text)
+            if finding and w.hit is None and w.entity is None:
+                status, correction = self._status(reading, i)
+                case.facts.append(Fact("finding", finding, written[w.token.start : w.token.end], w.token.start, w.token.end,
+                                       reading.segment.index, status, correction, attrs={"section": reading.segment.role}))  # type: ignore[arg-type]
 
     def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
         """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
@@ -433,7 +447,7 @@ class Reader:
                     continue
                 role = {"negated": "rejected", "historical": "prior"}.get(status)
                 if role is None:
-                    role = "proposed" if kinds & {"verify", "proposal", "who_is_right"} else "asked" if "define" in kinds else "mentioned"
+                    role = self._code_role(reading, kinds)
                 mention = CodeMention(e.value, e.kind, e.start, e.end, reading.segment.index, role)  # type: ignore[arg-type]
                 mention.modifiers = [x.entity.value for x in reading.words if x.entity is not None
                                      and x.entity.kind == "modifier" and x.entity.code == e.value and x.entity.start > e.start]
@@ -446,6 +460,21 @@ class Reader:
             if m.code in ("RT", "LT") and m.status == "asserted":
                 side = "right" if m.code == "RT" else "left"
                 case.facts.append(Fact("side", side, m.code, m.start, m.end, m.segment, attrs={"id": side}))
+
+    @staticmethod
+    def _code_role(reading: _Reading, kinds: set[str]) -> str:
+        """A code is proposed for a verdict when its sentence offers it ("ortho wants 27252", "can we report
+        23655") or simply asks it ("27250 + 99152?"); asked about when its sentence asks what it is, or asks
+        something about it (its global days, its anesthesia code); else mentioned."""
+        if kinds & {"verify", "proposal", "who_is_right"}:
+            return "proposed"
+        if kinds & {"define", "define_code"}:
+            return "asked"
+        about = {"indicator", "anesthesia_code", "diagnosis", "which_modifier", "compare", "alternative", "meaning",
+                 "sedation_code", "which_code", "more", "add_on", "help"}
+        if reading.segment.question and not kinds & about and not any(k.startswith("gap") for k in kinds):
+            return "proposed"
+        return "asked" if reading.segment.question else "mentioned"
 
     @staticmethod
     def _hit_after(reading: _Reading, i: int) -> _Hit | None:
@@ -502,20 +531,48 @@ class Reader:
 
     # -- asks -------------------------------------------------------------------------------------------
     def _asks(self, case: Case, readings: list[_Reading]) -> None:
+        """The asks, in order. Sentences that end with a question mark, or ask without one ("please advise on the
+        modifier"), are asks; when the message has such sentences, the others are the case they are about. With
+        none, a sentence with a cue asks ("global days for 27252"); with no cue at all, the whole message does.
+        An ask too thin to stand alone ("Can both be billed?") takes the sentences before it as its own."""
         live = [r for r in readings if not r.segment.greeting]
-        for reading in live:
-            for first, last in self._ask_spans(reading):
-                case.asks.append(self._ask(case, [reading], first, last))
-        if not case.asks and live:
-            ask = self._ask(case, live, 0, None)
-            case.asks.append(ask)
+        asking = [r for r in live if r.segment.question or self._requests(r)]
+        if not asking:
+            asking = [r for r in live if self._ask_spans(r, cued_only=True)]
+        if not asking and live:
+            case.asks.append(self._ask(case, live, 0, None))
+            return
+        taken = 0  # index into live of the first sentence not yet part of an ask
+        for reading in asking:
+            at = live.index(reading)
+            before = [r for r in live[taken:at] if r not in asking][-3:]
+            spans = self._ask_spans(reading) or [(0, len(reading.words))]
+            for n, (first, last) in enumerate(spans):
+                ask = self._ask(case, [reading], first, last)
+                if n == 0 and before and self._thin(reading, first, last):
+                    ask = self._ask(case, [*before, reading], 0, last)
+                case.asks.append(ask)
+            taken = at + 1
 
-    def _ask_spans(self, reading: _Reading) -> list[tuple[int, int]]:
+    def _requests(self, reading: _Reading) -> bool:
+        """A sentence that asks without a question mark: a request ("please advise") beside another ask cue."""
+        kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
+        return "request" in kinds and len(kinds) > 1 or bool(kinds & {"request"}) and any(w.entity for w in reading.words)
+
+    def _thin(self, reading: _Reading, first: int, last: int) -> bool:
+        """An ask with no code, no modifier and hardly a word of its own beyond how it asks."""
+        words = reading.words[first:last]
+        if any(w.entity for w in words):
+            return False
+        own = [w for i, w in enumerate(words, start=first) if w.text not in self.lex.stopwords and (
+            w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)]
+        return len(own) < 2
+
+    def _ask_spans(self, reading: _Reading, cued_only: bool = False) -> list[tuple[int, int]]:
         """The asks in one sentence: a question mark or a cue makes it an ask, and a question word after 'and'
         or a comma starts a second one ("which code, and can the ED doc bill sedation too?")."""
         cues = [h for h in reading.hits if h.match.category == "ask" and not self.lex.concept(h.match).get("weak")]
-        if not (reading.segment.question or cues or reading.hits and any(
-                h.match.category == "gap" for h in reading.hits)):
+        if not ((reading.segment.question and not cued_only) or cues or any(h.match.category == "gap" for h in reading.hits)):
             return []
         words = reading.words
         starts = [0]
@@ -529,6 +586,7 @@ class Reader:
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
 
     def _ask(self, case: Case, readings: list[_Reading], first: int, last: int | None) -> CaseAsk:
+        """An ask over `readings`: from word `first` of the first reading to word `last` of the last."""
         segs = [r.segment.index for r in readings]
         ask = CaseAsk(0, 0, segs)
         texts: list[str] = []

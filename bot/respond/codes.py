@@ -83,10 +83,12 @@ def search(ask: Ask) -> Reply:
     else:
         reply = Reply(answered=True)
         reply.code(best.code)
+        reply.picked = [best.code]
         reply.say(f"*{best.code}* ({best.system}): {best.title}. {best.summary}", best.sources)
         if add_ons:
             extra = store.codes[add_ons[0]]
             reply.code(extra.code)
+            reply.picked.append(extra.code)
             reply.say(f"Plus *{extra.code}* x{add_ons[1]}: {extra.title}, one for each full further 15 minutes; "
                       "a part block follows the CPT time rules.", extra.sources)
         for code, s in ranked[1:3]:

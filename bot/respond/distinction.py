@@ -6,31 +6,59 @@ anesthesia or sedation picks. Conflicting positions are shown most recent and au
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
+from bot.nlu.case import Case
 from bot.respond.base import Ask, Reply, declined, labelled
 from bot.respond.retrieve import SEDATION_FAMILY, best_family, find_distinction, pick_sedation
 
 
-def decide(store: KnowledgeStore, dist: Distinction, findings: list[str]) -> tuple[str | None, FindingRule | None]:
-    """The option the first decisive finding picks (requiring before without when a note names several)."""
+@dataclass(frozen=True)
+class Decision:
+    """Which code of a pair the Case supports, the rule that says so, and what it rests on: documented (a type
+    or depth in the note), drug (every depth the drugs given can reach points the same way), or open:
+    missing (nothing documented), unsettled (the sources do not decide), conflict (the note contradicts
+    itself), range (the drugs' depths point both ways)."""
+
+    picked: str | None
+    rule: FindingRule | None
+    basis: str
+
+
+def decide(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
     guidance = store.guidance.get(dist.guidance or "")
     if guidance is None or dist.kind != "anesthesia":
-        return None, None
-    rules = [r for f in findings for r in guidance.findings if r.finding == f]
+        return Decision(None, None, "missing")
+    if case.conflicting:
+        return Decision(None, None, "conflict")
+    by_finding = {r.finding: r for r in guidance.findings}
+    rules = [by_finding[f] for f in case.findings if f in by_finding]
+    basis = "documented"
+    if not rules and case.drug_depths:
+        ranges = [[by_finding[d] for d in depths if d in by_finding] for depths in case.drug_depths]
+        picks = {r.picks for rs in ranges for r in rs}
+        if len(picks) != 1 or "unclear" in picks:
+            return Decision(None, None, "range")
+        rules, basis = [r for rs in ranges for r in rs], "drug"
     if not rules:
-        return None, None
+        return Decision(None, None, "missing")
     rule = next((r for r in rules if r.picks == "requiring"), rules[0])
     if rule.picks == "unclear":
-        return None, rule
+        return Decision(None, rule, "unsettled")
     index = 0 if rule.picks == "without" else len(dist.options) - 1
-    return dist.options[index].code, rule
+    return Decision(dist.options[index].code, rule, basis)
 
 
 def compose(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     codes = ask.procedure_codes
-    dist = find_distinction(store, codes) or _by_description(ask)
+    dist = find_distinction(store, codes)
+    joint = _by_joint(ask)
+    if dist is None or (joint is not None and joint.family != dist.family and case.families):
+        # the joint described decides over a code named for it ("subtalar: the tarsal 28540 or the talotarsal?")
+        dist = joint or _by_description(ask)
     guidance = store.guidance.get(dist.guidance or "") if dist else next(iter(store.guidance.values()), None)
     if dist is None:
         if guidance and (case.findings or not codes):
@@ -49,20 +77,30 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
     age and who sedated (the sedation table)."""
     store = ask.store
     reply = Reply(answered=True)
-    picked, rule = decide(store, dist, ask.case.findings)
+    decision = decide(store, dist, ask.case)
+    picked, rule = decision.picked, decision.rule
     codes = [o.code for o in dist.options]
     guidance = store.guidance.get(dist.guidance or "")
     if picked and rule:
         reply.code(picked, *(_sedation_code(ask, c) for c in rule.add_codes))
+        reply.picked = list(reply.codes)
         reply.code(*codes)
         reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
         chosen = next(o for o in dist.options if o.code == picked)
         reply.say(f"{picked}: {chosen.when}", dist.sources)
     elif rule:  # documented, but the sources do not settle it (deep sedation)
         reply.code(*codes)
+        reply.options = codes
         reply.say(f"{' or '.join(codes)}: {labelled(rule.text, rule.status)}", rule.sources)
     else:
         reply.code(*codes)
+        reply.options = codes
+        if decision.basis == "conflict":
+            reply.say("The note contradicts itself on anesthesia (it says none, and also names anesthesia): query the "
+                      "provider; what each answer leads to is below.")
+        elif decision.basis == "range":
+            reply.say("The note names the drugs but not the depth of sedation, and these drugs can give more than "
+                      "one depth: the documented depth decides, as below.")
         reply.say(f"{dist.title}: {dist.rule}", dist.sources)
         for option in dist.options:
             reply.say(f"- *{option.code}*: {option.when}")
@@ -107,6 +145,12 @@ def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> 
     _conflict(reply, guidance)
     reply.suggest("27250 or 27252 under moderate sedation?", "23650 vs 23655?")
     return reply
+
+
+def _by_joint(ask: Ask) -> Distinction | None:
+    """The anesthesia pair of the family the described joint decides (the MCP, the talotarsal joint)."""
+    families = ask.case.families
+    return next((d for d in ask.store.distinctions if d.kind == "anesthesia" and d.family in families), None)
 
 
 def _by_description(ask: Ask) -> Distinction | None:

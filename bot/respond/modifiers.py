@@ -164,6 +164,7 @@ def _verdict(reply: Reply, store: KnowledgeStore, code: str, mod: Modifier, verd
                   f"Modifier {mod.code} ({mod.name}): {mod.meaning}", mod.sources)
         return
     overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
+    reply.modifier_verdicts[mod.code] = overall.verdict
     reply.say(f"*{code}-{mod.code}: {VERDICT_WORDS[overall.verdict]}.*")
     for v in sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated")):
         basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"

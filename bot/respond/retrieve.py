@@ -166,7 +166,9 @@ def best_family(store: KnowledgeStore, ask: Ask) -> str | None:
 
 
 def find_distinction(store: KnowledgeStore, codes: list[str]) -> Distinction | None:
-    """The distinction that the named codes belong to; with two codes, one that holds both."""
+    """The distinction that the named codes belong to; with two codes, one that holds both. Codes of no pair
+    (a sedation code named beside the reduction) are left aside."""
+    codes = [c for c in codes if store.distinctions_for(c)]
     for code in codes:
         for dist in store.distinctions_for(code):
             options = {o.code for o in dist.options}

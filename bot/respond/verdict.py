@@ -1,0 +1,67 @@
+"""A verdict on what the coder proposed ("can we report 23655?", "ortho wants 27252, who is right?"), said first.
+
+Decided from what the composer decided (the codes it picked, or the options when the Case leaves the choice
+open, and its verdict on each modifier) against the codes and modifiers the Case marks as proposed.
+"""
+
+from __future__ import annotations
+
+from bot.kb.store import KnowledgeStore
+from bot.nlu.case import Case, CaseAsk
+from bot.respond.base import Reply
+
+_WORDS = {"yes": "Yes", "no": "No", "depends": "It depends"}
+_FROM_MODIFIER = {"fits": "yes", "does_not_fit": "no", "depends": "depends"}
+
+
+def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
+    """The codes and modifiers proposed for this ask: those proposed in its own words, else, when it names no
+    code ("who is right?", "does that change the sedation code?"), those proposed earlier in the message."""
+    own = [c.code for c in case.codes if c.role == "proposed" and c.segment in item.segments]
+    names_codes = any(c.segment in item.segments for c in case.codes)
+    codes = own or ([c.code for c in case.codes if c.role == "proposed" and c.segment < max(item.segments, default=0)]
+                    if not names_codes else [])
+    segments = {c.segment for c in case.codes if c.code in codes} | set(item.segments)
+    mods = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"
+            and (m.target in codes or m.target is None)] if codes or item.kinds & {"verify"} else []
+    return list(dict.fromkeys(codes)), list(dict.fromkeys(mods))
+
+
+def judge(reply: Reply, store: KnowledgeStore, codes: list[str], mods: list[str]) -> str | None:
+    """yes, no or depends on the proposal; None when the reply decided nothing the proposal is about."""
+    results: list[str] = []
+    for mod in mods:
+        if mod in reply.modifier_verdicts:
+            results.append(_FROM_MODIFIER[reply.modifier_verdicts[mod]])
+    for code in codes:
+        deleted = store.codes.get(code)
+        if deleted is not None and deleted.effective_to is not None:
+            results.append("no")  # a deleted code is never right today
+        elif code in reply.options:
+            results.append("depends")
+        elif reply.picked and _comparable(store, code, reply.picked):
+            results.append("yes" if code in reply.picked else "no")
+    if not results:
+        return None
+    return "no" if "no" in results else "depends" if "depends" in results else "yes"
+
+
+def _comparable(store: KnowledgeStore, code: str, picked: list[str]) -> bool:
+    """Whether the decision speaks to the proposed code: the same family as a picked code (or a sedation code
+    beside a picked sedation code), or a code of the same pair."""
+    curated = store.codes.get(code)
+    if curated is None:
+        return code in picked
+    families = {store.codes[p].family for p in picked if p in store.codes}
+    return curated.family in families or any(code in {o.code for o in d.options} for p in picked
+                                             for d in store.distinctions_for(p))
+
+
+def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
+    """The first line: the verdict, and what to report instead when it is no."""
+    proposal = ", ".join(codes + [f"modifier {m}" for m in mods if not codes]) or "that"
+    if verdict == "no" and reply.picked:
+        return f"*{_WORDS[verdict]}*: not {proposal}; report {' with '.join(reply.picked[:2])}."
+    if verdict == "depends" and reply.options:
+        return f"*{_WORDS[verdict]}*: {' or '.join(reply.options)}, on what the note documents (below)."
+    return f"*{_WORDS[verdict]}*: {proposal}."
