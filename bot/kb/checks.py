@@ -124,6 +124,10 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
 
     for code in kb.codes:
         need_codes("codes", code.code, "related", code.related)
+        need_codes("codes", code.code, "replaced_by", code.replaced_by)
+        if code.replaced_by and not code.is_deleted:
+            errors.append(_err(kb, "codes", code.code, "deleted",
+                               "a code with replaced_by is deleted: give effective_to (its last day) or deleted: true"))
     for g in kb.guidance:
         for i, f in enumerate(g.findings):
             need_codes("guidance", g.id, f"findings[{i}].add_codes", f.add_codes)

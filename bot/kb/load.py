@@ -41,7 +41,7 @@ class Knowledge:
 
 # (attribute, file glob, top-level key, model, identifying field)
 _SECTIONS = [
-    ("sources", "sources.yaml", "sources", Source, "id"),
+    ("sources", "sources*.yaml", "sources", Source, "id"),
     ("unreliable", "unreliable.yaml", "unreliable", UnreliableSource, "match"),
     ("codes", "codes/*.yaml", "codes", Code, "code"),
     ("guidance", "distinctions.yaml", "guidance", Guidance, "id"),

@@ -83,9 +83,15 @@ class Code(Strict):
     related: list[str] = []
     aliases: list[str] = Field(default=[], description="What coders type for this service")
     effective_from: date | None = None
-    effective_to: date | None = None
+    effective_to: date | None = Field(default=None, description="Last day the code could be reported: a deleted code")
+    deleted: bool = Field(default=False, description="No longer in the code set; effective_to says since when, if known")
+    replaced_by: list[str] = Field(default=[], description="For a deleted code: what is reported instead today")
     notes: list[Note] = []
     sources: list[str] = Field(min_length=1)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted or self.effective_to is not None
 
     @model_validator(mode="after")
     def _code_matches_system(self) -> Code:

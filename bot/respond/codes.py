@@ -37,6 +37,14 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
         return
     reply.answered = True
     reply.code(code)
+    if curated and curated.is_deleted:
+        reply.code(*curated.replaced_by)
+        reply.picked = list(curated.replaced_by)
+        reply.say(f"*{code}* is deleted: {curated.summary}", curated.sources)
+        for note in curated.notes:
+            reply.say(labelled(note.text, note.status), note.sources)
+        reply.suggest(*(f"what is {c}?" for c in curated.replaced_by))
+        return
     if curated:
         status = _ANESTHESIA.get(curated.anesthesia)
         reply.say(f"*{code}* ({curated.system}): {curated.title}. {curated.summary}", curated.sources)

@@ -49,13 +49,22 @@ def _family_words(store: KnowledgeStore, code: Code) -> set[str]:
     return _index(store)[2][code.family or code.code]
 
 
+def replaced(store: KnowledgeStore, case: Case) -> list[Code]:
+    """Deleted codes the message quotes ("we used 99143"), each with what replaced it."""
+    return [store.codes[c] for c in case.code_list() if c in store.codes and store.codes[c].replaced_by]
+
+
 def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     """Curated procedure codes left once the Case's body site, joint and approach have spoken; each filter
     applies only when it leaves something."""
     case = ask.case
-    candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not (c.code.isdigit() and c.code[:2] in ("00", "01"))]
+    candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not c.is_deleted
+                  and not (c.code.isdigit() and c.code[:2] in ("00", "01"))]
+    old = {store.codes[r].family for d in replaced(store, case) for r in d.replaced_by if r in store.codes}
     if ask.kind("sedation_code", "add_on"):
         return [c for c in candidates if c.family == SEDATION_FAMILY]  # "which sedation code", whatever was reduced
+    if old and not describes_joint_care(case):
+        return [c for c in candidates if c.family in old]  # "what replaced 99148", "what do we bill today"
     if case.sites:
         wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in case.sites))
         candidates = [c for c in candidates if c.body_site in wanted] or candidates
@@ -129,10 +138,17 @@ def pick_by_manipulation(options: list[str], case: Case) -> str | None:
     return options[-1] if manipulated else options[0]
 
 
+def _row_of(store: KnowledgeStore, code: str) -> SedationRow | None:
+    return next((r for r in store.sedation_rows if code in (r.under_5, r.five_and_over, r.add_on)), None)
+
+
 def sedation_row(store: KnowledgeStore, case: Case) -> SedationRow | None:
     """The row of the sedation table for who gave it: another physician, or (by default) the one who did the
-    procedure."""
-    who = "other" if case.sedation_by == "other" else "same"
+    procedure. When the note does not say, a deleted code it quotes does (99148 was another physician's)."""
+    who = {"other": "other", "same": "same"}.get(case.sedation_by or "")
+    if who is None:
+        quoted = [_row_of(store, d.replaced_by[0]) for d in replaced(store, case)]
+        who = next((r.who for r in quoted if r is not None), "same")
     return next((r for r in store.sedation_rows if r.who == who), None)
 
 
@@ -142,6 +158,9 @@ def pick_sedation(store: KnowledgeStore, ask: Ask) -> Code | None:
     if row is None:
         return None
     age = ask.case.age
+    if age is None:  # a quoted deleted code tells the age group too (99143 was for a child under 5)
+        quoted = [d.replaced_by[0] for d in replaced(store, ask.case)]
+        age = 4 if any(r == row.under_5 for r in quoted) else None
     wanted = row.add_on if ask.kind("add_on") else row.under_5 if age is not None and age < 5 else row.five_and_over
     return store.codes.get(wanted)
 

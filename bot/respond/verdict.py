@@ -35,7 +35,7 @@ def judge(reply: Reply, store: KnowledgeStore, codes: list[str], mods: list[str]
             results.append(_FROM_MODIFIER[reply.modifier_verdicts[mod]])
     for code in codes:
         deleted = store.codes.get(code)
-        if deleted is not None and deleted.effective_to is not None:
+        if deleted is not None and deleted.is_deleted:
             results.append("no")  # a deleted code is never right today
         elif code in reply.options:
             results.append("depends")
