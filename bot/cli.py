@@ -220,7 +220,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     summary = report.as_dict()
     print(f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); first ask right {summary['first_ask_accuracy']:.1%}; "
           f"decline rate {summary['decline_rate']:.1%}; answered and wrong {report.confidently_wrong} "
-          f"({summary['confidently_wrong_rate']:.1%})")
+          f"({summary['confidently_wrong_rate']:.1%}); right under the other pair intent {report.equivalent_intent}")
     for title, key in (("intent", "per_intent"), ("length", "by_length"), ("confidence (answered)", "confidence_bands"),
                        ("tag", "per_tag")):
         if summary[key]:

@@ -48,7 +48,8 @@ class Engine:
         self.store = store
         lexicon = compile_lexicon(Lexicon.model_validate_json(store.lexicon_json))
         known = frozenset(store.modifiers)
-        self.reader = Reader(lexicon, known, frozenset(m for m in known if not m.isdigit()), store.known_word)
+        self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}
+        self.reader = Reader(lexicon, known, frozenset(m for m in known if not m.isdigit()), store.known_word, self.sides)
         intents = load_intents(intents_folder, INTENTS) if intents_folder else [
             IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
         self.matcher = IntentMatcher(intents, self.reader.mask)
@@ -66,24 +67,29 @@ class Engine:
         if not case.asks:  # a greeting and nothing else: say what to ask
             return self._answer(question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)])
         parts = []
+        earlier: list[str] = []
         for item in case.asks[:MAX_ASKS]:
-            intent, confidence, scores = self._classify(case, item)
+            intent, confidence, scores = self._classify(case, item, earlier)
             if confidence == 0.0:
                 reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
                               suggestions=[s.nearest for s in scores[:3] if s.nearest])
             else:
-                reply = COMPOSERS[intent](self._ask(case, item, intent))
+                reply = COMPOSERS[intent](Ask(case, item, self.store, intent, earlier))
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
                 self._give_verdict(case, item, reply)
+                earlier = earlier or reply.picked or reply.codes[:1]
             parts.append((intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:
             parts[-1][2].say(f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately.")
         return self._answer(question, case, self._distinct(parts))
 
     def _give_verdict(self, case: Case, item: CaseAsk, reply: Reply) -> None:
-        """A proposal gets its verdict first: "No: not 23655; report 23650 with 99152."."""
+        """A proposal gets its verdict first: "No: not 23655; report 23650 with 99152."; a side modifier it
+        carries stays with the answer when the side is the one the note documents ("23655-RT")."""
         codes, mods = verdict.proposals(case, item)
+        if reply.answered and not reply.modifiers:
+            reply.modifier(*(m for m in mods if self.sides.get(m) and self.sides[m] == case.side))
         judged = verdict.judge(reply, self.store, codes, mods) if reply.answered else None
         if judged is not None:
             reply.proposed, reply.verdict = codes + mods, judged
@@ -101,7 +107,7 @@ class Engine:
                 out.append(part)
         return out
 
-    def view(self, case: Case, item: CaseAsk) -> AskView:
+    def view(self, case: Case, item: CaseAsk, earlier: list[str] | None = None) -> AskView:
         """What the intent matcher weighs for one ask. A message with one ask is weighed whole (a long one on its
         question sentences); each of several asks on its own words, with the facts of the whole message."""
         single = len(case.asks) == 1
@@ -109,11 +115,15 @@ class Engine:
         if len(masked) > FUZZY_WINDOW:
             tail = masked[-FUZZY_WINDOW:]
             masked = tail[tail.find(" ") + 1 :]
-        codes_ = item.codes or (case.code_list("asked", "proposed", "mentioned") if single else [])
+        codes_ = item.codes or case.code_list("asked", "proposed", "mentioned") or list(earlier or [])
         procedure = [c for c in codes_ if c in case.procedure_codes]
         anesthesia = [c for c in codes_ if c in case.anesthesia_codes]
         mods = item.modifiers or (case.modifier_codes if single or not item.codes else [])
-        kinds = item.kinds
+        kinds = set(item.kinds)
+        if "which_modifier" not in kinds:  # "23655-RT for ortho?" asks about the code; the side rides along
+            mods = [m for m in mods if m not in self.sides]
+        if self._about_sedation(case, item, procedure):
+            kinds.add("sedation_code")
         indicators = item.indicator_fields
         if "add_on" in kinds and procedure and not indicators:
             indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
@@ -124,8 +134,21 @@ class Engine:
             anesthesia_code_request="anesthesia_code" in kinds, asks_what_code_is="define_code" in kinds,
             asks_what_modifier_is="define_modifier" in kinds and not procedure)
 
-    def _classify(self, case: Case, item: CaseAsk) -> tuple[str, float, list[IntentScore]]:
-        scores = self.matcher.score(self.view(case, item))
+    def _about_sedation(self, case: Case, item: CaseAsk, procedure: list[str]) -> bool:
+        """An ask about the sedation codes though it does not say "sedation code": every code it names is a
+        sedation code (or a deleted one), or it asks about the provider who only sedated ("which code for the
+        ED attending?" when the ED attending sedated and ortho reduced)."""
+        named = [self.store.codes[c] for c in procedure if c in self.store.codes]
+        if named and all(c.family in ("moderate-sedation", "deleted-moderate-sedation") for c in named):
+            return not item.kinds & {"define_code", "indicator"}
+        sedator = case.doer("sedation")
+        reducer = case.doer("reduction")
+        asked = [f for f in case.of("provider") if f.segment in item.segments]
+        return bool(sedator and reducer and sedator.concept != reducer.concept
+                    and any(f.concept == sedator.concept for f in asked) and not procedure)
+
+    def _classify(self, case: Case, item: CaseAsk, earlier: list[str] | None = None) -> tuple[str, float, list[IntentScore]]:
+        scores = self.matcher.score(self.view(case, item, earlier))
         best, second = scores[0], scores[1]
         if best.score < DECLINE_BELOW:
             return best.intent, 0.0, scores

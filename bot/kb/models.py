@@ -155,6 +155,7 @@ class Distinction(Strict):
 class Modifier(Strict):
     code: str
     kind: Literal["CPT", "HCPCS"]
+    side: Literal["right", "left"] | None = Field(default=None, description="The side it says (RT, LT)")
     name: str
     meaning: str
     use_when: list[str] = []

@@ -239,6 +239,8 @@ class Case:
             family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)  # type: ignore[union-attr]
             if f.attrs.get("kind") == "qualifier" and f.attrs.get("site") not in sites - {None}:
                 continue
+            if any(self.has("procedure", c) for c in f.attrs.get("unless") or []):  # type: ignore[union-attr]
+                continue  # "dislocated before, but this time he fell": a new injury is traumatic
             if family and family not in out:
                 out.append(str(family))
         return out
@@ -297,15 +299,37 @@ class Case:
     @property
     def sedation_by(self) -> str | None:
         """Who gave the sedation: same (the physician doing the procedure), other (another physician), or
-        anesthesia (a separate anesthesia practitioner); None when the note does not say."""
+        anesthesia (a separate anesthesia practitioner); None when the note does not say. Said outright ("by
+        a second physician", "himself"), or read from who is named beside the sedation and beside the
+        reduction ("the ED doc sedated while ortho reduced")."""
         roles = [f.attrs.get("role") for f in self.of("provider")]
         if "same_physician" in roles:
             return "same"
         if "other_physician" in roles:
             return "other"
-        if "anesthesia" in roles:
+        sedator, reducer = self.doer("sedation"), self.doer("reduction")
+        if sedator is not None and sedator.attrs.get("role") == "anesthesia":
             return "anesthesia"
-        return None
+        if sedator is not None and reducer is not None:
+            return "same" if sedator.concept == reducer.concept else "other"
+        return "anesthesia" if "anesthesia" in roles else None
+
+    def doer(self, what: str) -> Fact | None:
+        """The provider named nearest to the sedation (or the reduction), in the same sentence."""
+        if what == "sedation":
+            acts = [f for f in self.of("finding") + self.of("drug") + self.of("mention")
+                    if "sedation" in f.concept or f.category == "drug"]
+        else:
+            acts = [f for f in self.of("procedure") if f.attrs.get("kind") in ("reduction", "manipulation")]
+        providers = [p for p in self.of("provider") if p.attrs.get("role") in ("emergency", "surgeon", "nonphysician", "anesthesia")]
+        best: tuple[int, Fact] | None = None
+        for act in acts:
+            for p in providers:
+                if p.segment == act.segment:
+                    distance = min(abs(p.start - act.end), abs(act.start - p.end))
+                    if distance <= 80 and (best is None or distance < best[0]):
+                        best = (distance, p)
+        return best[1] if best else None
 
     @property
     def topics(self) -> list[str]:

@@ -43,6 +43,7 @@ class SiteConcept(Concept):
     site: str
     family: str | None = None
     by_site: dict[str, str] = {}
+    unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
 
 
 class SideConcept(Concept):

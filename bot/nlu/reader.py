@@ -96,8 +96,9 @@ class _Reading:
 
 class Reader:
     def __init__(self, lexicon: CompiledLexicon, modifiers: frozenset[str], curated_modifiers: frozenset[str],
-                 known_word: Callable[[str], bool] = lambda w: False):
+                 known_word: Callable[[str], bool] = lambda w: False, side_modifiers: dict[str, str] | None = None):
         self.lex = lexicon
+        self.side_modifiers = side_modifiers or {}  # "RT" -> right: a modifier that also tells the side
         self.modifiers = modifiers  # every modifier the knowledge base knows: decides what "-XX" is
         self.curated = curated_modifiers  # those read when written bare in capitals ("27252 LT")
         self.known_word = known_word  # ordinary or medical words that are no typo (the code sets' vocabulary)
@@ -366,8 +367,7 @@ class Reader:
                                    correction, hit.fuzzy, attrs=attrs))
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
-        if seg.role in ("anesthesia", "sedation") and not any(
-                f.segment == seg.index and f.category in ("finding", "drug") for f in case.facts):
+        if seg.role in ("anesthesia", "sedation"):
             value = written[words[reading.header].token.start : seg.end] if reading.header < len(words) else ""
             if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
                 case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index,
@@ -457,8 +457,8 @@ class Reader:
                 case.codes.append(mention)
         self._code_wording(case)
         for m in case.modifiers:  # "27252-RT": the modifier tells the side too
-            if m.code in ("RT", "LT") and m.status == "asserted":
-                side = "right" if m.code == "RT" else "left"
+            side = self.side_modifiers.get(m.code)
+            if side and m.status == "asserted":
                 case.facts.append(Fact("side", side, m.code, m.start, m.end, m.segment, attrs={"id": side}))
 
     @staticmethod
@@ -542,6 +542,8 @@ class Reader:
         if not asking and live:
             case.asks.append(self._ask(case, live, 0, None))
             return
+        asking += [r for r in live if r not in asking and self._proposes(r) and not self._context_of_next_ask(r, live, asking)]
+        asking.sort(key=lambda r: r.segment.index)
         taken = 0  # index into live of the first sentence not yet part of an ask
         for reading in asking:
             at = live.index(reading)
@@ -554,17 +556,31 @@ class Reader:
                 case.asks.append(ask)
             taken = at + 1
 
+    def _proposes(self, reading: _Reading) -> bool:
+        """A statement that offers a code for a verdict ("28605." after the case, "I coded 26770.")."""
+        if not any(w.entity is not None and w.entity.kind in ("cpt", "hcpcs") for w in reading.words):
+            return False
+        own = [w for w in reading.words if w.entity is None and w.text not in self.lex.stopwords and (
+            w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)]
+        return len(own) <= 1  # the sentence is the proposal; a narrative that names a code is the case
+
+    def _context_of_next_ask(self, reading: _Reading, live: list[_Reading], asking: list[_Reading]) -> bool:
+        """Whether a thin ask right after this sentence takes it as its case ("27252 and 27250. Can both be
+        billed?")."""
+        at = live.index(reading)
+        nxt = next((r for r in live[at + 1 :] if r in asking), None)
+        return nxt is not None and live.index(nxt) - at <= 3 and self._thin(nxt, 0, len(nxt.words))
+
     def _requests(self, reading: _Reading) -> bool:
         """A sentence that asks without a question mark: a request ("please advise") beside another ask cue."""
         kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
         return "request" in kinds and len(kinds) > 1 or bool(kinds & {"request"}) and any(w.entity for w in reading.words)
 
     def _thin(self, reading: _Reading, first: int, last: int) -> bool:
-        """An ask with no code, no modifier and hardly a word of its own beyond how it asks."""
+        """An ask with hardly a word of its own beyond how it asks and the codes it names ("28605?", "Can both
+        be billed?"): the case is in the sentences before it."""
         words = reading.words[first:last]
-        if any(w.entity for w in words):
-            return False
-        own = [w for i, w in enumerate(words, start=first) if w.text not in self.lex.stopwords and (
+        own = [w for w in words if w.entity is None and w.text not in self.lex.stopwords and (
             w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)]
         return len(own) < 2
 
@@ -599,15 +615,17 @@ class Reader:
             ask.start = ask.start or span[0].token.start
             ask.end = span[-1].token.end
             texts += [w.text for w in span]
+            context = n < len(readings) - 1  # a sentence taken in as the case of a thin ask: it says what, not how
             for h in reading.hits:
                 if h.match.category == "ask" and lo <= h.first < hi:
                     kind = str(self.lex.concept(h.match)["kind"])
-                    ask.kinds.add(f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind)
-                elif h.match.category == "gap" and lo <= h.first < hi:
+                    if not context or kind == "proposal":
+                        ask.kinds.add(f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind)
+                elif h.match.category == "gap" and lo <= h.first < hi and not context:
                     ask.kinds.add(f"gap:{h.match.concept}")
-            if self._asks_providers_code(reading, lo, hi):
+            if not context and self._asks_providers_code(reading, lo, hi):
                 ask.kinds.add("anesthesia_code")
-            if self._asks_sedation_code(reading, lo, hi):
+            if not context and self._asks_sedation_code(reading, lo, hi):
                 ask.kinds.add("sedation_code")
             for w in span:
                 if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:

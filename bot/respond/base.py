@@ -27,12 +27,15 @@ class Ask:
     item: CaseAsk
     store: KnowledgeStore
     intent: str
+    earlier: list[str] = field(default_factory=list)  # codes the answers to earlier asks recommended
 
     @property
     def codes(self) -> list[str]:
-        """CPT and HCPCS codes this ask is about: its own, else those the message names (not a rejected one)."""
+        """CPT and HCPCS codes this ask is about: its own, else those the message names (not a rejected one),
+        else those an earlier ask's answer recommended ("which code, and is there bilateral payment on it?")."""
         own = [c for c in self.item.codes if c in self.case.code_list()]
-        return own or [c for c in self.case.code_list("asked", "proposed", "mentioned")] or self.case.code_list("prior")
+        return (own or [c for c in self.case.code_list("asked", "proposed", "mentioned")] or self.case.code_list("prior")
+                or self.earlier)
 
     @property
     def procedure_codes(self) -> list[str]:

@@ -82,9 +82,13 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
     codes = [o.code for o in dist.options]
     guidance = store.guidance.get(dist.guidance or "")
     if picked and rule:
-        reply.code(picked, *(_sedation_code(ask, c) for c in rule.add_codes))
+        added = [_sedation_code(ask, c) for c in rule.add_codes]
+        unmet = sedation_unmet(ask) if added else None
+        reply.code(picked, *([] if unmet else added))
         reply.picked = list(reply.codes)
         reply.code(*codes)
+        if unmet:
+            reply.say(f"No moderate sedation code: {unmet}", store.sedation_time.sources if store.sedation_time else [])
         reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
         chosen = next(o for o in dist.options if o.code == picked)
         reply.say(f"{picked}: {chosen.when}", dist.sources)
@@ -113,6 +117,20 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
         _conflict(reply, guidance)
     reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")
     return reply
+
+
+def sedation_unmet(ask: Ask) -> str | None:
+    """Why the moderate sedation codes cannot be reported, when the Case shows a requirement unmet: less than
+    the minimum intraservice time, or no independent trained observer when the sedating physician also did
+    the procedure (the note says there was none)."""
+    case, time = ask.case, ask.store.sedation_time
+    if time is not None and case.minutes is not None and case.minutes < time.minimum_minutes:
+        return (f"the intraservice time ({case.minutes:g} minutes) is under the {time.minimum_minutes} minutes the "
+                "initial code needs.")
+    no_observer = any(f.attrs.get("role") == "observer" for f in case.of("provider", status="negated"))
+    if no_observer and case.sedation_by in (None, "same"):
+        return "the note documents no independent trained observer, which the same-physician codes require."
+    return None
 
 
 def _sedation_code(ask: Ask, code: str) -> str:

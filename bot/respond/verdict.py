@@ -22,8 +22,11 @@ def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
     codes = own or ([c.code for c in case.codes if c.role == "proposed" and c.segment < max(item.segments, default=0)]
                     if not names_codes else [])
     segments = {c.segment for c in case.codes if c.code in codes} | set(item.segments)
-    mods = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"
-            and (m.target in codes or m.target is None)] if codes or item.kinds & {"verify"} else []
+    named = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"]
+    # a modifier named on its own in the question is proposed ("54 on 24600 for the ED doc?"); two named as a
+    # choice ("78 or 79?") are asked between, not proposed
+    choice = "alternative" in item.kinds and len(set(named)) > 1
+    mods = [] if choice else named
     return list(dict.fromkeys(codes)), list(dict.fromkeys(mods))
 
 
