@@ -190,6 +190,42 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """How the reader read a question: its sentences, facts with their status, codes with their roles, asks."""
+    from bot.engine import default_engine
+    from bot.nlu.phi import redact
+
+    question = " ".join(args.question) if args.question else sys.stdin.read()
+    report = default_engine().explain(question)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print("Sentences and note sections:")
+    for seg in report["segments"]:  # type: ignore[union-attr]
+        tag = "greeting, not read" if seg["greeting"] else (f"section: {seg['role']}" if seg["role"] else seg["kind"])
+        print(f"  [{tag}{', asks' if seg['question'] else ''}] {redact(seg['text'])[:110]}")
+    print("Facts:")
+    for f in report["facts"]:  # type: ignore[union-attr]
+        extra = "".join(f" {k}={v}" for k, v in f.items() if k in ("value", "correction", "typo"))
+        print(f"  {f['category']:<10} {f['concept']:<22} {f['status']:<12} \"{redact(f['words'])}\"{extra}")
+    for c in report["codes"]:  # type: ignore[union-attr]
+        print(f"  code       {c['code']:<22} {c['role']}" + (f" with {'-'.join(c['modifiers'])}" if c["modifiers"] else ""))
+    for m in report["modifiers"]:  # type: ignore[union-attr]
+        print(f"  modifier   {m['code']:<22} {m['status']}" + (f" on {m['target']}" if m["target"] else ""))
+    print("What they add up to:")
+    for key, value in report["reading"].items():  # type: ignore[union-attr]
+        if value not in (None, [], False):
+            print(f"  {key}: {value}")
+    if report["words_not_understood"]:
+        print(f"Words not understood: {', '.join(report['words_not_understood'])}")  # type: ignore[arg-type]
+    print("Asks:")
+    for n, a in enumerate(report["asks"], 1):  # type: ignore[arg-type]
+        print(f"  {n}. {a['intent']} (confidence {a['confidence']:.2f}) kinds {a['kinds']} slots {a['slots']}")
+        print(f"     words: {redact(a['words'])[:120]}")
+        print(f"     next best: {a['scores'][1:]}")
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.activity.log import answer_and_log
     from bot.engine import default_engine
@@ -346,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="*")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON (one object per line)")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("explain", help="how the reader read a question: sentences, facts, codes, asks (for curators)")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_explain)
     p = sub.add_parser("chat", help="interactive local chat on the same engine")
     p.set_defaults(func=cmd_chat)
     p = sub.add_parser("eval", help="score a question file: accuracy per intent, wrong answers, decline rate")

@@ -18,8 +18,8 @@ from bot.answer import INTENTS, Answer, AskAnswer, SourceRef
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
-from bot.nlu.lexicon import Lexicon, compile_lexicon
-from bot.nlu.reader import Reader
+from bot.nlu.lexicon import compile_lexicon
+from bot.nlu.reader import Reader, fingerprint
 from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
 
@@ -46,13 +46,14 @@ COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
 class Engine:
     def __init__(self, store: KnowledgeStore, intents_folder: Path | None = None):
         self.store = store
-        lexicon = compile_lexicon(Lexicon.model_validate_json(store.lexicon_json))
+        lexicon = compile_lexicon(json.loads(store.lexicon_json))
         known = frozenset(store.modifiers)
         self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}
         self.reader = Reader(lexicon, known, frozenset(m for m in known if not m.isdigit()), store.known_word, self.sides)
         intents = load_intents(intents_folder, INTENTS) if intents_folder else [
             IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
-        self.matcher = IntentMatcher(intents, self.reader.mask)
+        masks = json.loads(store.intent_masks_json)  # masked at build: reused only by the same reading code
+        self.matcher = IntentMatcher(intents, self.reader.mask, masks if masks.get("reader") == fingerprint() else None)
 
     def answer(self, question: str) -> Answer:
         case = self.reader.read(question)
@@ -95,6 +96,37 @@ class Engine:
             reply.proposed, reply.verdict = codes + mods, judged
             reply.lines.insert(0, verdict.lead(judged, reply, codes, mods))
 
+    def explain(self, question: str) -> dict[str, object]:
+        """The Case the reader made of a question and how each ask was matched: what `coding-bot explain` prints,
+        so a curator can see why an answer came out as it did."""
+        case = self.reader.read(question)
+        asks = []
+        earlier: list[str] = []
+        for item in case.asks[:MAX_ASKS]:
+            intent, confidence, scores = self._classify(case, item, earlier)
+            view = self.view(case, item, earlier)
+            asks.append({"words": item.masked, "kinds": sorted(view.kinds), "codes": item.codes, "modifiers": item.modifiers,
+                         "intent": intent, "confidence": confidence,
+                         "slots": sorted(self.matcher.present_slots(view)),
+                         "scores": [(s.intent, round(s.score, 1)) for s in scores[:3]]})
+        return {
+            "segments": [{"text": case.text[s.start : s.end].strip(), "kind": s.kind, "role": s.role,
+                          "question": s.question, "greeting": s.greeting} for s in case.segments],
+            "facts": [{"category": f.category, "concept": f.concept, "words": f.words, "status": f.status,
+                       **({"correction": True} if f.correction else {}), **({"typo": True} if f.fuzzy else {}),
+                       **({"value": f.value} if f.value is not None else {})} for f in case.facts],
+            "codes": [{"code": c.code, "kind": c.kind, "role": c.role, "modifiers": c.modifiers} for c in case.codes],
+            "modifiers": [{"code": m.code, "explicit": m.explicit, "target": m.target, "status": m.status}
+                          for m in case.modifiers],
+            "reading": {"findings": case.findings, "drug_depths": case.drug_depths, "conflicting": case.conflicting,
+                        "side": case.side, "sites": case.sites, "families": case.families, "age": case.age,
+                        "minutes": case.minutes, "sedation_by": case.sedation_by, "approach": case.approach,
+                        "manipulation": case.manipulation, "encounter": case.encounter, "topics": case.topics,
+                        "phi": case.phi, "truncated": case.truncated},
+            "words_not_understood": case.unknown_words,
+            "asks": asks,
+        }
+
     def _ask(self, case: Case, item: CaseAsk | None, intent: str) -> Ask:
         return Ask(case, item or CaseAsk(0, 0, []), self.store, intent)
 
@@ -120,7 +152,9 @@ class Engine:
         anesthesia = [c for c in codes_ if c in case.anesthesia_codes]
         mods = item.modifiers or (case.modifier_codes if single or not item.codes else [])
         kinds = set(item.kinds)
-        if "which_modifier" not in kinds:  # "23655-RT for ortho?" asks about the code; the side rides along
+        if "which_modifier" not in kinds and case.stated_findings:
+            # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
+            # rides along. With nothing to decide ("does 27266 need RT"), the side is the question.
             mods = [m for m in mods if m not in self.sides]
         if self._about_sedation(case, item, procedure):
             kinds.add("sedation_code")

@@ -9,7 +9,8 @@ import pytest
 
 from bot.content import knowledge_dir
 from bot.kb.load import load_knowledge
-from bot.nlu.lexicon import compile_lexicon, load_lexicon
+from bot.kb.lexicon import load_lexicon
+from bot.nlu.lexicon import compile_lexicon
 from bot.nlu.reader import Reader
 
 KNOWN = frozenset({"22", "23", "25", "47", "50", "51", "57", "59", "62", "76", "78", "80", "LT", "RT", "XS", "AA", "QZ", "PT"})
@@ -21,7 +22,7 @@ def reader() -> Reader:
     assert kb is not None
     lexicon, errors = load_lexicon(Path(knowledge_dir()), {c.family for c in kb.codes if c.family}, {s.id for s in kb.sources})
     assert lexicon is not None and not errors, errors
-    return Reader(compile_lexicon(lexicon), KNOWN, frozenset(m for m in KNOWN if not m.isdigit()))
+    return Reader(compile_lexicon(lexicon.model_dump()), KNOWN, frozenset(m for m in KNOWN if not m.isdigit()))
 
 
 @pytest.mark.parametrize("text, codes, modifiers", [

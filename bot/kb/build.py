@@ -49,7 +49,7 @@ def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None, i
     from bot.answer import INTENTS
     from bot.content import intents_dir
     from bot.nlu.intents import load_intents
-    from bot.nlu.lexicon import load_lexicon
+    from bot.kb.lexicon import load_lexicon
 
     kb, errors = load_knowledge(knowledge_root)
     if kb is not None:
@@ -132,6 +132,7 @@ def build(
                 {"key": "counts", "value": json.dumps(counts)},
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
+                {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
                 {"key": "sedation", "value": json.dumps({
                     "rows": [r.model_dump() for r in kb.sedation],
                     "time": kb.sedation_time.model_dump() if kb.sedation_time else None})},
@@ -147,6 +148,22 @@ def build(
         tmp.unlink(missing_ok=True)
         raise
     return BuildReport(target, version, counts, time.perf_counter() - started, target.stat().st_size)
+
+
+def _intent_masks(kb: Knowledge, vocabulary: set[str]) -> dict[str, object]:
+    """The intents' examples as the reader masks them, done once here rather than at every start; tagged with
+    the reading code's fingerprint, so a changed reader masks them again."""
+    from bot.nlu.intents import IntentMatcher
+    from bot.nlu.lexicon import compile_lexicon
+    from bot.nlu.reader import Reader, fingerprint
+
+    if kb.lexicon is None:
+        return {}
+    known = frozenset(m.code for m in kb.modifiers)
+    sides = {m.code: m.side for m in kb.modifiers if m.side}
+    reader = Reader(compile_lexicon(kb.lexicon.model_dump()), known, frozenset(m for m in known if not m.isdigit()),
+                    vocabulary.__contains__, sides)
+    return {"reader": fingerprint(), **IntentMatcher.export(kb.intents, reader.mask)}
 
 
 def _collect_words(rows: Iterator[dict[str, object]], into: set[str]) -> Iterator[dict[str, object]]:

@@ -15,7 +15,7 @@ from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
 if TYPE_CHECKING:
     from bot.nlu.intents import IntentDef
-    from bot.nlu.lexicon import Lexicon
+    from bot.kb.lexicon import Lexicon
 
 
 @dataclass

@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
 from bot.nlu.lexicon import AskKind
-from bot.yamlfile import ContentError, ContentErrors, read_yaml
 
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
@@ -53,7 +52,10 @@ class IntentDef(BaseModel):
 
 
 def load_intents(folder: Path, known: tuple[str, ...]) -> list[IntentDef]:
-    """One YAML file per intent; raise ContentErrors naming every bad file or field."""
+    """One YAML file per intent; raise ContentErrors naming every bad file or field. (The running bot reads
+    the intents from the knowledge base instead, so YAML is not loaded at start.)"""
+    from bot.yamlfile import ContentError, ContentErrors, read_yaml
+
     errors: list[ContentError] = []
     intents: list[IntentDef] = []
     for path in sorted(folder.glob("*.yaml")):
@@ -118,43 +120,52 @@ class IntentMatcher:
     """`mask` reads a text the way the question is read (bot.nlu.reader.Reader.mask), so examples, keywords and
     the question are compared in the same words."""
 
-    def __init__(self, intents: list[IntentDef], mask: Callable[[str], str]):
+    def __init__(self, intents: list[IntentDef], mask: Callable[[str], str], masked: dict[str, Any] | None = None):
+        """`masked`: the examples, keywords and decisive phrases as `export()` wrote them at build time, reused
+        so that start-up does not read 700 examples again; anything missing is masked here."""
         self.intents = {i.intent: i for i in intents}
         self._examples: list[str] = []
         self._masked: list[str] = []
         self._labels: list[str] = []
-        self._keywords = {i.intent: [mask(k) for k in i.keywords] for i in intents}
-        self._decisive = {i.intent: [f" {mask(k)} " for k in i.decisive] for i in intents if i.decisive}
+        done = masked or {}
+        if done.get("texts") and not set(done["texts"]) >= {t for i in intents for t in (*i.examples, *i.keywords, *i.decisive)}:
+            done = {}
+        known: dict[str, str] = done.get("texts", {})
+        mask_ = (lambda t: known[t] if t in known else mask(t))  # noqa: E731
+        self._keywords = {i.intent: [mask_(k) for k in i.keywords] for i in intents}
+        self._long_keywords = {name: [k for k in kws if " " not in k and len(k) >= 6] for name, kws in self._keywords.items()}
+        self._decisive = {i.intent: [f" {mask_(k)} " for k in i.decisive] for i in intents if i.decisive}
         for intent in intents:
             for example in intent.examples:
                 self._examples.append(example)
-                self._masked.append(mask(example))
+                self._masked.append(mask_(example))
                 self._labels.append(intent.intent)
+        self._sorted = [" ".join(sorted(m.split())) for m in self._masked]
         self.vocabulary = {
             w for i, text in zip(self._labels, self._masked) if i != OUT_OF_SCOPE for w in text.split()
             if w not in STOPWORDS and not w.isdigit()
         } | {w for i, kws in self._keywords.items() if i != OUT_OF_SCOPE for k in kws for w in k.split()
              if w not in STOPWORDS and not w.isdigit()}
 
-    def _keyword_hit(self, intent: str, query: str) -> bool:
+    @staticmethod
+    def export(intents: list[IntentDef], mask: Callable[[str], str]) -> dict[str, Any]:
+        """Every example, keyword and decisive phrase masked, for `kb build` to store."""
+        return {"texts": {t: mask(t) for i in intents for t in (*i.examples, *i.keywords, *i.decisive)}}
+
+    def _keyword_hit(self, intent: str, query: str, words: set[str]) -> bool:
         """A keyword phrase as whole words, or one long keyword word with a typo ("globel")."""
         padded = f" {query} "
-        words = query.split()
-        for keyword in self._keywords[intent]:
-            if f" {keyword} " in padded:
-                return True
-            if " " not in keyword and len(keyword) >= 6 and any(
-                len(w) >= 5 and fuzz.ratio(w, keyword) >= 85 for w in words
-            ):
-                return True
-        return False
+        if any(f" {keyword} " in padded for keyword in self._keywords[intent]):
+            return True
+        long = self._long_keywords[intent]
+        return bool(long) and any(process.extractOne(w, long, scorer=fuzz.ratio, score_cutoff=85) for w in words)
 
     def present_slots(self, ent: AskView) -> set[str]:
         return {slot for slot, present in SLOT_EVIDENCE if present(ent)}
 
     def in_domain(self, ent: AskView) -> bool:
         """Whether most of the question is coding vocabulary; typos of long words count."""
-        if self.present_slots(ent) or HELP in self.intents and self._keyword_hit(HELP, ent.masked):
+        if self.present_slots(ent) or HELP in self.intents and self._keyword_hit(HELP, ent.masked, _long_words(ent.masked)):
             return True  # a question about the bot itself is in scope, in whatever words
         words = [w for w in ent.masked.split() if w not in STOPWORDS]
         if not words:
@@ -172,17 +183,30 @@ class IntentMatcher:
         scores between unrelated sentences are noise, not evidence.
         """
         query = ent.masked
-        # Native scorers: token_sort over every example, the dearer partial ratio only on the closest ones.
-        order = process.extract(query, self._masked, scorer=fuzz.token_sort_ratio, processor=None, limit=None)
-        shortlist = {idx for _, _, idx in order[:PARTIAL_SHORTLIST]}
+        # Native scorers: token_sort over every example, the dearer partial ratio only on the closest ones; each
+        # intent keeps its best three (an example outside the shortlist scores its token_sort alone).
+        # token_sort_ratio is ratio over the words sorted; the examples are sorted once, at start
+        ordered = " ".join(sorted(query.split()))
+        order = process.extract(ordered, self._sorted, scorer=fuzz.ratio, processor=None, limit=None)
+        short = [idx for _, _, idx in order[:PARTIAL_SHORTLIST] if idx != exclude]
+        partials = {idx: p for _, p, idx in process.extract(ordered, {i: self._sorted[i] for i in short},
+                                                            scorer=fuzz.partial_ratio, processor=None, limit=None)}
         best: dict[str, list[tuple[float, int]]] = {}
-        for _, sim, idx in order:
+        plain: dict[str, int] = {}  # examples outside the shortlist kept per intent: sorted by sim, three suffice
+        for n, (_, sim, idx) in enumerate(order):
             if idx == exclude:
                 continue
-            partial = fuzz.partial_token_sort_ratio(query, self._masked[idx]) if idx in shortlist else sim
-            blended = 0.6 * sim + 0.4 * partial if query else 0.0
-            best.setdefault(self._labels[idx], []).append((blended, idx))
+            label = self._labels[idx]
+            kept = best.setdefault(label, [])
+            if idx in partials:
+                kept.append((0.6 * sim + 0.4 * partials[idx] if query else 0.0, idx))
+            elif plain.get(label, 0) < 3:
+                kept.append((sim if query else 0.0, idx))
+                plain[label] = plain.get(label, 0) + 1
+            elif n >= PARTIAL_SHORTLIST and len(plain) == len(self.intents) and min(plain.values()) >= 3:
+                break
         present = self.present_slots(ent)
+        words = _long_words(query)
         scores = []
         for name, intent in self.intents.items():
             top = sorted(best.get(name, [(0.0, -1)]), reverse=True)[:3]
@@ -191,7 +215,7 @@ class IntentMatcher:
             bonus = SLOT_BONUS * len(present & wanted) - SLOT_PENALTY * len(present - wanted - _WEAK_SLOTS)
             if intent.needs and not present & set(intent.needs):
                 bonus -= SLOT_PENALTY
-            if self._keyword_hit(name, query):
+            if self._keyword_hit(name, query, words):
                 bonus += intent.keyword_weight
             if intent.asks and {k.split(":", 1)[0] for k in ent.kinds} & set(intent.asks):
                 bonus += intent.ask_weight
@@ -204,6 +228,11 @@ class IntentMatcher:
             scores = [IntentScore(s.intent, 100.0 if s.intent == settled else min(s.score, 40.0), s.nearest)
                       for s in scores]
         return sorted(scores, key=lambda s: s.score, reverse=True)
+
+
+def _long_words(text: str) -> set[str]:
+    """The words long enough to be a keyword with a typo."""
+    return {w for w in text.split() if len(w) >= 5}
 
 
 # Which entities fill which slot.

@@ -1,22 +1,17 @@
-"""The reader's vocabulary, as data: `knowledge/lexicon/*.yaml`, validated like the rest of the content.
+"""The reader's vocabulary compiled for reading: phrase indexes and the concepts behind them.
 
-Coding leads edit the YAML ("PENG block is regional", "Precedex is moderate sedation") and
-`coding-bot kb validate` checks it: every entry against its model, every term mapping to one concept only,
-families and sources that exist. `kb build` stores the validated lexicon in the knowledge base, so the
-running bot never parses YAML; `compile()` turns it into the index the reader looks words up in.
+The content (knowledge/lexicon/*.yaml) is validated by bot.kb.lexicon and stored whole in the knowledge base
+at build; compile_lexicon() turns that stored form (plain JSON data, no models, so start-up stays light) into
+what the reader looks words up in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
 
 from bot.nlu.tokens import expand_words, words
-from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
 FindingId = Literal["general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation",
                     "minimal_sedation", "local", "digital_block", "topical", "none"]
@@ -25,273 +20,22 @@ AskKind = Literal["define", "define_code", "define_modifier", "which_code", "ver
                   "request"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
-
-
-class Concept(_Strict):
-    """One thing the reader recognises, and the words for it."""
-
-    id: str
-    terms: list[str] = Field(default=[], description="Whole words, any case, after shorthand is expanded")
-    exact: list[str] = Field(default=[], description="Matched only as written: abbreviations that are also words")
-    icd_words: list[str] = Field(default=[], description="The words ICD-10-CM descriptions use for it, for a diagnosis search")
-
-
-class SiteConcept(Concept):
-    kind: Literal["site", "joint", "qualifier"]
-    site: str
-    family: str | None = None
-    by_site: dict[str, str] = {}
-    unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
-
-
-class SideConcept(Concept):
-    id: Literal["right", "left", "bilateral"]
-    before_site: list[str] = []
-
-
-class ProcedureConcept(Concept):
-    kind: Literal["reduction", "manipulation", "self_reduced", "approach", "sequence", "condition", "topic"]
-
-
-class FindingConcept(Concept):
-    id: FindingId
-
-
-class MentionConcept(Concept):
-    id: Literal["anesthesia", "sedation"]
-
-
-class DrugConcept(Concept):
-    depths: list[FindingId] = Field(min_length=1, description="The depths the drug usually gives")
-
-
-class ProviderConcept(Concept):
-    role: Literal["anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician"]
-
-
-class SettingConcept(Concept):
-    facility: bool | None = None
-
-
-class EncounterConcept(Concept):
-    character: Literal["A", "D", "S"]
-
-
-class AgeConcept(Concept):
-    years: float = Field(ge=0, le=120)
-
-
-class UnitConcept(Concept):
-    id: Literal["years", "months", "weeks", "days", "minutes", "hours", "dose"]
-
-
-class ContextRule(Concept):
-    """A ConText trigger: the facts in its scope are negated, hypothetical, historical or corrected."""
-
-    category: Literal["negated", "hypothetical", "historical", "correction", "pseudo"]
-    direction: Literal["forward", "backward", "both"]
-    window: int = Field(ge=0, le=60)
-
-
-class AskCue(Concept):
-    kind: AskKind
-    field: str | None = Field(default=None, description="For kind indicator: the RVU file column asked about")
-    weak: bool = Field(default=False, description="Evidence of its kind, but no sentence is an ask for it alone")
-    not_after: list[str] = Field(default=[], description="Words that, right before the cue, make it something else")
-    at_end: bool = Field(default=False, description="Counts only when nothing but ordinary words follows it")
-
-
-class Gap(Concept):
-    """Something the knowledge base does not hold, and where it is published."""
-
-    name: str
-    published_in: list[str] = Field(min_length=1)
-
-
-class Section(Concept):
-    role: Literal["anesthesia", "sedation", "procedure", "diagnosis", "provider", "time", "age", "ignore"]
-    values: dict[str, FindingId] = Field(default={}, description="A bare word of the value and the finding it means")
-
-
-class Shorthand(_Strict):
-    written: str
-    means: str
-
-
-class WordList(_Strict):
-    terms: list[str]
-
-
-# (file, key, model, category): lists of concepts; a category is what a matched term is a fact of.
-LISTS: list[tuple[str, str, type[BaseModel], str]] = [
-    ("sites.yaml", "sites", SiteConcept, "site"),
-    ("laterality.yaml", "sides", SideConcept, "side"),
-    ("procedures.yaml", "procedures", ProcedureConcept, "procedure"),
-    ("anesthesia.yaml", "findings", FindingConcept, "finding"),
-    ("anesthesia.yaml", "mentions", MentionConcept, "mention"),
-    ("anesthesia.yaml", "drugs", DrugConcept, "drug"),
-    ("anesthesia.yaml", "providers", ProviderConcept, "provider"),
-    ("context.yaml", "settings", SettingConcept, "setting"),
-    ("context.yaml", "encounters", EncounterConcept, "encounter"),
-    ("context.yaml", "ages", AgeConcept, "age"),
-    ("context.yaml", "units", UnitConcept, "unit"),
-    ("context.yaml", "context_rules", ContextRule, "context"),
-    ("asks.yaml", "ask_cues", AskCue, "ask"),
-    ("asks.yaml", "gaps", Gap, "gap"),
-    ("language.yaml", "sections", Section, "section"),
-]
-# (file, key, category): plain word lists
-WORD_LISTS: list[tuple[str, str, str]] = [
-    ("context.yaml", "terminators", "terminator"),
-    ("context.yaml", "quantities", "quantity"),
-    ("asks.yaml", "modifier_cues", "modifier_cue"),
-    ("asks.yaml", "billing_verbs", "billing_verb"),
-    ("laterality.yaml", "side_words", "side_word"),
-    ("language.yaml", "greetings", "greeting"),
-    ("language.yaml", "thanks", "thanks"),
-    ("language.yaml", "stopwords", "stopword"),
-    ("language.yaml", "abbreviations", "abbreviation"),
-    ("language.yaml", "icd_common", "icd_common"),
-]
-# Categories whose terms are read as facts of the question: a term may belong to one of them only.
-# Section headers are read only before a colon, stop words and abbreviations only as ordinary words.
-_EXCLUSIVE = {"site", "side", "procedure", "finding", "mention", "drug", "provider", "setting", "encounter", "age", "unit", "context",
-              "ask", "gap", "terminator", "greeting", "thanks"}
-# Word lists read beside the facts rather than as facts: they may share words with them.
-_BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word"}
-
-
-class Lexicon(_Strict):
-    """Everything under knowledge/lexicon/, validated; stored whole in the knowledge base."""
-
-    concepts: dict[str, list[dict[str, object]]]  # category -> concept records (model dumps)
-    word_lists: dict[str, list[str]]  # category -> words
-    shorthand: list[Shorthand]
-
-    def records(self, category: str) -> list[dict[str, object]]:
-        return self.concepts.get(category, [])
-
-
-def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lexicon | None, list[ContentError]]:
-    """Parse and check knowledge/lexicon/; every problem with its file, entry, field and line."""
-    folder = root / "lexicon"
-    errors: list[ContentError] = []
-    concepts: dict[str, list[dict[str, object]]] = {}
-    origin: dict[tuple[str, str], tuple[str, str, int | None]] = {}
-    if not folder.is_dir():
-        return None, [ContentError("knowledge/lexicon/", "folder is missing")]
-    for file, key, model, category in LISTS:
-        path, display = folder / file, f"knowledge/lexicon/{file}"
-        if not path.exists():
-            errors.append(ContentError(display, "file is missing"))
-            continue
-        entries, file_errors = list_entries(path, key, display, "id")
-        errors += [e for e in file_errors if e not in errors]
-        seen: set[str] = set()
-        for entry in entries:
-            record, entry_errors = validate_entry(model, entry)
-            errors += entry_errors
-            if record is None:
-                continue
-            ident = str(getattr(record, "id"))
-            if ident in seen:
-                errors.append(ContentError(display, f"duplicate id {ident!r} in '{key}'", entry.label, "id", entry.line))
-            seen.add(ident)
-            origin[(category, ident)] = (display, entry.label, entry.line)
-            errors += _check_record(record, category, families, sources, display, entry.label, entry.line)
-            concepts.setdefault(category, []).append(record.model_dump())
-    word_lists: dict[str, list[str]] = {}
-    for file, key, category in WORD_LISTS:
-        display = f"knowledge/lexicon/{file}"
-        data, _, file_errors = read_yaml(folder / file, display) if (folder / file).exists() else (None, None, [])
-        errors += [e for e in file_errors if e not in errors]
-        section = data.get(key) if isinstance(data, dict) else None
-        if section is None:
-            errors.append(ContentError(display, f"expected a top-level '{key}:' with a 'terms:' list"))
-            continue
-        origin[(category, category)] = (display, key, None)
-        try:
-            word_lists[category] = WordList.model_validate(section).terms
-        except Exception as exc:
-            errors.append(ContentError(display, str(exc).splitlines()[-1].strip(), key, "terms"))
-    shorthand = _load_shorthand(folder / "language.yaml", errors)
-    if errors:
-        return None, errors
-    lexicon = Lexicon(concepts=concepts, word_lists=word_lists, shorthand=shorthand)
-    return lexicon, _check_terms(lexicon, origin)
-
-
-def _load_shorthand(path: Path, errors: list[ContentError]) -> list[Shorthand]:
-    display = "knowledge/lexicon/language.yaml"
-    if not path.exists():
-        return []
-    entries, file_errors = list_entries(path, "shorthand", display, "written")
-    errors += [e for e in file_errors if e not in errors]
-    out = []
-    for entry in entries:
-        record, entry_errors = validate_entry(Shorthand, entry)
-        errors += entry_errors
-        if record is not None:
-            if not words(record.written) or not words(record.means):
-                errors.append(ContentError(display, "written and means must each hold a word", entry.label, line=entry.line))
-            out.append(record)
-    return out
-
-
-def _check_record(record: BaseModel, category: str, families: set[str], sources: set[str], file: str, label: str,
-                  line: int | None) -> list[ContentError]:
-    errors = []
-    if not (getattr(record, "terms") or getattr(record, "exact")):
-        errors.append(ContentError(file, "needs at least one term", label, "terms", line))
-    for term in [*getattr(record, "terms"), *getattr(record, "exact")]:
-        if not words(term):
-            errors.append(ContentError(file, f"term {term!r} has no letters or digits", label, "terms", line))
-    if isinstance(record, SiteConcept):
-        for fam in [record.family, *record.by_site.values()]:
-            if fam is not None and fam not in families:
-                errors.append(ContentError(file, f"unknown family {fam!r} (no code in knowledge/codes has it)", label,
-                                           "family", line))
-    if isinstance(record, Gap):
-        for sid in record.published_in:
-            if sid not in sources:
-                errors.append(ContentError(file, f"unknown source id {sid!r} (not in sources.yaml)", label,
-                                           "published_in", line))
-    return errors
-
-
-def _check_terms(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
-    """No term may mean two things: 'block' under both regional and digital_block would make answers depend on
-    the order of the files."""
-    errors = []
-    owner: dict[tuple[tuple[str, ...], bool], tuple[str, str]] = {}
-    for category, ident, term, exact in iter_terms(lexicon):
-        if category not in _EXCLUSIVE:
-            continue
-        key = ((term,) if exact else words(term), exact)
-        here = (category, ident)
-        if key in owner and owner[key] != here:
-            other = owner[key]
-            file, label, line = origin.get(here, (f"knowledge/lexicon ({category})", ident, None))
-            where = origin.get(other, ("", other[1], None))
-            errors.append(ContentError(file, f"term {term!r} also belongs to {where[1]} in {where[0] or other[0]}: "
-                                             "a term may mean one thing only", label, "terms", line))
-        owner.setdefault(key, here)
-    return errors
-
-
-def iter_terms(lexicon: Lexicon) -> Iterator[tuple[str, str, str, bool]]:
-    """(category, concept id, term, exact) for every term, word lists included (their id is the category)."""
-    for category, records in lexicon.concepts.items():
+def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
+    """(category, concept id, term, exact) for every term of a stored lexicon, word lists included (their id is
+    the category)."""
+    for category, records in lexicon["concepts"].items():
         for record in records:
             for term in record.get("terms", []):  # type: ignore[union-attr]
                 yield category, str(record["id"]), str(term), False
             for term in record.get("exact", []):  # type: ignore[union-attr]
                 yield category, str(record["id"]), str(term), True
-    for category, terms in lexicon.word_lists.items():
+    for category, terms in lexicon["word_lists"].items():
         for term in terms:
             yield category, category, term, False
+
+
+# Word lists read beside the facts rather than as facts: they may share words with them.
+BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word"}
 
 
 @dataclass(frozen=True)
@@ -320,8 +64,11 @@ class CompiledLexicon:
     units: frozenset[str] = frozenset()  # one-word unit terms, for splitting "62yo"
     fuzzy_targets: tuple[str, ...] = ()  # words of fact terms long enough to be worth matching a typo against
     term_words: frozenset[str] = frozenset()
+    first_words: frozenset[str] = frozenset()  # words a lower-case phrase can start with
+    exact_first_words: frozenset[str] = frozenset()  # words (as written) an exact phrase can start with
     max_len: int = 1
     shorthand_len: int = 1
+    shorthand_firsts: frozenset[str] = frozenset()
     before_site: dict[str, str] = field(default_factory=dict)  # "r" -> right, only before a site word
 
     def concept(self, match: Match) -> dict[str, object]:
@@ -335,22 +82,24 @@ FUZZY_CATEGORIES = {"site", "procedure", "finding", "drug", "provider", "setting
 FUZZY_MIN_LENGTH = 5
 
 
-def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
+def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
+    """The index over a stored lexicon (bot.kb.lexicon.Lexicon.model_dump(), or the same read back from JSON)."""
     out = CompiledLexicon()
-    for category, records in lexicon.concepts.items():
+    for category, records in lexicon["concepts"].items():
         for record in records:
             out.concepts[(category, str(record["id"]))] = record
-    for item in lexicon.shorthand:
-        key = words(item.written)
-        out.shorthand[key] = words(item.means)
+    for item in lexicon["shorthand"]:
+        key = words(item["written"])
+        out.shorthand[key] = words(item["means"])
         out.shorthand_len = max(out.shorthand_len, len(key))
+    out.shorthand_firsts = frozenset(k[0] for k in out.shorthand)
     targets: set[str] = set()
     for category, ident, term, exact in iter_terms(lexicon):
-        if category in _BESIDE:
+        if category in BESIDE:
             continue
         if category == "section":
             record = out.concepts[("section", ident)]
-            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len)] = str(record["role"])
+            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len, out.shorthand_firsts)] = str(record["role"])
             out.section_values.setdefault(str(record["role"]), {}).update(record.get("values") or {})  # type: ignore[arg-type]
             continue
         match = Match(category, ident)
@@ -358,22 +107,24 @@ def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
             key = tuple(term.split())
             out.exact.setdefault(key, match)
         else:
-            key = expand_words(words(term), out.shorthand, out.shorthand_len)
+            key = expand_words(words(term), out.shorthand, out.shorthand_len, out.shorthand_firsts)
             out.index.setdefault(key, match)
             if category in FUZZY_CATEGORIES:
                 targets.update(w for w in key if len(w) >= FUZZY_MIN_LENGTH and w.isalpha())
         out.max_len = max(out.max_len, len(key))
-    for record in lexicon.concepts.get("side", []):
+    for record in lexicon["concepts"].get("side", []):
         for letter in record.get("before_site", []):  # type: ignore[union-attr]
             out.before_site[str(letter).lower()] = str(record["id"])
-    out.stopwords = frozenset(w for t in lexicon.word_lists.get("stopword", []) for w in words(t))
-    out.abbreviations = frozenset(w for t in lexicon.word_lists.get("abbreviation", []) for w in words(t))
-    out.side_words = frozenset(w for t in lexicon.word_lists.get("side_word", []) for w in words(t))
-    out.billing_verbs = frozenset(w for t in lexicon.word_lists.get("billing_verb", []) for w in words(t))
-    out.modifier_cues = frozenset(w for t in lexicon.word_lists.get("modifier_cue", []) for w in words(t))
-    out.icd_common = frozenset(w for t in lexicon.word_lists.get("icd_common", []) for w in words(t))
-    out.quantities = frozenset(words(t)[-1] for t in lexicon.word_lists.get("quantity", []) if words(t))
+    out.stopwords = frozenset(w for t in lexicon["word_lists"].get("stopword", []) for w in words(t))
+    out.abbreviations = frozenset(w for t in lexicon["word_lists"].get("abbreviation", []) for w in words(t))
+    out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
+    out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
+    out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
+    out.icd_common = frozenset(w for t in lexicon["word_lists"].get("icd_common", []) for w in words(t))
+    out.quantities = frozenset(words(t)[-1] for t in lexicon["word_lists"].get("quantity", []) if words(t))
     out.units = frozenset(k[0] for k, m in out.index.items() if m.category == "unit" and len(k) == 1)
     out.term_words = frozenset(w for k in out.index for w in k)
+    out.first_words = frozenset(k[0] for k in out.index)
+    out.exact_first_words = frozenset(k[0] for k in out.exact)
     out.fuzzy_targets = tuple(sorted(targets - out.stopwords))
     return out

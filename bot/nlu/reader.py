@@ -14,8 +14,10 @@ The steps, each grammar over the lexicon's data:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -34,7 +36,7 @@ _SLACK_MARKUP = re.compile(r"<(?:[@#!][^>|]{0,200})(?:\|([^>]{0,200}))?>|<(?:htt
                            r"|<((?:https?|mailto):[^>]{0,2000})>")
 _TYPED_COMMAND = re.compile(r"^\s*/[a-z][\w-]{0,30}(?=\s|$)", re.I)
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n")
-_PLACEHOLDER = {"cpt": "cptcode", "hcpcs": "cptcode", "icd": "icdcode", "pcs": "pcscode", "modifier": "modifier"}
+_PLACEHOLDER = {"cpt": "cptcode", "hcpcs": "cptcode", "icd": "icdcode", "pcs": "pcscode", "modifier": "modcode"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                  "ten": 10, "eleven": 11, "twelve": 12}
 _AGE_SEX = re.compile(r"(\d{1,3})([mf])")  # "34M", "7f": an age and a sex, as notes write them
@@ -43,6 +45,15 @@ _QUESTION_WORDS = {"can", "could", "do", "does", "is", "are", "should", "would",
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
 _NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
+
+
+def fingerprint() -> str:
+    """A hash of the reading code: example questions masked at `kb build` are reused only by this same code."""
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("reader.py", "tokens.py", "patterns.py", "lexicon.py", "case.py", "intents.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def clean(question: str) -> tuple[str, bool]:
@@ -92,6 +103,7 @@ class _Reading:
     hits: list[_Hit] = field(default_factory=list)
     scopes: list[_Scope] = field(default_factory=list)
     header: int = 0  # words of a section header at the start, not read as facts
+    hit_at: dict[int, _Hit] = field(default_factory=dict)  # the hit that starts at each word
 
 
 class Reader:
@@ -106,13 +118,14 @@ class Reader:
         self._typos: dict[str, str | None] = {}
 
     # -- the one parse --------------------------------------------------------------------------------
-    def read(self, question: str) -> Case:
+    def read(self, question: str, phi: bool = True) -> Case:
+        """The Case of a question; `phi` False skips the patient-identifier scan (for our own example texts)."""
         text, truncated = clean(question)
         case = Case(text=text, truncated=truncated)
         if not text:
             return case
         folded, written = fold(text), cased_text(text)
-        findings = find_phi(text)
+        findings = find_phi(text) if phi else []
         case.phi = bool(findings)
         identifiers = [(f.start, f.end) for f in findings if f.tag in _PHI_NOT_CODES]
         entities = [e for e in find_entities(folded, written, self.modifiers, self.ordinary, self.lex.units)
@@ -135,7 +148,7 @@ class Reader:
 
     def mask(self, text: str) -> str:
         """An example question as the intent matcher compares it: words and placeholders."""
-        return self.read(text).masked
+        return self.read(text, phi=False).masked
 
     # -- segments -------------------------------------------------------------------------------------
     def _segments(self, folded: str) -> list[Segment]:
@@ -200,7 +213,7 @@ class Reader:
         words: list[_Word] = []
         used: set[int] = set()
         for token in expand(tokenise(folded, seg.start, seg.end, self.lex.units), self.lex.shorthand,
-                            self.lex.shorthand_len):
+                            self.lex.shorthand_len, self.lex.shorthand_firsts):
             entity = next((e for e in inside if e.start < token.end and token.start < e.end), None)
             if entity is not None:
                 if id(entity) in used:
@@ -220,6 +233,7 @@ class Reader:
         reading.words = words
         reading.hits = self._hits(words, written, reading.header)
         for n, hit in enumerate(reading.hits):
+            reading.hit_at[hit.first] = hit
             for i in range(hit.first, hit.last):
                 words[i].hit = n
         reading.scopes = self._scopes(reading)
@@ -248,24 +262,29 @@ class Reader:
         return self._typos[word]
 
     def _hits(self, words: list[_Word], written: str, skip: int) -> list[_Hit]:
-        """Lexicon phrases, longest first at each word; placeholders never match a term."""
+        """Lexicon phrases, longest first at each word; placeholders never match a term alone. Linear in the
+        words: at most max_len dictionary lookups at each, and a phrase is only built where one can start."""
+        texts = [w.text for w in words]
+        cased = [written[w.token.start : w.token.end] for w in words]
+        starts, exact_starts = self.lex.first_words, self.lex.exact_first_words
         hits: list[_Hit] = []
         i = skip
         while i < len(words):
             found = None
-            for n in range(min(self.lex.max_len, len(words) - i), 0, -1):
-                span = words[i : i + n]
-                if n == 1 and span[0].entity:
-                    break  # a code alone is no term; a placeholder inside a phrase is ("what is cptcode")
-                as_written = tuple(written[w.token.start : w.token.end] for w in span)
-                match = (None if any(w.entity for w in span) else self.lex.exact.get(as_written)) or self.lex.index.get(
-                    tuple(w.text for w in span))
-                if match and not self._blocked(match, words, i, i + n):
-                    found = _Hit(match, i, i + n, any(w.fuzzy for w in span))
-                    break
-            if found is None and words[i].text in self.lex.before_site and i + 1 < len(words) and (
-                    words[i + 1].text in self.lex.side_words or self._site_starts(words, i + 1)):
-                found = _Hit(Match("side", self.lex.before_site[words[i].text]), i, i + 1)
+            if texts[i] in starts or cased[i] in exact_starts:
+                for n in range(min(self.lex.max_len, len(words) - i), 0, -1):
+                    if n == 1 and words[i].entity:
+                        break  # a code alone is no term; a placeholder inside a phrase is ("what is cptcode")
+                    key = tuple(texts[i : i + n])
+                    match = self.lex.index.get(key)
+                    if match is None and cased[i] in exact_starts:
+                        match = self.lex.exact.get(tuple(cased[i : i + n]))
+                    if match and not self._blocked(match, words, i, i + n):
+                        found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
+                        break
+            if found is None and texts[i] in self.lex.before_site and i + 1 < len(words) and (
+                    texts[i + 1] in self.lex.side_words or self._site_starts(words, i + 1)):
+                found = _Hit(Match("side", self.lex.before_site[texts[i]]), i, i + 1)
             if found:
                 hits.append(found)
                 i = found.last
@@ -390,7 +409,8 @@ class Reader:
         words, seg = reading.words, reading.segment
         for i, w in enumerate(words):
             status, correction = self._status(reading, i)
-            unit_hit = next((h for h in reading.hits if h.first == i + 1 and h.match.category == "unit"), None)
+            unit_hit = reading.hit_at.get(i + 1)
+            unit_hit = unit_hit if unit_hit is not None and unit_hit.match.category == "unit" else None
             number = _number(w.text)
             sexed = _AGE_SEX.fullmatch(w.text)
             start, end = w.token.start, w.token.end
@@ -478,7 +498,7 @@ class Reader:
 
     @staticmethod
     def _hit_after(reading: _Reading, i: int) -> _Hit | None:
-        return next((h for h in reading.hits if h.first == i + 1), None)
+        return reading.hit_at.get(i + 1)
 
     def _code_wording(self, case: Case) -> None:
         """'27250 without anesthesia or 27252 under general?': when two codes each carry an anesthesia phrase, the
@@ -511,7 +531,7 @@ class Reader:
         seg = reading.segment
         status, _ = self._status(reading, i)
         if len(raw) == 2 and raw.isupper() and (raw in self.curated or re.fullmatch(r"[A-Z]\d", raw)):
-            w.text = "modifier"
+            w.text = "modcode"
             case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
                                                   self._target(reading, i), status))  # type: ignore[arg-type]
             return
@@ -525,7 +545,7 @@ class Reader:
         unit_after = self._hit_after(reading, i)
         if before in self.lex.quantities or (unit_after is not None and unit_after.match.category == "unit"):
             return
-        w.text = "modifier"
+        w.text = "modcode"
         case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
                                               self._target(reading, i), status))  # type: ignore[arg-type]
 
@@ -670,7 +690,7 @@ class Reader:
             if reading.segment.greeting or reading.segment.role == "ignore":
                 continue
             for i, w in enumerate(reading.words):
-                if w.entity is not None or not w.text.isalnum() or w.text == "modifier" or i < reading.header:
+                if w.entity is not None or not w.text.isalnum() or w.text == "modcode" or i < reading.header:
                     continue
                 status, _ = self._status(reading, i)
                 if w.hit is not None:

@@ -24,8 +24,13 @@ class Token:
     end: int
 
 
+_CONTROL = {i: " " for i in (*range(9), 11, 12, *range(13, 32), 127)}  # every ASCII control but tab and newline
+
+
 def fold(text: str) -> str:
     """ASCII lower case with the same length as the input (one character per character), so spans map back."""
+    if text.isascii():
+        return text.translate(_CONTROL).lower()
     out = []
     for ch in text:
         if ch.isascii():
@@ -41,6 +46,8 @@ _PUNCT_FOR = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u201
 
 def cased(text: str) -> str:
     """Like fold() but keeping case: 'LT' the modifier vs 'lt' for left, 'OR' the room vs 'or'."""
+    if text.isascii():
+        return text.translate(_CONTROL)
     out = []
     for ch in text:
         if ch.isascii():
@@ -79,14 +86,20 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenise(fold(text)))
 
 
-def expand(tokens: list[Token], table: dict[tuple[str, ...], tuple[str, ...]], longest: int) -> list[Token]:
+def expand(tokens: list[Token], table: dict[tuple[str, ...], tuple[str, ...]], longest: int,
+           firsts: frozenset[str] | None = None) -> list[Token]:
     """Replace shorthand runs ("w/o", "mod sed") by what they stand for, longest first; the words put in
     their place keep the span of the words they replace."""
     if not table:
         return tokens
+    firsts = firsts if firsts is not None else frozenset(k[0] for k in table)
     out: list[Token] = []
     i = 0
     while i < len(tokens):
+        if tokens[i].text not in firsts:
+            out.append(tokens[i])
+            i += 1
+            continue
         for n in range(min(longest, len(tokens) - i), 0, -1):
             means = table.get(tuple(t.text for t in tokens[i : i + n]))
             if means is not None:
@@ -100,6 +113,7 @@ def expand(tokens: list[Token], table: dict[tuple[str, ...], tuple[str, ...]], l
     return out
 
 
-def expand_words(term: tuple[str, ...], table: dict[tuple[str, ...], tuple[str, ...]], longest: int) -> tuple[str, ...]:
+def expand_words(term: tuple[str, ...], table: dict[tuple[str, ...], tuple[str, ...]], longest: int,
+                 firsts: frozenset[str] | None = None) -> tuple[str, ...]:
     """expand() for a lexicon term, so a term written with shorthand matches the expanded question."""
-    return tuple(t.text for t in expand([Token(w, 0, 0) for w in term], table, longest))
+    return tuple(t.text for t in expand([Token(w, 0, 0) for w in term], table, longest, firsts))
