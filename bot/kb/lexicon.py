@@ -142,6 +142,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "modifier_cues", "modifier_cue"),
     ("asks.yaml", "billing_verbs", "billing_verb"),
     ("laterality.yaml", "side_words", "side_word"),
+    ("context.yaml", "age_subjects", "age_subject"),
     ("language.yaml", "greetings", "greeting"),
     ("language.yaml", "thanks", "thanks"),
     ("language.yaml", "stopwords", "stopword"),

@@ -35,7 +35,7 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
 
 
 # Word lists read beside the facts rather than as facts: they may share words with them.
-BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word"}
+BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word", "age_subject"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class CompiledLexicon:
     concepts: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     abbreviations: frozenset[str] = frozenset()
+    age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
     modifier_cues: frozenset[str] = frozenset()  # words that make a bare two-digit number a modifier
@@ -117,6 +118,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
             out.before_site[str(letter).lower()] = str(record["id"])
     out.stopwords = frozenset(w for t in lexicon["word_lists"].get("stopword", []) for w in words(t))
     out.abbreviations = frozenset(w for t in lexicon["word_lists"].get("abbreviation", []) for w in words(t))
+    out.age_subjects = frozenset(w for t in lexicon["word_lists"].get("age_subject", []) for w in words(t))
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))

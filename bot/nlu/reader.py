@@ -275,10 +275,9 @@ class Reader:
                 for n in range(min(self.lex.max_len, len(words) - i), 0, -1):
                     if n == 1 and words[i].entity:
                         break  # a code alone is no term; a placeholder inside a phrase is ("what is cptcode")
-                    key = tuple(texts[i : i + n])
-                    match = self.lex.index.get(key)
-                    if match is None and cased[i] in exact_starts:
-                        match = self.lex.exact.get(tuple(cased[i : i + n]))
+                    match = self.lex.exact.get(tuple(cased[i : i + n])) if cased[i] in exact_starts else None
+                    if match is None:  # written as an abbreviation ("OR"), the exact term comes first
+                        match = self.lex.index.get(tuple(texts[i : i + n]))
                     if match and not self._blocked(match, words, i, i + n):
                         found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
                         break
@@ -437,6 +436,9 @@ class Reader:
                     and number <= 110:
                 case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
                                        seg.index, status, correction, value=number))
+            elif i > 1 and words[i - 1].text == "is" and words[i - 2].text in self.lex.age_subjects and number <= 110:
+                case.facts.append(Fact("age", "years", written[words[i - 2].token.start : end], start, end,  # type: ignore[arg-type]
+                                       seg.index, status, correction, value=number))  # "the patient is 14"
             elif i > 0 and words[i - 1].text in ("under", "younger") and number <= 18:
                 case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
                                        seg.index, status, correction, value=number - 0.5))

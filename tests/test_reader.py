@@ -1,0 +1,142 @@
+"""The reader over its lexicon: every term reads as its own concept, every site by side by anesthesia finding
+with and without negation, ConText scopes, corrections, note sections and asks. The lists are tested whole,
+so a term a coding lead adds is tested the moment it is added."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.nlu.reader import Reader
+
+
+@pytest.fixture(scope="module")
+def reader(engine: Engine) -> Reader:
+    return engine.reader
+
+
+@pytest.fixture(scope="module")
+def lexicon(store) -> dict:  # type: ignore[no-untyped-def]
+    return json.loads(store.lexicon_json)
+
+
+def _concepts(lexicon: dict, category: str) -> list[dict]:
+    return lexicon["concepts"][category]
+
+
+@pytest.mark.parametrize("category", ["site", "finding", "drug", "provider", "procedure", "setting", "encounter"])
+def test_every_term_reads_as_its_concept(reader: Reader, lexicon: dict, category: str) -> None:
+    """A term put in a plain sentence is read as the concept it is listed under (longest phrase first, so a
+    term that holds a longer term of another concept is that longer one's)."""
+    wrong = []
+    for concept in _concepts(lexicon, category):
+        for term in concept["terms"] + concept.get("exact", []):
+            case = reader.read(f"the note says {term} here")
+            if not any(f.category == category and f.concept == concept["id"] for f in case.facts):
+                wrong.append((term, concept["id"], [(f.category, f.concept) for f in case.facts]))
+    assert not wrong, f"{len(wrong)} terms not read as their concept, e.g. {wrong[:8]}"
+
+
+def test_every_site_by_side_by_finding_with_and_without_negation(reader: Reader, lexicon: dict) -> None:
+    sites = [c for c in _concepts(lexicon, "site") if c["kind"] == "site"]
+    findings = [c for c in _concepts(lexicon, "finding") if c["id"] not in ("none",)]
+    wrong = []
+    for site in sites:
+        for side in ("right", "left"):
+            for finding in findings:
+                term = finding["terms"][0]
+                done = reader.read(f"{side} {site['terms'][0]} dislocation, reduced under {term}. Which code?")
+                if site["site"] not in done.sites or done.side != side or finding["id"] not in done.findings:
+                    wrong.append(("asserted", site["id"], side, term, done.sites, done.side, done.findings))
+                negated = reader.read(f"{side} {site['terms'][0]} dislocation reduced, not under {term}. Which code?")
+                if finding["id"] in negated.findings or finding["id"] not in negated.negated("finding"):
+                    wrong.append(("negated", site["id"], side, term, negated.findings))
+    assert not wrong, f"{len(wrong)} combinations read wrong, e.g. {wrong[:6]}"
+
+
+@pytest.mark.parametrize("text, findings, excluded", [
+    ("shoulder put back without any GA, code?", [], ["general"]),
+    ("GA was not needed for the knee; a femoral block was placed", ["regional"], ["general"]),  # scope ends at ";"
+    ("no sedation, but the ortho reduced it under general", ["general"], []),  # "but" ends the scope
+    ("anesthesia was not needed for this elbow", ["none"], []),  # the bare word, negated, is none
+    ("ED doc tried twice, no luck, then it went in under a spinal", ["regional"], []),  # "no luck" is no negation
+])
+def test_negation_is_scoped(reader: Reader, text: str, findings: list[str], excluded: list[str]) -> None:
+    case = reader.read(text)
+    assert case.findings == findings and all(e in case.excluded_findings for e in excluded), (
+        case.findings, case.excluded_findings)
+
+
+def test_hypothetical_and_historical_facts_are_not_this_encounter(reader: Reader) -> None:
+    past = reader.read("prior dislocation last year reduced under general; today the hip went back with versed")
+    assert "general" not in past.findings and past.drug_depths
+    maybe = reader.read("if ortho had used a spinal would that change it? the ED reduced it with lidocaine only")
+    assert "regional" not in maybe.findings and "local" in maybe.findings
+
+
+@pytest.mark.parametrize("text, side, age, minutes", [
+    ("R knee cap out, 40 min of sedation. Sorry - LEFT knee, and 25 minutes", "left", None, 25),
+    ("pt is 4, sedated 12 min. correction: the patient is 14", None, 14, 12),
+])
+def test_a_correction_outranks_what_it_corrects(reader: Reader, text: str, side: str | None, age: float | None,
+                                                minutes: float | None) -> None:
+    case = reader.read(text)
+    assert (case.side, case.age, case.minutes) == (side, age, minutes)
+
+
+def test_note_sections_are_read_by_their_header(reader: Reader) -> None:
+    case = reader.read("Procedure: closed reduction L ankle\nAnesthesia: none\nSedation: moderate, 14 min\nEBL: none")
+    assert case.findings == ["moderate_sedation"] and not case.conflicting and case.minutes == 14
+    roles = [s.role for s in case.segments]
+    assert roles == ["procedure", "anesthesia", "sedation", "ignore"]
+    contradicted = reader.read('Anesthesia: none. Later in the note: hip reduced under general by the CRNA. 27250 or 27252?')
+    assert contradicted.conflicting
+
+
+def test_typos_are_read_but_digits_never_fuzzed(reader: Reader) -> None:
+    case = reader.read("pateller dislocaton put back, verced given, 27250?")
+    assert "patella" in case.sites and case.drug_depths and case.code_list() == ["27250"]
+    assert any(f.fuzzy for f in case.facts)
+    assert reader.read("27251 or 27252?").code_list() == ["27251", "27252"]  # never 27250
+
+
+def test_an_ordinary_word_is_no_typo(reader: Reader) -> None:
+    case = reader.read("the shoulder was reversed back into place")  # "reversed" is not a misspelt "versed"
+    assert not case.of("drug")
+
+
+def test_asks_in_order_and_a_thin_ask_takes_its_case(reader: Reader) -> None:
+    case = reader.read("Hi all! Shoulder out, reduced under MAC by the CRNA. Which code, and what is the global? Thanks")
+    assert len(case.asks) == 2 and "which_code" in case.asks[0].kinds and "indicator:glob_days" in case.asks[1].kinds
+    thin = reader.read("Ortho wants 27252 and the ED doc billed 27250 for the attempts. Can both be billed?")
+    assert len(thin.asks) == 1 and set(thin.asks[0].codes) == {"27252", "27250"}
+    assert {c.role for c in thin.codes} == {"proposed"}
+
+
+def test_greetings_and_thanks_are_not_read(reader: Reader) -> None:
+    assert reader.read("thanks so much!").only_thanks
+    assert not reader.read("hi team, 27252 global?").only_thanks
+
+
+def test_identifiers_are_never_read_as_codes(reader: Reader) -> None:
+    case = reader.read("MRN 27252, hip reduced under GA, which code?")
+    assert "27252" not in case.code_list() and case.phi
+
+
+def test_explain_prints_the_case(built_kb: Path) -> None:
+    env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": ""}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "--json",
+                           "sorry, LEFT shoulder: reduced without sedation, 23650?"],
+                          capture_output=True, text=True, env=env, check=True)
+    report = json.loads(done.stdout)
+    assert report["reading"]["side"] == "left" and report["reading"]["findings"] == ["none"]
+    assert report["codes"] == [{"code": "23650", "kind": "cpt", "role": "proposed", "modifiers": []}]
+    assert report["asks"][0]["intent"] == "anesthesia_distinction"
+    text = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "pt Dana Whitfield, hip out, GA"],
+                          capture_output=True, text=True, env=env, check=True).stdout
+    assert "Whitfield" not in text and "[NAME]" in text  # the curator's view is redacted too
