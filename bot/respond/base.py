@@ -69,6 +69,7 @@ class Reply:
     suggestions: list[str] = field(default_factory=list)
     confidence: float | None = None  # set when retrieval, not intent matching, decides how sure we are
     picked: list[str] = field(default_factory=list)  # the codes the decision recommends (first the main one)
+    basis: str | None = None  # what a decision rests on: documented, drug, or open (missing, range, conflict...)
     options: list[str] = field(default_factory=list)  # when the decision is open: the codes it is between
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends
     proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it

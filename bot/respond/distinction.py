@@ -79,6 +79,7 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
     reply = Reply(answered=True)
     decision = decide(store, dist, ask.case)
     picked, rule = decision.picked, decision.rule
+    reply.basis = decision.basis
     codes = [o.code for o in dist.options]
     guidance = store.guidance.get(dist.guidance or "")
     if picked and rule:
