@@ -107,6 +107,7 @@ class Case:
     content: list[tuple[str, str, Status]] = field(default_factory=list)  # every word that carries meaning, in order,
     # with what the lexicon read it as ("site", "procedure:reduction", ...; "" when nothing did) and its status
     search_words: list[str] = field(default_factory=list)  # content words no lexicon entry took, not negated
+    search_segments: list[int] = field(default_factory=list)  # the sentence each search word is in
     unknown_words: list[str] = field(default_factory=list)  # words neither the lexicon nor the vocabulary knows
     common_words: list[str] = field(default_factory=list)  # words too common in ICD-10-CM to search by alone
     greeting: bool = False  # it said hello (or thanks) somewhere
@@ -351,7 +352,8 @@ class Case:
             synonyms = [] if f.attrs.get("kind") == "site" and f.attrs.get("site") in regions_with_joint else [
                 w for phrase in f.attrs.get("icd_words") or [] for w in str(phrase).split()]  # type: ignore[union-attr]
             out += [w for w in typed + synonyms if w not in out]
-        return out + [w for w in self.search_words if w not in out]
+        clinical = {f.segment for f in facts}  # words from sentences about the injury, not the chatter around it
+        return out + [w for w, seg in zip(self.search_words, self.search_segments) if w not in out and seg in clinical]
 
     @property
     def gaps(self) -> list[Fact]:

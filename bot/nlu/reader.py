@@ -281,9 +281,10 @@ class Reader:
                     if match and not self._blocked(match, words, i, i + n):
                         found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
                         break
-            if found is None and texts[i] in self.lex.before_site and i + 1 < len(words) and (
-                    texts[i + 1] in self.lex.side_words or self._site_starts(words, i + 1)):
-                found = _Hit(Match("side", self.lex.before_site[texts[i]]), i, i + 1)
+            if found is None and texts[i] in self.lex.before_site and (
+                    i + 1 < len(words) and (texts[i + 1] in self.lex.side_words or self._site_starts(words, i + 1))
+                    or cased[i].isupper() and any(h.match.category == "site" for h in hits[-3:])):
+                found = _Hit(Match("side", self.lex.before_site[texts[i]]), i, i + 1)  # "R hip", "hip R,"
             if found:
                 hits.append(found)
                 i = found.last
@@ -710,6 +711,7 @@ class Reader:
                 if status == "negated" or not w.text.isalpha():
                     continue
                 case.search_words.append(w.text)
+                case.search_segments.append(reading.segment.index)
                 if len(w.text) >= 4 and w.text not in self.lex.term_words and not self.known_word(w.text):
                     case.unknown_words.append(w.text)
 

@@ -65,9 +65,11 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
         return [c for c in candidates if c.family == SEDATION_FAMILY]  # "which sedation code", whatever was reduced
     if old and not describes_joint_care(case):
         return [c for c in candidates if c.family in old]  # "what replaced 99148", "what do we bill today"
+    pairs = {d.family for d in store.distinctions}  # the dislocation families: each has its pair
     if "dislocation" in case.negated("procedure"):  # "no dislocation at all, just a stiff shoulder"
-        pairs = {d.family for d in store.distinctions}
         candidates = [c for c in candidates if c.family not in pairs] or candidates
+    elif {"dislocation", "subluxation"} & set(case.procedures("condition")) and not case.families:
+        candidates = [c for c in candidates if c.family in pairs] or candidates  # a dislocation: not the MUA
     if case.sites:
         wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in case.sites))
         candidates = [c for c in candidates if c.body_site in wanted] or candidates
