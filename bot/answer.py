@@ -49,3 +49,5 @@ class Answer(BaseModel):
     suggestions: list[str] = []
     phi_detected: bool = False
     asks: list[AskAnswer] = Field(default=[], description="Every ask of the message in order; added field, optional")
+    details: str = Field(default="", description="The reasoning in full, caveats and history: one step away ('Why?')")
+    more_sources: list[SourceRef] = Field(default=[], description="Sources of the details, beyond the three shown per ask")

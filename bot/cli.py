@@ -186,7 +186,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
         answer, _ = answer_and_log(engine, activity, question, "cli")
-        print(answer.model_dump_json() if args.json else render_text(answer), flush=True)
+        print(answer.model_dump_json() if args.json else render_text(answer, why=args.why), flush=True)
     return 0
 
 
@@ -381,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question (or one per line from standard input)")
     p.add_argument("question", nargs="*")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON (one object per line)")
+    p.add_argument("--why", action="store_true", help="also print the reasoning in full and the further sources")
     p.set_defaults(func=cmd_ask)
     p = sub.add_parser("explain", help="how the reader read a question: sentences, facts, codes, asks (for curators)")
     p.add_argument("question", nargs="*")

@@ -26,6 +26,7 @@ from bot.respond.base import Ask, Reply
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
 DECLINE_BELOW = 48.0  # intent score (0..100) below which we decline rather than guess
 MAX_ASKS = 4  # a message asking more than this gets its first four answered and is told so
+SOURCES_PER_ASK = 3  # citations shown with each ask; the rest are one step away (more_sources)
 PHI_REMINDER = ("Reminder: your question looked like it held patient details. Please don't post names, "
                 "dates of birth, record numbers or contact details in Slack.")
 
@@ -189,6 +190,8 @@ class Engine:
         """An ask about the sedation codes though it does not say "sedation code": every code it names is a
         sedation code (or a deleted one), or it asks about the provider who only sedated ("which code for the
         ED attending?" when the ED attending sedated and ortho reduced)."""
+        if "every_claim" in item.kinds:
+            return False  # "what does each of them bill": the reduction and the sedation
         named = [self.store.codes[c] for c in procedure if c in self.store.codes]
         if named and all(c.family in ("moderate-sedation", "deleted-moderate-sedation") for c in named):
             return not item.kinds & {"define_code", "indicator"}
@@ -217,9 +220,11 @@ class Engine:
         lines = ["\n\n".join(a.text for a in asks)] if len(asks) > 1 else [first.text]
         if case.phi:
             lines.append(PHI_REMINDER)
-        source_ids: list[str] = []
-        for _, _, reply, _ in parts:
-            source_ids += [s for s in reply.sources if s not in source_ids]
+        shown: list[str] = []
+        for _, _, reply, _ in parts:  # at most three per ask, the most authoritative first
+            shown += [s for s in self._ranked(reply.shown_sources)[:SOURCES_PER_ASK] if s not in shown]
+        more = [s for _, _, reply, _ in parts for s in self._ranked(reply.sources) if s not in shown]
+        details = [line for _, _, reply, _ in parts for line in reply.details]
         suggestions: list[str] = []
         for _, _, reply, _ in parts:
             suggestions += [s for s in reply.suggestions if s not in suggestions]
@@ -231,11 +236,20 @@ class Engine:
             codes=list(dict.fromkeys(c for a in asks for c in a.codes)),
             modifiers=list(dict.fromkeys(m for a in asks for m in a.modifiers)),
             text="\n".join(lines),
-            sources=[self.cite(sid) for sid in source_ids if sid in self.store.sources],
+            sources=[self.cite(sid) for sid in shown],
+            details=_text(details),
+            more_sources=[self.cite(sid) for sid in dict.fromkeys(more)],
             suggestions=suggestions[:4],
             phi_detected=case.phi,
             asks=asks,
         )
+
+    def _ranked(self, source_ids: list[str]) -> list[str]:
+        """Known sources, primary publications first, then secondary, then the rest; in citing order within each."""
+        tiers = {"primary": 0, "secondary": 1, "tertiary": 2}
+        known = [s for s in dict.fromkeys(source_ids) if s in self.store.sources]
+        return sorted(known, key=lambda s: tiers.get(getattr(self.store.sources[s], "tier", None)
+                                                     or self.store.sources[s].kind, 1))
 
     def cite(self, source_id: str) -> SourceRef:
         s = self.store.sources[source_id]

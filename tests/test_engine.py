@@ -17,7 +17,7 @@ def test_answer_contract(engine: Engine) -> None:
     a = engine.answer("global days for 27252")
     data = json.loads(a.model_dump_json())
     assert set(data) == {"question", "intent", "confidence", "answered", "codes", "modifiers", "text", "sources",
-                         "suggestions", "phi_detected", "asks"}  # asks: the optional field added for several asks
+                         "suggestions", "phi_detected", "asks", "details", "more_sources"}  # the optional fields added
     assert a.intent == "payment_indicators" and a.answered and a.codes[0] == "27252"
     assert [(x.intent, x.answered, x.codes[:1]) for x in a.asks] == [("payment_indicators", True, ["27252"])]
     assert "090" in a.text and a.sources and all(s.citation for s in a.sources)

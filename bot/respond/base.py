@@ -75,8 +75,20 @@ class Reply:
     proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it
     verdict: str | None = None  # yes | no | depends
 
+    details: list[str] = field(default_factory=list)  # the reasoning, caveats and history: one step away ("Why?")
+    shown_sources: list[str] = field(default_factory=list)  # the sources of the lines shown
+
     def say(self, line: str, sources: list[str] | tuple[str, ...] = ()) -> Reply:
+        """A line of the answer itself: the verdict, the code, the rule that decides; its sources are shown."""
         self.lines.append(line)
+        self.cite(sources)
+        self.shown_sources += [s for s in sources if s not in self.shown_sources]
+        return self
+
+    def detail(self, line: str, sources: list[str] | tuple[str, ...] = ()) -> Reply:
+        """A line one step away: the reasoning in full, notes, the conflict history; its sources are listed with
+        it ("More sources")."""
+        self.details.append(line)
         self.cite(sources)
         return self
 

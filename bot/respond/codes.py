@@ -42,7 +42,7 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
         reply.picked = list(curated.replaced_by)
         reply.say(f"*{code}* is deleted: {curated.summary}", curated.sources)
         for note in curated.notes:
-            reply.say(labelled(note.text, note.status), note.sources)
+            reply.detail(labelled(note.text, note.status), note.sources)
         reply.suggest(*(f"what is {c}?" for c in curated.replaced_by))
         return
     if curated:
@@ -55,7 +55,7 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
                           store.distinctions_for(code)[0].sources)
                 reply.code(*partners)
         for note in curated.notes:
-            reply.say(labelled(note.text, note.status), note.sources)
+            reply.detail(labelled(note.text, note.status), note.sources)
     if licensed:
         reply.say(f"CPT descriptor (licensed to your organisation): {licensed}", [LICENSED_CPT_SOURCE])
     if row:

@@ -58,7 +58,7 @@ def compose(ask: Ask) -> Reply:
     names = ", ".join(f"*{c}*" for c in site.anesthesia_codes)
     reply.say(f"{site.site.capitalize()}: {names}. {site.descriptor_check}", site.sources)
     for note in site.notes:
-        reply.say(labelled(note.text, note.status), note.sources)
+        reply.detail(labelled(note.text, note.status), note.sources)
     if not any("Crosswalk" in note.text for note in site.notes):
         reply.say(labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.",
                            site.status), site.sources)

@@ -12,7 +12,7 @@ from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case
 from bot.respond.base import Ask, Reply, declined, labelled
-from bot.respond.retrieve import SEDATION_FAMILY, best_family, find_distinction, pick_sedation
+from bot.respond.retrieve import SEDATION_FAMILY, best_family, find_distinction, pick_sedation, sedation_add_ons
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,23 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
     if picked and rule:
         added = [_sedation_code(ask, c) for c in rule.add_codes]
         unmet = sedation_unmet(ask) if added else None
+        extra = [sedation_add_ons(store, store.codes[c], ask.case) for c in added if c in store.codes] if not unmet else []
+        units = {code: n for code, n in (e for e in extra if e)}
+        added += list(units)
         reply.code(picked, *([] if unmet else added))
         reply.picked = list(reply.codes)
         reply.code(*codes)
         if unmet:
             reply.say(f"No moderate sedation code: {unmet}", store.sedation_time.sources if store.sedation_time else [])
-        reply.say(f"*{picked}*: {labelled(rule.text, rule.status)}", rule.sources)
+        elif added:
+            reply.say(_sedation_line(ask, [f"{c} x{units[c]}" if c in units else c for c in added]))
         chosen = next(o for o in dist.options if o.code == picked)
-        reply.say(f"{picked}: {chosen.when}", dist.sources)
+        added_codes = [c for c in reply.picked if c != picked]
+        plus = f" + {' + '.join(added_codes)}" if added_codes else ""
+        reply.lines.insert(0, f"*{picked}*{plus}: {chosen.when}")
+        reply.cite(dist.sources)
+        reply.shown_sources += [s for s in rule.sources[:1] + dist.sources[:2] if s not in reply.shown_sources]
+        reply.detail(labelled(rule.text, rule.status), rule.sources)
     elif rule:  # documented, but the sources do not settle it (deep sedation)
         reply.code(*codes)
         reply.options = codes
@@ -106,14 +115,14 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
         elif decision.basis == "range":
             reply.say("The note names the drugs but not the depth of sedation, and these drugs can give more than "
                       "one depth: the documented depth decides, as below.")
-        reply.say(f"{dist.title}: {dist.rule}", dist.sources)
+        reply.say(f"{' or '.join(codes)}: the anesthesia documented for the reduction decides.", dist.sources)
         for option in dist.options:
             reply.say(f"- *{option.code}*: {option.when}")
+        reply.detail(f"{dist.title}: {dist.rule}", dist.sources)
         if guidance:
             reply.suggest(f"{codes[0]} or {codes[-1]} under moderate sedation?", f"{codes[0]} or {codes[-1]} under general anesthesia?")
-    if not picked:  # the notes matter while the choice is open; once decided, the answer stays short
-        for note in dist.notes:
-            reply.say(labelled(note.text, note.status), note.sources)
+    for note in dist.notes:  # the notes matter most while the choice is open; they are one step away either way
+        reply.detail(labelled(note.text, note.status), note.sources)
     if guidance and guidance.positions and dist.kind == "anesthesia":
         _conflict(reply, guidance)
     reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")
@@ -134,6 +143,16 @@ def sedation_unmet(ask: Ask) -> str | None:
     return None
 
 
+def _sedation_line(ask: Ask, codes: list[str]) -> str:
+    """The sedation codes with their units, and whose claim they go on."""
+    names = " + ".join(codes)
+    if ask.case.sedation_by == "other":
+        return f"{names} goes on the claim of the physician who gave the sedation, not the one who reduced."
+    time = ask.store.sedation_time
+    least = f" and at least {time.minimum_minutes} minutes of intraservice time" if time else ""
+    return f"{names} for the sedation, with an independent trained observer present{least}."
+
+
 def _sedation_code(ask: Ask, code: str) -> str:
     curated = ask.store.codes.get(code)
     if curated is None or curated.family != SEDATION_FAMILY:
@@ -145,11 +164,12 @@ def _sedation_code(ask: Ask, code: str) -> str:
 def _conflict(reply: Reply, guidance: Guidance) -> None:
     """The current position first; the older, narrower readings named so a coder can answer an auditor."""
     first, *older = guidance.positions
-    reply.say(f"Current guidance{f' ({first.year})' if first.year else ''}: {first.statement}", first.sources)
+    reply.detail(f"The most recent AMA position found{f' ({first.year})' if first.year else ''}: {first.statement}",
+                 first.sources)
     if older:
         years = sorted({p.year for p in older if p.year})
         span = f" ({years[0]}-{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
-        reply.say(f"Older or conflicting sources{span}: {older[0].statement}", older[0].sources)
+        reply.detail(f"Older or conflicting sources{span}: {older[0].statement}", older[0].sources)
 
 
 def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> Reply:
@@ -159,7 +179,10 @@ def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> 
         if not findings or rule.finding in findings:
             side = {"without": "the without-anesthesia code", "requiring": "the requiring-anesthesia code",
                     "unclear": "not settled"}[rule.picks]
-            reply.say(f"- {rule.finding.replace('_', ' ')}: {side}. {labelled(rule.text, rule.status)}", rule.sources)
+            line = f"- {rule.finding.replace('_', ' ')}: {side}."
+            if findings:
+                reply.say(line, rule.sources[:1])
+            reply.detail(f"{line} {labelled(rule.text, rule.status)}", rule.sources)
             reply.code(*rule.add_codes)
     _conflict(reply, guidance)
     reply.suggest("27250 or 27252 under moderate sedation?", "23650 vs 23655?")

@@ -50,13 +50,15 @@ def describe(mod: Modifier, reply: Reply) -> None:
     if mod.use_when:
         reply.say("Use when: " + " ".join(mod.use_when))
     if mod.not_when:
-        reply.say("Not when: " + " ".join(mod.not_when))
+        reply.say("Not when: " + " ".join(mod.not_when[:2]))
+        for extra in mod.not_when[2:]:
+            reply.detail(f"Not when: {extra}")
     if mod.medicare:
-        reply.say(f"Medicare: {mod.medicare}")
+        reply.detail(f"Medicare: {mod.medicare}")
     if mod.other_payers:
-        reply.say(f"Other payers: {mod.other_payers}")
+        reply.detail(f"Other payers: {mod.other_payers}")
     for note in mod.notes:
-        reply.say(labelled(note.text, note.status), note.sources)
+        reply.detail(labelled(note.text, note.status), note.sources)
     reply.suggest(f"27252 with modifier {mod.code}?")
 
 
@@ -166,9 +168,13 @@ def _verdict(reply: Reply, store: KnowledgeStore, code: str, mod: Modifier, verd
     overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
     reply.modifier_verdicts[mod.code] = overall.verdict
     reply.say(f"*{code}-{mod.code}: {VERDICT_WORDS[overall.verdict]}.*")
-    for v in sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated")):
+    for n, v in enumerate(sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))):
         basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"
-        reply.say(f"- {basis}: {labelled(v.why, v.status)}", [PFS_SOURCE, *v.sources] if v.field else v.sources)
+        line, sources = f"- {basis}: {labelled(v.why, v.status)}", [PFS_SOURCE, *v.sources] if v.field else list(v.sources)
+        if n == 0:
+            reply.say(line, sources)
+        else:
+            reply.detail(line, sources)
         if v.instead:
             reply.say(f"  Instead: {', '.join(v.instead)}.")
             for item in v.instead:  # "25" (a modifier) or "27252-47" (a code with its modifiers)
