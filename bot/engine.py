@@ -23,6 +23,7 @@ from bot.nlu.reader import Reader, fingerprint
 from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
 
+SEDATION_FAMILIES = ("moderate-sedation", "deleted-moderate-sedation")
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
 DECLINE_BELOW = 48.0  # intent score (0..100) below which we decline rather than guess
 MAX_ASKS = 4  # a message asking more than this gets its first four answered and is told so
@@ -71,12 +72,13 @@ class Engine:
         parts = []
         earlier: list[str] = []
         for item in case.asks[:MAX_ASKS]:
-            intent, confidence, scores = self._classify(case, item, earlier)
+            view = self.view(case, item, earlier)
+            intent, confidence, scores = self._classify(view)
             if confidence == 0.0:
                 reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
                               suggestions=[s.nearest for s in scores[:3] if s.nearest])
             else:
-                reply = COMPOSERS[intent](Ask(case, item, self.store, intent, earlier))
+                reply = COMPOSERS[intent](Ask(case, item, self.store, intent, earlier, view.kinds))
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
                 confidence = round(confidence * self._certainty(case, item, reply), 3)
@@ -121,8 +123,8 @@ class Engine:
         asks = []
         earlier: list[str] = []
         for item in case.asks[:MAX_ASKS]:
-            intent, confidence, scores = self._classify(case, item, earlier)
             view = self.view(case, item, earlier)
+            intent, confidence, scores = self._classify(view)
             asks.append({"words": item.masked, "kinds": sorted(view.kinds), "codes": item.codes, "modifiers": item.modifiers,
                          "intent": intent, "confidence": confidence,
                          "slots": sorted(self.matcher.present_slots(view)),
@@ -165,7 +167,7 @@ class Engine:
         if len(masked) > FUZZY_WINDOW:
             tail = masked[-FUZZY_WINDOW:]
             masked = tail[tail.find(" ") + 1 :]
-        codes_ = item.codes or case.code_list("asked", "proposed", "mentioned") or list(earlier or [])
+        codes_ = case.ask_codes(item, earlier) + [c for c in item.codes if c in case.icd_codes]
         procedure = [c for c in codes_ if c in case.procedure_codes]
         anesthesia = [c for c in codes_ if c in case.anesthesia_codes]
         mods = item.modifiers or (case.modifier_codes if single or not item.codes else [])
@@ -176,6 +178,9 @@ class Engine:
             mods = [m for m in mods if m not in self.sides]
         if self._about_sedation(case, item, procedure):
             kinds.add("sedation_code")
+            # the codes it names are the sedation's (what it asks about) or the other provider's reduction: no
+            # procedure to choose a code for
+            procedure = []
         indicators = item.indicator_fields
         if "add_on" in kinds and procedure and not indicators:
             indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
@@ -188,21 +193,24 @@ class Engine:
 
     def _about_sedation(self, case: Case, item: CaseAsk, procedure: list[str]) -> bool:
         """An ask about the sedation codes though it does not say "sedation code": every code it names is a
-        sedation code (or a deleted one), or it asks about the provider who only sedated ("which code for the
-        ED attending?" when the ED attending sedated and ortho reduced)."""
+        sedation code (current or deleted: "what replaced 99148?"), or it asks about the provider who only
+        sedated ("which code for the ED attending?" when the ED attending sedated and ortho reduced)."""
         if "every_claim" in item.kinds:
             return False  # "what does each of them bill": the reduction and the sedation
-        named = [self.store.codes[c] for c in procedure if c in self.store.codes]
-        if named and all(c.family in ("moderate-sedation", "deleted-moderate-sedation") for c in named):
-            return not item.kinds & {"define_code", "indicator"}
+        own = [c for c in item.own_codes if c in case.procedure_codes]
+        named = [self.store.codes[c] for c in own or procedure if c in self.store.codes]
+        if named and all(c.family in SEDATION_FAMILIES for c in named):
+            # "what is 99155?" asks what the code is; "what is it now, for 99143?" asks for today's code
+            return not any(k == "define_code" or k.startswith("indicator") for k in item.kinds) and (
+                not item.kinds & {"define"} or any(c.is_deleted for c in named))
         sedator = case.doer("sedation")
         reducer = case.doer("reduction")
-        asked = [f for f in case.of("provider") if f.segment in item.segments]
+        asked = [f for f in case.of("provider") if item.segments and f.segment == item.segments[-1]]
         return bool(sedator and reducer and sedator.concept != reducer.concept
-                    and any(f.concept == sedator.concept for f in asked) and not procedure)
+                    and any(f.concept == sedator.concept for f in asked) and not own)
 
-    def _classify(self, case: Case, item: CaseAsk, earlier: list[str] | None = None) -> tuple[str, float, list[IntentScore]]:
-        scores = self.matcher.score(self.view(case, item, earlier))
+    def _classify(self, view: AskView) -> tuple[str, float, list[IntentScore]]:
+        scores = self.matcher.score(view)
         best, second = scores[0], scores[1]
         if best.score < DECLINE_BELOW:
             return best.intent, 0.0, scores

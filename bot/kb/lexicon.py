@@ -66,6 +66,8 @@ class ProviderConcept(Concept):
 
 class SettingConcept(Concept):
     facility: bool | None = None
+    bills_as: str | None = Field(default=None, description="The provider concept meant when the place bills ('the ED "
+                                 "billed 99148' is the ED physician)")
 
 
 class EncounterConcept(Concept):
@@ -86,6 +88,9 @@ class ContextRule(Concept):
     category: Literal["negated", "hypothetical", "historical", "correction", "pseudo"]
     direction: Literal["forward", "backward", "both"]
     window: int = Field(ge=0, le=60)
+    not_after: list[str] = Field(default=[], description="Words that, a few words before the trigger, make it no "
+                                 "trigger: 'so ortho could reduce it' says why, not what if")
+    not_after_window: int = Field(default=1, ge=1, le=6, description="How many words before the trigger not_after looks")
 
 
 class AskCue(Concept):
@@ -141,6 +146,10 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("context.yaml", "quantities", "quantity"),
     ("asks.yaml", "modifier_cues", "modifier_cue"),
     ("asks.yaml", "billing_verbs", "billing_verb"),
+    ("asks.yaml", "modifier_before_code", "modifier_before_code"),
+    ("asks.yaml", "modifier_after_code", "modifier_after_code"),
+    ("asks.yaml", "determiners", "determiner"),
+    ("asks.yaml", "comparison_cues", "comparison_cue"),
     ("laterality.yaml", "side_words", "side_word"),
     ("context.yaml", "age_subjects", "age_subject"),
     ("language.yaml", "greetings", "greeting"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Status = Literal["asserted", "negated", "hypothetical", "historical"]
-CodeRole = Literal["asked", "proposed", "prior", "rejected", "mentioned"]
+CodeRole = Literal["asked", "proposed", "prior", "rejected", "mentioned", "compared"]
 # A documented type or depth outranks what a drug usually gives ("propofol, moderate sedation documented").
 _SPECIFIC_FIRST = ("general", "regional", "mac", "deep_sedation", "moderate_sedation", "minimal_sedation",
                    "digital_block", "local", "topical", "anesthesia", "sedation", "none")
@@ -84,7 +84,8 @@ class CaseAsk:
     end: int
     segments: list[int]
     kinds: set[str] = field(default_factory=set)  # ask cue kinds: which_code, verify, compare, indicator:glob_days ...
-    codes: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # its own codes, then those of the case sentences it takes in
+    own_codes: list[str] = field(default_factory=list)  # the codes in its own words
     modifiers: list[str] = field(default_factory=list)
     masked: str = ""  # its words, codes and modifiers as placeholders, for matching against example questions
     intent: str | None = None  # decided by the intent matcher
@@ -366,6 +367,16 @@ class Case:
             if c.kind in kinds and (not roles or c.role in roles) and c.code not in out:
                 out.append(c.code)
         return out
+
+    def ask_codes(self, item: CaseAsk, earlier: list[str] | None = None) -> list[str]:
+        """CPT and HCPCS codes an ask is about: its own, else those the message names (not a rejected one), else
+        a prior procedure's, else those an earlier ask's answer recommended ("which code, and is there bilateral
+        payment on it?"). A code named only for comparison ("25 like the native hip 27250") comes last."""
+        known = self.code_list()
+        compared = [c for c in known if all(m.role == "compared" for m in self.codes if m.code == c)]
+        own = [c for c in item.codes if c in known and c not in compared]
+        return (own or self.code_list("asked", "proposed", "mentioned") or self.code_list("prior") or list(earlier or [])
+                or [c for c in item.codes if c in known])
 
     @property
     def procedure_codes(self) -> list[str]:

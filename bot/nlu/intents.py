@@ -23,6 +23,7 @@ from bot.nlu.lexicon import AskKind
 Slot = Literal[
     "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
     "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question", "modifier_question", "pair_question",
+    "sedation_question",
 ]
 
 
@@ -250,6 +251,7 @@ SLOT_EVIDENCE: list[tuple[str, Callable[[AskView], bool]]] = [
     ("code_question", lambda e: e.asks_what_code_is),
     ("modifier_question", lambda e: e.asks_what_modifier_is),
     ("pair_question", lambda e: bool(e.kinds & {"compare", "meaning"})),  # "with or without anesthesia?", "does X count"
+    ("sedation_question", lambda e: "sedation_code" in e.kinds),  # about the sedation codes, not the reduction's
 ]
 OUT_OF_SCOPE = "out_of_scope"
 HELP = "help"
@@ -259,5 +261,6 @@ STOPWORDS = set(
     "got tell give know want need like about with without one".split()
 )
 # Slots that cost an intent nothing when it does not use them: they add evidence, never rule an intent out.
-_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question", "pair_question"}
+_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question", "pair_question",
+               "sedation_question"}
 

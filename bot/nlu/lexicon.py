@@ -35,7 +35,8 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
 
 
 # Word lists read beside the facts rather than as facts: they may share words with them.
-BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word", "age_subject"}
+BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word", "age_subject",
+          "modifier_before_code", "modifier_after_code", "determiner", "comparison_cue"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class CompiledLexicon:
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
     modifier_cues: frozenset[str] = frozenset()  # words that make a bare two-digit number a modifier
+    modifier_before_code: frozenset[str] = frozenset()  # "58 on 27254": the code a modifier goes on follows these
+    modifier_after_code: frozenset[str] = frozenset()  # "27254 get 58": ... or comes before these
+    determiners: frozenset[str] = frozenset()  # "on the 26770"
+    comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
     quantities: frozenset[str] = frozenset()  # last words of quantity phrases: a number after one is not a modifier
     units: frozenset[str] = frozenset()  # one-word unit terms, for splitting "62yo"
@@ -122,6 +127,10 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
+    out.modifier_before_code = frozenset(w for t in lexicon["word_lists"].get("modifier_before_code", []) for w in words(t))
+    out.modifier_after_code = frozenset(w for t in lexicon["word_lists"].get("modifier_after_code", []) for w in words(t))
+    out.determiners = frozenset(w for t in lexicon["word_lists"].get("determiner", []) for w in words(t))
+    out.comparisons = tuple(sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True))
     out.icd_common = frozenset(w for t in lexicon["word_lists"].get("icd_common", []) for w in words(t))
     out.quantities = frozenset(words(t)[-1] for t in lexicon["word_lists"].get("quantity", []) if words(t))
     out.units = frozenset(k[0] for k, m in out.index.items() if m.category == "unit" and len(k) == 1)

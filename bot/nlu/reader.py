@@ -323,6 +323,9 @@ class Reader:
             category, direction, window = str(rule["category"]), str(rule["direction"]), int(rule["window"])  # type: ignore[call-overload]
             if category == "pseudo":
                 continue
+            before = {w.text for w in words[max(0, hit.first - int(rule.get("not_after_window") or 1)) : hit.first]}  # type: ignore[call-overload]
+            if before & set(rule.get("not_after") or []):  # type: ignore[arg-type]
+                continue  # "so ortho could reduce it": a purpose, not a hypothesis
             if direction in ("forward", "both"):
                 last = hit.last
                 while last < len(words) and last - hit.last < window and last not in ends and not (
@@ -384,6 +387,10 @@ class Reader:
             start, end = words[hit.first].token.start, words[hit.last - 1].token.end
             case.facts.append(Fact(category, hit.match.concept, written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
                                    correction, hit.fuzzy, attrs=attrs))
+            if category == "setting" and attrs.get("bills_as") and self._bills(words, hit.last):
+                provider = self.lex.concepts.get(("provider", str(attrs["bills_as"])), {})
+                case.facts.append(Fact("provider", str(attrs["bills_as"]), written[start:end], start, end, seg.index,  # type: ignore[arg-type]
+                                       status, correction, attrs=dict(provider)))  # "what should the ED have billed"
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
         if seg.role in ("anesthesia", "sedation"):
@@ -391,6 +398,10 @@ class Reader:
             if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
                 case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index,
                                        attrs={"section": seg.role}))
+
+    def _bills(self, words: list[_Word], after: int) -> bool:
+        """A billing verb within the three words after a place ("the ED billed", "the ED should have billed")."""
+        return any(w.text in self.lex.billing_verbs for w in words[after : after + 3])
 
     def _section_values(self, case: Case, reading: _Reading, written: str) -> None:
         """A bare word under a note header that names what was given ("Sedation: moderate", "Anesthesia: spinal")."""
@@ -469,6 +480,8 @@ class Reader:
                                                           e.code or self._target(reading, i), status))  # type: ignore[arg-type]
                     continue
                 role = {"negated": "rejected", "historical": "prior"}.get(status)
+                if role is None and self._compared(reading, i):
+                    role = "compared"
                 if role is None:
                     role = self._code_role(reading, kinds)
                 mention = CodeMention(e.value, e.kind, e.start, e.end, reading.segment.index, role)  # type: ignore[arg-type]
@@ -515,13 +528,33 @@ class Reader:
         case.facts = [f for f in case.facts if not (f.category == "finding" and any(0 <= f.start - e <= 2 for e in spans))]
 
     def _target(self, reading: _Reading, i: int) -> str | None:
-        """The code a modifier goes on, when the sentence says: "58 on 27253", "-50 to 27252"."""
-        words = reading.words
-        for j in range(i + 1, min(i + 4, len(words))):
-            e = words[j].entity
-            if e is not None and e.kind in ("cpt", "hcpcs") and words[j - 1].text in ("on", "onto", "to", "with", "for"):
-                return e.value
+        """The code a modifier goes on, when the sentence says: "58 on 27253", "-50 to the 27552", "does the
+        27254 get 58" (the linking words are lexicon data)."""
+        words, lex = reading.words, self.lex
+
+        def code_at(j: int) -> str | None:
+            e = words[j].entity if 0 <= j < len(words) else None
+            return e.value if e is not None and e.kind in ("cpt", "hcpcs") else None
+
+        j = i + 1
+        if j < len(words) and words[j].text in lex.modifier_before_code:
+            j += 1
+            while j < len(words) and words[j].text in lex.determiners:
+                j += 1
+            if code_at(j):
+                return code_at(j)
+        j = i - 1
+        if j >= 0 and words[j].text in lex.modifier_after_code:
+            j -= 1
+            if code_at(j) and not self._compared(reading, j):
+                return code_at(j)
         return None
+
+    def _compared(self, reading: _Reading, j: int) -> bool:
+        """A code named for comparison ("is it 25 like the native hip 27250?"): a comparison cue within the four
+        words before it."""
+        before = tuple(w.text for w in reading.words[max(0, j - 5) : j])
+        return any(before[k : k + len(cue)] == cue for cue in self.lex.comparisons for k in range(len(before)))
 
     def _implicit_modifier(self, case: Case, reading: _Reading, i: int, written: str, kinds: set[str]) -> None:
         """A modifier written bare: a capitalised curated modifier ("27252 LT"), a letter and a digit ("P7", read to
@@ -629,6 +662,8 @@ class Reader:
         segs = [r.segment.index for r in readings]
         ask = CaseAsk(0, 0, segs)
         texts: list[str] = []
+        context_codes: list[str] = []
+        compared: list[str] = []
         for n, reading in enumerate(readings):
             lo = first if n == 0 else 0
             hi = (last if last is not None else len(reading.words)) if n == len(readings) - 1 else len(reading.words)
@@ -650,11 +685,14 @@ class Reader:
                 ask.kinds.add("anesthesia_code")
             if not context and self._asks_sedation_code(reading, lo, hi):
                 ask.kinds.add("sedation_code")
-            for w in span:
+            for k, w in enumerate(span, start=lo):
                 if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:
-                    ask.codes.append(w.entity.value)
+                    (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(w.entity.value)
                 elif w.entity is not None and w.entity.value not in ask.modifiers:
                     ask.modifiers.append(w.entity.value)
+        # its own codes first ("79 on the 26770?" after a case naming 27252), then the case's, then comparisons
+        ask.own_codes = list(ask.codes)
+        ask.codes += [c for c in context_codes + compared if c not in ask.codes]
         for m in case.modifiers:
             if ask.start <= m.start < ask.end and m.code not in ask.modifiers:
                 ask.modifiers.append(m.code)

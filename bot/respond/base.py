@@ -28,14 +28,13 @@ class Ask:
     store: KnowledgeStore
     intent: str
     earlier: list[str] = field(default_factory=list)  # codes the answers to earlier asks recommended
+    kinds: frozenset[str] = frozenset()  # what the ask asks, as the engine weighed it (the reader's cues and what
+    # the Case adds: an ask about the provider who only sedated asks for the sedation codes)
 
     @property
     def codes(self) -> list[str]:
-        """CPT and HCPCS codes this ask is about: its own, else those the message names (not a rejected one),
-        else those an earlier ask's answer recommended ("which code, and is there bilateral payment on it?")."""
-        own = [c for c in self.item.codes if c in self.case.code_list()]
-        return (own or [c for c in self.case.code_list("asked", "proposed", "mentioned")] or self.case.code_list("prior")
-                or self.earlier)
+        """CPT and HCPCS codes this ask is about (Case.ask_codes)."""
+        return self.case.ask_codes(self.item, self.earlier)
 
     @property
     def procedure_codes(self) -> list[str]:
@@ -56,6 +55,10 @@ class Ask:
         return own or self.case.modifier_codes
 
     def kind(self, *kinds: str) -> bool:
+        return bool((self.kinds or self.item.kinds) & set(kinds))
+
+    def said(self, *kinds: str) -> bool:
+        """Whether the ask's own words say it ("which sedation code"), not only what the Case adds."""
         return bool(self.item.kinds & set(kinds))
 
 
@@ -71,6 +74,8 @@ class Reply:
     picked: list[str] = field(default_factory=list)  # the codes the decision recommends (first the main one)
     basis: str | None = None  # what a decision rests on: documented, drug, or open (missing, range, conflict...)
     options: list[str] = field(default_factory=list)  # when the decision is open: the codes it is between
+    ruled_out: list[str] = field(default_factory=list)  # codes the decision says cannot be reported here (99152
+    # with 7 minutes of sedation)
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends
     proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it
     verdict: str | None = None  # yes | no | depends

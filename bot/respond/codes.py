@@ -11,7 +11,8 @@ from bot.respond import distinction
 from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
-    MIN_MATCH, SEDATION_FAMILY, good_enough, pick_by_manipulation, pick_sedation, rank_codes, sedation_add_ons, unknown_code,
+    MIN_MATCH, SEDATION_FAMILY, describes_joint_care, find_distinction, good_enough, pick_by_manipulation, pick_sedation,
+    rank_codes, replaced, sedation_add_ons, unknown_code,
 )
 
 _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
@@ -69,7 +70,8 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
 def search(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     ranked = rank_codes(store, ask)
-    if not good_enough(case, ranked):
+    decided = ask.kind("sedation_code", "add_on") and ranked  # the sedation table decides, not how well words match
+    if not decided and not good_enough(case, ranked):
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
             "I couldn't match that description to a code I know. I cover closed and open dislocation care of the "
@@ -79,6 +81,9 @@ def search(ask: Ask) -> Reply:
     best, score = ranked[0]
     add_ons = None
     if best.family == SEDATION_FAMILY:
+        claim = _whole_claim(ask)
+        if claim is not None:
+            return claim
         best = pick_sedation(store, ask) or best
         add_ons = sedation_add_ons(store, best, case)
     manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
@@ -92,6 +97,9 @@ def search(ask: Ask) -> Reply:
         reply = Reply(answered=True)
         reply.code(best.code)
         reply.picked = [best.code]
+        for old in replaced(store, case) if best.family == SEDATION_FAMILY else []:
+            until = f" after {old.effective_to:%B %-d %Y}" if old.effective_to else ""
+            reply.say(f"{old.code} is deleted (not reportable{until}); today's code for this sedation:", old.sources)
         reply.say(f"*{best.code}* ({best.system}): {best.title}. {best.summary}", best.sources)
         if add_ons:
             extra = store.codes[add_ons[0]]
@@ -107,3 +115,13 @@ def search(ask: Ask) -> Reply:
     reply.confidence = min(1.0, score / 100)
     return reply
 
+
+def _whole_claim(ask: Ask) -> Reply | None:
+    """"What's the corrected set of codes?" when the physician who reduced also sedated: the reduction's code
+    with the sedation codes, as the pair's answer gives them. Not when the ask names the sedation itself
+    ("which sedation code") or asks about a provider who only sedated."""
+    store, case = ask.store, ask.case
+    if ask.said("sedation_code", "add_on") or case.sedation_by not in ("same", None) or not describes_joint_care(case):
+        return None
+    dist = find_distinction(store, case.code_list("asked", "proposed", "mentioned")) or distinction.by_joint(ask)
+    return distinction.explain(ask, dist) if dist is not None and dist.kind == "anesthesia" else None

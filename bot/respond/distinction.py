@@ -44,7 +44,10 @@ def decide(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
         rules, basis = [r for rs in ranges for r in rs], "drug"
     if not rules:
         return Decision(None, None, "missing")
-    rule = next((r for r in rules if r.picks == "requiring"), rules[0])
+    # the requiring side if any rule picks it; else, among rules that agree, one that adds codes (versed and
+    # fentanyl reach minimal or moderate sedation: the code is the same, and moderate adds 99152)
+    rule = next((r for r in rules if r.picks == "requiring"), None) or next(
+        (r for r in rules if r.add_codes), rules[0])
     if rule.picks == "unclear":
         return Decision(None, rule, "unsettled")
     index = 0 if rule.picks == "without" else len(dist.options) - 1
@@ -55,7 +58,7 @@ def compose(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     codes = ask.procedure_codes
     dist = find_distinction(store, codes)
-    joint = _by_joint(ask)
+    joint = by_joint(ask)
     if dist is None or (joint is not None and joint.family != dist.family and case.families):
         # the joint described decides over a code named for it ("subtalar: the tarsal 28540 or the talotarsal?")
         dist = joint or _by_description(ask)
@@ -92,12 +95,18 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
         reply.picked = list(reply.codes)
         reply.code(*codes)
         if unmet:
+            reply.ruled_out = [c for c in added if c in store.codes]
             reply.say(f"No moderate sedation code: {unmet}", store.sedation_time.sources if store.sedation_time else [])
         elif added:
-            reply.say(_sedation_line(ask, [f"{c} x{units[c]}" if c in units else c for c in added]))
+            line = _sedation_line(ask, [f"{c} x{units[c]}" if c in units else c for c in added])
+            if decision.basis == "drug":  # the drugs alone do not say the depth the sedation codes need
+                line = f"If the note documents moderate sedation: {line[0].lower()}{line[1:]}"
+            reply.say(line)
         chosen = next(o for o in dist.options if o.code == picked)
         added_codes = [c for c in reply.picked if c != picked]
         plus = f" + {' + '.join(added_codes)}" if added_codes else ""
+        if added_codes and decision.basis == "drug":
+            plus = f" (+ {' + '.join(added_codes)} if moderate sedation is documented)"
         reply.lines.insert(0, f"*{picked}*{plus}: {chosen.when}")
         reply.cite(dist.sources)
         reply.shown_sources += [s for s in rule.sources[:1] + dist.sources[:2] if s not in reply.shown_sources]
@@ -189,7 +198,7 @@ def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> 
     return reply
 
 
-def _by_joint(ask: Ask) -> Distinction | None:
+def by_joint(ask: Ask) -> Distinction | None:
     """The anesthesia pair of the family the described joint decides (the MCP, the talotarsal joint)."""
     families = ask.case.families
     return next((d for d in ask.store.distinctions if d.kind == "anesthesia" and d.family in families), None)

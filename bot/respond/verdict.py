@@ -38,8 +38,8 @@ def judge(reply: Reply, store: KnowledgeStore, codes: list[str], mods: list[str]
             results.append(_FROM_MODIFIER[reply.modifier_verdicts[mod]])
     for code in codes:
         deleted = store.codes.get(code)
-        if deleted is not None and deleted.is_deleted:
-            results.append("no")  # a deleted code is never right today
+        if deleted is not None and deleted.is_deleted or code in reply.ruled_out:
+            results.append("no")  # a deleted code is never right today; nor one the case does not support
         elif code in reply.options:
             results.append("depends")
         elif reply.picked and _comparable(store, code, reply.picked):
