@@ -140,3 +140,38 @@ def test_explain_prints_the_case(built_kb: Path) -> None:
     text = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "pt Dana Whitfield, hip out, GA"],
                           capture_output=True, text=True, env=env, check=True).stdout
     assert "Whitfield" not in text and "[NAME]" in text  # the curator's view is redacted too
+
+
+@pytest.mark.parametrize("text, modifier, code", [
+    ("the ortho did 27252 last month. 79 on the 26770?", "79", "26770"),
+    ("then planned open treatment. does the 27254 get 58?", "58", "27254"),
+    ("would 50 go to this 27552?", "50", "27552"),
+    ("can 27250 take 25 for the visit?", "25", "27250"),
+])
+def test_a_modifier_goes_on_the_code_the_sentence_links_it_to(reader: Reader, text: str, modifier: str, code: str) -> None:
+    """The linking words (lexicon data: before_code, after_code, determiners) say which code a modifier is on."""
+    case = reader.read(text)
+    assert [m.target for m in case.modifiers if m.code == modifier] == [code]
+    assert case.ask_codes(case.asks[-1])[0] == code
+
+
+def test_a_code_named_for_comparison_is_not_the_one_asked_about(reader: Reader) -> None:
+    case = reader.read("Prosthetic hip put back in the ED (27265). Is the visit 57, unlike the native hip 27250?")
+    assert [c.role for c in case.codes if c.code == "27250"] == ["compared"]
+    assert case.ask_codes(case.asks[-1]) == ["27265"]
+
+
+def test_a_purpose_clause_is_no_hypothesis(reader: Reader) -> None:
+    """'so ortho could reduce it' says why the sedation was given; 'if ... could' still supposes."""
+    done = reader.read("ED doc sedated the child so that the surgeon could reduce the elbow.")
+    assert done.has("procedure", "reduction") and done.sites == ["elbow"]
+    supposed = reader.read("what if they could reduce the hip under GA?")
+    assert not supposed.findings and "general" not in supposed.findings
+
+
+def test_a_place_that_bills_is_its_physician(reader: Reader) -> None:
+    """'what should the ED have billed' asks about the emergency physician (setting bills_as in the lexicon)."""
+    case = reader.read("Ortho reduced, the ER doc sedated. What should the ED have billed?")
+    asked = [f for f in case.of("provider") if f.segment == case.asks[-1].segments[-1]]
+    assert [f.concept for f in asked] == ["emergency"]
+    assert not reader.read("reduced in the ED under GA").of("provider")

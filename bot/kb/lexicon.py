@@ -148,6 +148,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "billing_verbs", "billing_verb"),
     ("asks.yaml", "modifier_before_code", "modifier_before_code"),
     ("asks.yaml", "modifier_after_code", "modifier_after_code"),
+    ("asks.yaml", "modifier_link_verbs", "modifier_link_verb"),
     ("asks.yaml", "determiners", "determiner"),
     ("asks.yaml", "comparison_cues", "comparison_cue"),
     ("laterality.yaml", "side_words", "side_word"),

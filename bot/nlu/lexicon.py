@@ -36,7 +36,7 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
 
 # Word lists read beside the facts rather than as facts: they may share words with them.
 BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word", "age_subject",
-          "modifier_before_code", "modifier_after_code", "determiner", "comparison_cue"}
+          "modifier_before_code", "modifier_after_code", "modifier_link_verb", "determiner", "comparison_cue"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class CompiledLexicon:
     modifier_before_code: frozenset[str] = frozenset()  # "58 on 27254": the code a modifier goes on follows these
     modifier_after_code: frozenset[str] = frozenset()  # "27254 get 58": ... or comes before these
     determiners: frozenset[str] = frozenset()  # "on the 26770"
+    modifier_link_verbs: frozenset[str] = frozenset()  # "50 go to the 27552"
     comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
     quantities: frozenset[str] = frozenset()  # last words of quantity phrases: a number after one is not a modifier
@@ -129,6 +130,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
     out.modifier_before_code = frozenset(w for t in lexicon["word_lists"].get("modifier_before_code", []) for w in words(t))
     out.modifier_after_code = frozenset(w for t in lexicon["word_lists"].get("modifier_after_code", []) for w in words(t))
+    out.modifier_link_verbs = frozenset(w for t in lexicon["word_lists"].get("modifier_link_verb", []) for w in words(t))
     out.determiners = frozenset(w for t in lexicon["word_lists"].get("determiner", []) for w in words(t))
     out.comparisons = tuple(sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True))
     out.icd_common = frozenset(w for t in lexicon["word_lists"].get("icd_common", []) for w in words(t))

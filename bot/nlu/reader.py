@@ -537,6 +537,8 @@ class Reader:
             return e.value if e is not None and e.kind in ("cpt", "hcpcs") else None
 
         j = i + 1
+        while j < min(i + 3, len(words)) and words[j].text in lex.modifier_link_verbs:
+            j += 1
         if j < len(words) and words[j].text in lex.modifier_before_code:
             j += 1
             while j < len(words) and words[j].text in lex.determiners:
