@@ -90,11 +90,12 @@ def test_reversed_range_and_missing_modifier_are_field_errors(knowledge_copy: Pa
 
 
 def test_unknown_modifier_instead_code_and_source(knowledge_copy: Path) -> None:
-    _edit_rule(knowledge_copy, "xray-interpretation-with-26", lambda r: r.update(modifiers=["ZZ"]))
+    _edit_rule(knowledge_copy, "xray-interpretation-with-26", lambda r: r.update(modifiers=["ZZ"], modifiers_on=["73000-73999"]))
     _edit_rule(knowledge_copy, "splint-by-initial-care-physician", lambda r: r.update(instead=["99283-ZZ", "12345"]))
     _edit_rule(knowledge_copy, "report-99024-post-op-visits", lambda r: r.update(sources=["no-such-source"]))
     errors = _errors(knowledge_copy)
     assert any("field 'modifiers[0]'" in e and "unknown modifier 'ZZ'" in e for e in errors)
+    assert any("field 'modifiers_on[0]'" in e and "unknown code '73999'" in e for e in errors), errors
     assert any("field 'instead[0]'" in e and "unknown modifier 'ZZ' in '99283-ZZ'" in e for e in errors)
     assert any("field 'instead[1]'" in e and "unknown code '12345'" in e for e in errors)
     assert any("report-99024-post-op-visits" in e and "unknown source id 'no-such-source'" in e for e in errors)
@@ -129,6 +130,8 @@ def test_store_reads_the_rules_by_code_and_topic(store: KnowledgeStore) -> None:
     reads = store.encounter_rules_for("73610", topic="imaging")
     assert any(r.report == "report_with_modifier" and r.modifiers == ["26"] for r in reads)
     assert not store.encounter_rules_for("27447")  # a knee replacement is no part of these rules
+    same_day = next(r for r in store.encounter_rules if r.id == "em-same-day-minor-procedure-25")
+    assert same_day.covers("29125") and same_day.modifiers == ["25"] and "99281-99285" in same_day.modifiers_on
     g0559 = next(r for r in store.encounter_rules if r.id == "post-op-visit-without-transfer-g0559")
     assert str(g0559.effective_from) == "2025-01-01" and store.hcpcs("G0559") is not None
 

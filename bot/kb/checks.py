@@ -176,12 +176,13 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
     where = "not in knowledge/codes, the fee schedule extract or the HCPCS extract"
 
     for r in kb.encounter:
-        for i, item in enumerate(r.codes):
-            ends = code_range(item) or (item, item)
-            missing = [end for end in dict.fromkeys(ends) if end not in known]
-            for end in missing:
-                what = f"code {end!r}" if ends[0] == ends[1] else f"code {end!r} (an end of the range {item!r})"
-                errors.append(_err(kb, "encounter", r.id, f"codes[{i}]", f"unknown {what}: {where}"))
+        for name, items in (("codes", r.codes), ("modifiers_on", r.modifiers_on)):
+            for i, item in enumerate(items):
+                ends = code_range(item) or (item, item)
+                missing = [end for end in dict.fromkeys(ends) if end not in known]
+                for end in missing:
+                    what = f"code {end!r}" if ends[0] == ends[1] else f"code {end!r} (an end of the range {item!r})"
+                    errors.append(_err(kb, "encounter", r.id, f"{name}[{i}]", f"unknown {what}: {where}"))
         for i, mod in enumerate(r.modifiers):
             if mod not in modifiers:
                 errors.append(_err(kb, "encounter", r.id, f"modifiers[{i}]",

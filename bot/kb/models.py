@@ -292,6 +292,7 @@ class EncounterRule(Strict):
     codes: list[str] = Field(min_length=1, description="Codes or inclusive ranges the rule is about")
     report: EncounterReport
     modifiers: list[str] = Field(default=[], validate_default=True)
+    modifiers_on: list[str] = Field(default=[], description="The codes or ranges the modifiers go on; empty: the rule's codes")
     instead: list[str] = Field(default=[], description="What to report instead, e.g. ['99283-25', '29125']")
     rule: str = Field(description="What to do and why, in our own words")
     effective_from: date | None = Field(default=None, description="First day the rule applies, for a policy change")
@@ -307,7 +308,7 @@ class EncounterRule(Strict):
             raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
         return v
 
-    @field_validator("codes")
+    @field_validator("codes", "modifiers_on")
     @classmethod
     def _codes(cls, values: list[str]) -> list[str]:
         for item in values:
