@@ -22,7 +22,7 @@ from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
 from bot.kb.datasets import Dataset, licensed_cpt_dataset, pfs_dataset
-from bot.kb.load import Knowledge, load_knowledge
+from bot.kb.load import Knowledge, load_knowledge, load_public_codes
 from bot.kb.rules import derived_rules
 from bot.kb.schema import SCHEMA_VERSION
 from bot.yamlfile import ContentErrors
@@ -53,6 +53,10 @@ def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None, i
 
     kb, errors = load_knowledge(knowledge_root)
     if kb is not None:
+        if imports_dir is not None:  # an operator's newer extracts may hold codes the bundled ones do not
+            codes, modifiers, _ = load_public_codes(imports_dir)
+            kb.public_codes |= codes
+            kb.public_modifiers |= modifiers
         errors += check_knowledge(kb, ama_guard(knowledge_root, imports_dir))
         families = {c.family for c in kb.codes if c.family}
         kb.lexicon, lexicon_errors = load_lexicon(knowledge_root, families, {s.id for s in kb.sources})
@@ -180,7 +184,7 @@ def _write_vocabulary(db: sqlite_utils.Database, kb: Knowledge, words: set[str])
     """Words that are no typo: the code sets' descriptions and our own content. The reader matches a word it
     does not know against the lexicon (rapidfuzz); a word in this table is left as it is ("reversed" is not a
     misspelt "versed")."""
-    for record in (*kb.codes, *kb.modifiers, *kb.distinctions, *kb.guidance, *kb.rules):
+    for record in (*kb.codes, *kb.modifiers, *kb.distinctions, *kb.guidance, *kb.rules, *kb.encounter):
         words.update(_WORD.findall(record.model_dump_json().lower()))
     for intent in kb.intents:
         words.update(w for text in intent.examples for w in _WORD.findall(text.lower()))
@@ -227,6 +231,10 @@ def _write_curated(db: sqlite_utils.Database, kb: Knowledge) -> None:
     )
     db["indicators"].insert_all(({"field": i.field, "data": _dump(i)} for i in kb.indicators), pk="field")
     db["anesthesia_sites"].insert_all(({"site": s.site, "data": _dump(s)} for s in kb.sites), pk="site")
+    db["encounter_rules"].create({"id": str, "topic": str, "report": str, "data": str}, pk="id")
+    db["encounter_rules"].insert_all(
+        ({"id": r.id, "topic": r.topic, "report": r.report, "data": _dump(r)} for r in kb.encounter), pk="id"
+    )
 
 
 def _data_sources(pfs_release: dict[str, object], licensed: bool) -> list[dict[str, object]]:
@@ -292,6 +300,7 @@ def _counts(db: sqlite_utils.Database) -> dict[str, int]:
         "distinctions": count("select count(*) from distinctions"),
         "rules": count("select count(*) from modifier_rules"),
         "curated_rules": count("select count(*) from modifier_rules where origin = 'curated'"),
+        "encounter_rules": count("select count(*) from encounter_rules"),
         "sources": count("select count(*) from sources"),
         "indicators": count("select count(*) from pfs"),
         "icd10cm": count("select count(*) from icd10cm"),

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from bot.kb.ama import AmaTextGuard
 from bot.kb.load import Knowledge
+from bot.kb.models import code_range
 from bot.yamlfile import ContentError
 
 _INSTEAD_CODE = re.compile(r"^([0-9A-Z.]+)(-[0-9A-Z]{2})*$")
@@ -24,6 +25,7 @@ def check_knowledge(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
     errors += _duplicates(kb)
     errors += _source_references(kb)
     errors += _code_references(kb)
+    errors += _encounter_references(kb)
     errors += _text_checks(kb, guard)
     return errors
 
@@ -41,7 +43,8 @@ def _ident(record: BaseModel) -> str:
 
 
 def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
-    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "sedation"):
+    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "sedation",
+                 "encounter"):
         for record in getattr(kb, kind):
             yield kind, record
     if kb.sedation_time is not None:
@@ -50,13 +53,14 @@ def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
 
 def _duplicates(kb: Knowledge) -> list[ContentError]:
     errors = []
-    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites"):
+    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "encounter"):
         seen: set[str] = set()
         for record in getattr(kb, kind):
             ident = _ident(record)
             if ident in seen:
                 file, label, line = _find_duplicate_origin(kb, kind, ident)
-                errors.append(ContentError(file, f"duplicate {kind[:-1]} {ident!r} (it is defined twice)", label, None, line))
+                what = "encounter rule" if kind == "encounter" else kind[:-1]
+                errors.append(ContentError(file, f"duplicate {what} {ident!r} (it is defined twice)", label, None, line))
             seen.add(ident)
     return errors
 
@@ -156,6 +160,41 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
         need_families("sites", s.site, "families", s.families)
     for row in kb.sedation:
         need_codes("sedation", row.who, "codes", [row.under_5, row.five_and_over, row.add_on])
+    return errors
+
+
+def _encounter_references(kb: Knowledge) -> list[ContentError]:
+    """An encounter rule may name codes we do not curate (an x-ray, a supply, an E/M visit), but each must exist in
+    the curated codes or the public extracts (CMS fee schedule, HCPCS Level II); so must both ends of a range.
+    Modifiers must be curated ones or HCPCS Level II modifiers (the finger and toe modifiers are those)."""
+    errors: list[ContentError] = []
+    if not kb.public_codes_complete:  # a broken or missing extract: the build says so, not one error per code
+        return errors
+    known = {c.code for c in kb.codes} | kb.public_codes
+    modifiers = {m.code for m in kb.modifiers} | kb.public_modifiers
+
+    where = "not in knowledge/codes, the fee schedule extract or the HCPCS extract"
+
+    for r in kb.encounter:
+        for name, items in (("codes", r.codes), ("modifiers_on", r.modifiers_on)):
+            for i, item in enumerate(items):
+                ends = code_range(item) or (item, item)
+                missing = [end for end in dict.fromkeys(ends) if end not in known]
+                for end in missing:
+                    what = f"code {end!r}" if ends[0] == ends[1] else f"code {end!r} (an end of the range {item!r})"
+                    errors.append(_err(kb, "encounter", r.id, f"{name}[{i}]", f"unknown {what}: {where}"))
+        for i, mod in enumerate(r.modifiers):
+            if mod not in modifiers:
+                errors.append(_err(kb, "encounter", r.id, f"modifiers[{i}]",
+                                   f"unknown modifier {mod!r} (not in modifiers.yaml or the HCPCS extract)"))
+        for i, value in enumerate(r.instead):
+            match = _INSTEAD_CODE.match(value)
+            code = match.group(1) if match else value
+            if code not in known:
+                errors.append(_err(kb, "encounter", r.id, f"instead[{i}]", f"unknown code {value!r}: {where}"))
+            for mod in value.split("-")[1:]:
+                if mod not in modifiers:
+                    errors.append(_err(kb, "encounter", r.id, f"instead[{i}]", f"unknown modifier {mod!r} in {value!r}"))
     return errors
 
 

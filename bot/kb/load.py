@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.kb.models import (
-    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Manifest, Modifier, ModifierRule, SedationRow, SedationTime,
-    Source, UnreliableSource,
+    AnesthesiaSite, Code, Distinction, EncounterRule, Guidance, Indicator, Manifest, Modifier, ModifierRule, SedationRow,
+    SedationTime, Source, UnreliableSource,
 )
 from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
@@ -32,6 +33,12 @@ class Knowledge:
     sites: list[AnesthesiaSite] = field(default_factory=list)
     sedation: list[SedationRow] = field(default_factory=list)
     sedation_time: SedationTime | None = None
+    encounter: list[EncounterRule] = field(default_factory=list)  # knowledge/encounter*.yaml
+    # Codes and modifiers of the public extracts in data/ (CMS fee schedule, HCPCS Level II), which content may
+    # name without curating them: an x-ray code, a supply code, a finger modifier
+    public_codes: set[str] = field(default_factory=set)
+    public_modifiers: set[str] = field(default_factory=set)
+    public_codes_complete: bool = True  # False when an extract is missing or not an extract: the build reports it
     lexicon: Lexicon | None = None  # knowledge/lexicon/, checked against the codes and sources above
     intents: list[IntentDef] = field(default_factory=list)  # intents/, one file per intent
     # Where each record came from, for cross-reference errors: (kind, id) -> (file, label, line)
@@ -45,13 +52,17 @@ _SECTIONS = [
     ("unreliable", "unreliable.yaml", "unreliable", UnreliableSource, "match"),
     ("codes", "codes/*.yaml", "codes", Code, "code"),
     ("guidance", "distinctions.yaml", "guidance", Guidance, "id"),
-    ("distinctions", "distinctions.yaml", "distinctions", Distinction, "id"),
+    ("distinctions", "distinctions*.yaml", "distinctions", Distinction, "id"),
     ("modifiers", "modifiers.yaml", "modifiers", Modifier, "code"),
     ("rules", "modifier_rules.yaml", "rules", ModifierRule, "id"),
     ("indicators", "indicators.yaml", "indicators", Indicator, "field"),
     ("sites", "anesthesia_sites.yaml", "sites", AnesthesiaSite, "site"),
     ("sedation", "sedation_rules.yaml", "sedation", SedationRow, "who"),
+    ("encounter", "encounter*.yaml", "encounter_rules", EncounterRule, "id"),
 ]
+
+PFS_EXTRACT = "cms-pfs-indicators.csv"  # bot.kb.pfs.EXTRACT_NAME; not imported, to keep the importers out
+HCPCS_EXTRACT = "cms-hcpcs.csv"  # bot.kb.hcpcs.EXTRACT_NAME
 
 
 def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
@@ -75,8 +86,42 @@ def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
                     getattr(kb, attr).append(record)
                     kb.origin.setdefault((attr, str(getattr(record, ident))), (entry.file, entry.label, entry.line))
     kb.sedation_time = _load_sedation_time(root, errors)
+    kb.public_codes, kb.public_modifiers, kb.public_codes_complete = load_public_codes(root / "data")
     kb.digest = content_digest(root)
     return (kb if manifest else None), errors
+
+
+def load_public_codes(data_dir: Path | None) -> tuple[set[str], set[str], bool]:
+    """The codes of the fee-schedule extract and the codes and modifiers of the HCPCS extract in `data_dir`, by
+    their first columns only: whether content may name a code it does not curate. The last value is False when
+    either file is missing or is not an importer's extract; the build then reports that file itself, and the
+    content checks do not pile up an unknown-code error for every code the broken file would have held."""
+    codes: set[str] = set()
+    modifiers: set[str] = set()
+    complete = data_dir is not None
+    for name, header in ((PFS_EXTRACT, ["hcpcs", "mod", "status"]), (HCPCS_EXTRACT, ["code", "kind"])):
+        path = data_dir / name if data_dir is not None else None
+        if path is None or not path.is_file():
+            complete = False
+            continue
+        try:
+            with path.open(newline="", encoding="utf-8") as fh:
+                reader = csv.reader(fh)
+                columns = next(reader, [])
+                if columns[: len(header)] != header:
+                    complete = False
+                    continue
+                kind_at = columns.index("kind") if "kind" in columns else None
+                for row in reader:
+                    if not row or not row[0]:
+                        continue
+                    if kind_at is not None and len(row) > kind_at and row[kind_at] == "modifier":
+                        modifiers.add(row[0].strip().upper())
+                    else:
+                        codes.add(row[0].strip().upper())
+        except (OSError, UnicodeDecodeError, csv.Error):
+            complete = False
+    return codes, modifiers, complete
 
 
 def _load_sedation_time(root: Path, errors: list[ContentError]) -> SedationTime | None:

@@ -12,11 +12,11 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 System = Literal["CPT", "HCPCS", "ICD-10-CM"]
 Anesthesia = Literal["none", "required", "not_applicable"]
-Approach = Literal["closed", "open", "not_applicable"]
+Approach = Literal["closed", "open", "percutaneous", "not_applicable"]
 Status = Literal["confirmed", "inference", "unconfirmed"]
 Verdict = Literal["fits", "does_not_fit", "depends"]
 # What a note can say about how the reduction was done; drives the anesthesia distinction.
@@ -142,7 +142,7 @@ class Guidance(Strict):
 class Distinction(Strict):
     id: str
     title: str
-    kind: Literal["anesthesia", "approach", "manipulation", "cause"]
+    kind: Literal["anesthesia", "approach", "manipulation", "cause", "fracture_dislocation"]
     family: str
     body_site: str
     options: list[Option] = Field(min_length=2)
@@ -249,6 +249,96 @@ class SedationTime(Strict):
     first_minutes: int = Field(ge=1, le=60)
     add_on_minutes: int = Field(ge=1, le=60)
     sources: list[str] = Field(min_length=1)
+
+
+EncounterTopic = Literal["splint", "cast", "strapping", "supply", "imaging", "em", "global", "fracture"]
+EncounterReport = Literal["report", "do_not_report", "report_with_modifier", "depends"]
+CODE_OR_RANGE_RE = re.compile(r"^(?P<start>\d{5}|\d{4}[FTU]|[A-V]\d{4})(-(?P<end>\d{5}|\d{4}[FTU]|[A-V]\d{4}))?$")
+
+
+def code_range(item: str) -> tuple[str, str] | None:
+    """("29000", "29799") for "29000-29799", ("29125", "29125") for a single code, None if neither."""
+    match = CODE_OR_RANGE_RE.match(item)
+    if not match:
+        return None
+    start = match.group("start")
+    return start, match.group("end") or start
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Both ends of a range are the same kind of code: five digits, four digits and the same letter, or the
+    same HCPCS letter (Q4001-Q4051)."""
+    if a.isdigit() and b.isdigit():
+        return True
+    if a[0].isalpha() and b[0].isalpha():
+        return a[0] == b[0]
+    return a[-1].isalpha() and b[-1].isalpha() and a[-1] == b[-1]
+
+
+class EncounterRule(Strict):
+    """A rule for a service around the reduction or fracture care (knowledge/encounter.yaml): the splint, the
+    cast and its supplies, the x-ray read, the E/M that day, the global period and who follows the patient.
+
+    `codes` names the services the rule is about, as codes or inclusive ranges ("29000-29799"); `report` says
+    what to do with them; `modifiers` are the ones to append when `report` is report_with_modifier (or that the
+    rule is about); `instead` is what to report in their place, as codes with modifiers ("99283-25").
+    """
+
+    id: str
+    topic: EncounterTopic
+    title: str = Field(description="Short title in our own words")
+    situation: str = Field(description="When the rule applies, in plain words")
+    setting: Literal["any", "office", "facility", "emergency_department"] = "any"
+    scope: Literal["medicare", "cpt", "medicare_and_cpt", "payer_varies"] = "medicare_and_cpt"
+    codes: list[str] = Field(min_length=1, description="Codes or inclusive ranges the rule is about")
+    report: EncounterReport
+    modifiers: list[str] = Field(default=[], validate_default=True)
+    modifiers_on: list[str] = Field(default=[], description="The codes or ranges the modifiers go on; empty: the rule's codes")
+    instead: list[str] = Field(default=[], description="What to report instead, e.g. ['99283-25', '29125']")
+    rule: str = Field(description="What to do and why, in our own words")
+    effective_from: date | None = Field(default=None, description="First day the rule applies, for a policy change")
+    status: Status = "confirmed"
+    positions: list[Position] = Field(default=[], description="Where sources disagree, most authoritative first")
+    notes: list[Note] = []
+    sources: list[str] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
+        return v
+
+    @field_validator("codes", "modifiers_on")
+    @classmethod
+    def _codes(cls, values: list[str]) -> list[str]:
+        for item in values:
+            ends = code_range(item)
+            if ends is None:
+                raise ValueError(f"{item!r} is not a CPT or HCPCS code or a range like '29000-29799'")
+            start, end = ends
+            if not _same_kind(start, end) or start > end:
+                raise ValueError(f"{item!r} is not a range: both ends must be the same kind of code, the lower first")
+        return values
+
+    @field_validator("modifiers")
+    @classmethod
+    def _modifiers(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        for v in values:
+            if not MODIFIER_RE.match(v):
+                raise ValueError(f"{v!r} is not a two-character modifier")
+        if info.data.get("report") == "report_with_modifier" and not values:
+            raise ValueError("report: report_with_modifier needs the modifiers to append")
+        return values
+
+    def covers(self, code: str) -> bool:
+        """Whether `code` is one of the rule's codes or falls in one of its ranges."""
+        code = code.strip().upper()
+        for item in self.codes:
+            start, end = code_range(item) or (item, item)
+            if len(code) == len(start) and _same_kind(code, start) and start <= code <= end:
+                return True
+        return False
 
 
 class Manifest(Strict):

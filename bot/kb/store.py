@@ -21,7 +21,8 @@ from typing import Any
 
 from bot.kb.datasets import Dataset
 from bot.kb.models import (
-    AnesthesiaSite, Code, Distinction, Guidance, Indicator, Modifier, ModifierRule, SedationRow, SedationTime, Source,
+    AnesthesiaSite, Code, Distinction, EncounterRule, Guidance, Indicator, Modifier, ModifierRule, SedationRow,
+    SedationTime, Source,
 )
 from bot.kb.schema import SCHEMA_VERSION
 
@@ -113,6 +114,10 @@ class KnowledgeStore:
         ]
         self.indicators = [Indicator.model_validate_json(r["data"]) for r in self._rows("select data from indicators")]
         self.sites = [AnesthesiaSite.model_validate_json(r["data"]) for r in self._rows("select data from anesthesia_sites")]
+        # the encounter around the reduction: splints, casts, supplies, x-ray reads, the E/M, the global period
+        self.encounter_rules = [
+            EncounterRule.model_validate_json(r["data"]) for r in self._rows("select data from encounter_rules order by rowid")
+        ]
         self.has_licensed_cpt = self.counts.get("licensed_cpt", 0) > 0
         self.lexicon_json: str = meta.get("lexicon", "{}")
         sedation = json.loads(meta.get("sedation", "{}"))
@@ -274,6 +279,11 @@ class KnowledgeStore:
             for o in d.options:
                 by_code.setdefault(o.code, []).append(d)
         return by_code
+
+    def encounter_rules_for(self, code: str | None = None, topic: str | None = None) -> list[EncounterRule]:
+        """Encounter rules about `code` (named or inside one of their ranges) and/or of `topic`, in file order."""
+        return [r for r in self.encounter_rules
+                if (code is None or r.covers(code)) and (topic is None or r.topic == topic)]
 
     def site_for(self, code: Code) -> AnesthesiaSite | None:
         return next((s for s in self.sites if code.family in s.families), None)

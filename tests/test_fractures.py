@@ -1,0 +1,58 @@
+"""Fracture care content: every curated fracture code is a fee-schedule code, its stated global period is the CMS
+file's, each fracture family splits on manipulation (without first), and a fracture-dislocation is one code."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import yaml
+
+from bot.content import knowledge_dir
+from bot.kb.load import load_knowledge
+from bot.kb.store import KnowledgeStore
+
+
+def _extract(name: str) -> dict[str, dict[str, str]]:
+    with (knowledge_dir() / "data" / name).open(newline="") as fh:
+        return {r[next(iter(r))]: r for r in csv.DictReader(fh) if not r.get("mod")}
+
+
+def _fracture_codes() -> list[dict]:
+    return [c for f in sorted((knowledge_dir() / "codes").glob("fractures_*.yaml"))
+            for c in yaml.safe_load(f.read_text())["codes"]]
+
+
+def test_every_fracture_code_is_in_the_fee_schedule_and_its_stated_global_matches() -> None:
+    pfs = _extract("cms-pfs-indicators.csv")
+    codes = _fracture_codes()
+    assert len(codes) >= 100
+    for c in codes:
+        row = pfs.get(c["code"])
+        assert row is not None and row["status"] == "A", c["code"]
+        for note in c.get("notes", []):
+            for stated in re.findall(r"global period is (\d{3})", note["text"]):
+                assert stated == row["glob_days"], f"{c['code']}: note says {stated}, CMS file {row['glob_days']}"
+
+
+def test_every_fracture_family_splits_on_manipulation_without_first(store: KnowledgeStore) -> None:
+    fracture_families = {c.family for c in store.codes.values() if c.family and c.family.endswith("-fracture")}
+    manipulation = {d.family: d for d in store.distinctions if d.kind == "manipulation"}
+    # families with a closed without- and with-manipulation pair each have the distinction
+    for family in fracture_families:
+        closed = [c for c in store.family(family) if c.approach == "closed"]
+        if len(closed) >= 2 and family not in ("tibial-plateau-fracture",):
+            assert family in manipulation, family
+    for d in manipulation.values():
+        if d.family.endswith("-fracture"):
+            without, with_ = (store.codes[o.code] for o in d.options)
+            assert len(d.options) == 2 and "no manipulation" in without.title.lower()
+            assert "no manipulation" not in with_.title.lower(), d.id
+
+
+def test_fracture_dislocations_are_one_code() -> None:
+    kb, _ = load_knowledge(knowledge_dir())
+    combined = {d.id: {o.code for o in d.options} for d in kb.distinctions if d.kind == "fracture_dislocation"}
+    assert {"23665", "23675"} <= combined["shoulder-dislocation-with-fracture"]
+    assert "24620" in combined["monteggia-fracture-dislocation"] and "25520" in combined["galeazzi-fracture-dislocation"]
+    assert "26645" in combined["thumb-base-fracture-dislocation"]
