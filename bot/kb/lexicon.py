@@ -37,6 +37,12 @@ class SiteConcept(Concept):
     family: str | None = None
     by_site: dict[str, str] = {}
     unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
+    pcs_body_part: str | None = Field(default=None, description="The ICD-10-PCS body part it is ('Hip Joint', 'Radius'), "
+                                      "for a reposition code")
+    pcs_by_site: dict[str, str] = Field(default={}, description="The PCS body part by site, for a joint of two sites")
+    condition: Literal["fracture", "fracture_dislocation"] | None = Field(
+        default=None, description="fracture: the family it names is fracture care, decided only when a fracture is "
+                                  "described; fracture_dislocation: its name says both (Monteggia, Bennett)")
 
 
 class SideConcept(Concept):
@@ -61,7 +67,8 @@ class DrugConcept(Concept):
 
 
 class ProviderConcept(Concept):
-    role: Literal["anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician"]
+    role: Literal["anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician",
+                  "staff"]
 
 
 class SettingConcept(Concept):

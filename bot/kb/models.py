@@ -80,6 +80,9 @@ class Code(Strict):
     approach: Approach = "not_applicable"
     anesthesia: Anesthesia = "not_applicable"
     family: str | None = None
+    condition: Literal["dislocation", "fracture", "fracture_dislocation"] | None = Field(
+        default=None, description="What the code treats, for procedure codes: a question about a fracture is "
+                                  "answered from fracture codes, one about a dislocation from dislocation codes")
     related: list[str] = []
     aliases: list[str] = Field(default=[], description="What coders type for this service")
     effective_from: date | None = None

@@ -231,11 +231,30 @@ class Case:
         return [f for f in self.of("site") if f.attrs.get("kind") in ("joint", "qualifier")]
 
     @property
+    def condition(self) -> str | None:
+        """What was treated: fracture, dislocation, or fracture_dislocation (both, or one named as both:
+        "Monteggia", "fracture-dislocation"); None when the note does not say."""
+        conditions = set(self.procedures("condition"))
+        named = {f.attrs.get("condition") for f in self.joints}  # "distal radius", "Jones fracture", "Monteggia"
+        fracture = "fracture" in conditions or "fracture" in named
+        dislocated = bool({"dislocation", "subluxation"} & conditions)
+        if "fracture-dislocation" in conditions or "fracture_dislocation" in named or (fracture and dislocated):
+            return "fracture_dislocation"
+        return "fracture" if fracture else "dislocation" if dislocated else None
+
+    @property
     def families(self) -> list[str]:
-        """Code families the joints decide ("MCP" is the MCP pair, "THA" a replacement's dislocation)."""
+        """Code families the joints decide ("MCP" is the MCP pair, "THA" a replacement's dislocation). A fracture
+        joint ("distal radius") decides only when a fracture is described, a dislocation joint ("radial head":
+        a pulled elbow) only when a fracture alone is not."""
         out: list[str] = []
         sites = set(self.sites)
+        condition = self.condition
         for f in self.joints:
+            named = f.attrs.get("condition")
+            if named != "fracture_dislocation" and condition != "fracture_dislocation" and (
+                    (named == "fracture") != (condition == "fracture")):
+                continue
             by_site = f.attrs.get("by_site") or {}
             family = next((fam for s, fam in by_site.items() if s in sites and s != f.attrs.get("site")), None)  # type: ignore[union-attr]
             family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)  # type: ignore[union-attr]
@@ -278,13 +297,16 @@ class Case:
 
     @property
     def approach(self) -> str | None:
-        """closed, open, or failed_closed_then_open (an attempt that failed, then open treatment)."""
+        """closed, percutaneous (pins or screws through the skin), open, or failed_closed_then_open (an attempt
+        that failed, then open treatment)."""
         approaches = self.procedures("approach")
         failed = bool(self.procedures("sequence"))
         if "open" in approaches and (failed or "closed" in approaches):
             return "failed_closed_then_open" if failed else "open"
         if "open" in approaches:
             return "open"
+        if "percutaneous" in approaches:
+            return "percutaneous"
         return "closed" if approaches or self.procedures("reduction") or self.procedures("self_reduced") else None
 
     @property
@@ -389,6 +411,10 @@ class Case:
     @property
     def icd_codes(self) -> list[str]:
         return self.code_list(kinds=("icd",))
+
+    @property
+    def pcs_codes(self) -> list[str]:
+        return self.code_list(kinds=("pcs",))
 
     @property
     def proposed(self) -> list[str]:

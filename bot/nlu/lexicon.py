@@ -17,7 +17,7 @@ FindingId = Literal["general", "regional", "mac", "anesthesia", "deep_sedation",
                     "minimal_sedation", "local", "digital_block", "topical", "none"]
 AskKind = Literal["define", "define_code", "define_modifier", "which_code", "verify", "proposal", "compare", "alternative", "meaning", "who_is_right", "where_written",
                   "which_modifier", "anesthesia_code", "sedation_code", "diagnosis", "more", "add_on", "help", "indicator",
-                  "request", "every_claim"]
+                  "request", "every_claim", "pcs"]
 
 
 def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:

@@ -90,7 +90,7 @@ def find_entities(folded: str, cased: str, known_modifiers: frozenset[str], ordi
         if free(m.start(1), m.end(1)):
             found.append(Entity("hcpcs", m.group(1).upper(), m.start(1), m.end(1)))
     for m in _PCS.finditer(folded):
-        if free(m.start(1), m.end(1)) and re.search(r"[a-z]", m.group(1)) and re.search(r"\d.*\d", m.group(1)[1:]):
+        if free(m.start(1), m.end(1)) and re.search(r"[a-z]", m.group(1)):  # 0SSBXZZ: one digit only, the first
             found.append(Entity("pcs", m.group(1).upper(), m.start(1), m.end(1)))
     for m in _ICD_COMPACT.finditer(folded):
         raw = m.group(1).upper()

@@ -297,13 +297,16 @@ def _kind(token: str) -> str:
 
 
 def _is_name(words: list[str], gaps: str) -> bool:
-    """At least two name words, or "RAMIREZ-OCHOA, J.", and none of them a word our own content uses."""
+    """At least two name words, or "RAMIREZ-OCHOA, J.", not all of them words our own content uses: an eponym
+    in our content is a surname too ("Jones, Tamika"), and "Jones fracture" is caught by what follows it."""
     names = [w.rstrip(".") for w in words if _kind(w) == "name"]
+    if names and all(len(n) <= 2 and n.isupper() for n in names):
+        return False  # "GY, GZ", "FX, FY": letter modifiers and abbreviations, not a "LAST, FIRST" of two letters
     last_initial = len(words) == 2 and _kind(words[1]) == "initial" and words[1].endswith(".") and "," in gaps
     if len(names) < 2 and not (len(names) == 1 and last_initial and len(names[0]) > 2):
         return False
     common = _content_words()
-    return not any(n.lower() in common for n in names)
+    return not all(n.lower() in common for n in names)
 
 
 # after a run of capitalised words, what makes it something other than a person: an eponym's noun
@@ -433,9 +436,12 @@ def _lowercase_name(words: str) -> str:
     that are not ordinary words (initials allowed); empty when the first is an ordinary word."""
     common = _content_words()
     kept: list[str] = []
-    for word in words.split():
+    split = words.split()
+    for n, word in enumerate(split):
         bare = word.rstrip(".,")
-        if not (len(bare) == 1 and word.endswith(".")) and (bare in _STOP_WORDS or bare in common):
+        # "jones, tamika": a surname that is also an eponym in our content, written "last, first"
+        surname = n == 0 and word.endswith(",") and len(split) > 1 and split[1].rstrip(".,") not in common
+        if not surname and not (len(bare) == 1 and word.endswith(".")) and (bare in _STOP_WORDS or bare in common):
             break
         kept.append(word)
     return " ".join(kept).rstrip(".,") if any(len(w.rstrip(".,")) > 1 for w in kept) else ""

@@ -7,7 +7,7 @@ and never describe it: CPT descriptors are AMA-licensed and an invented descript
 from __future__ import annotations
 
 from bot.kb.store import KnowledgeStore
-from bot.respond import distinction
+from bot.respond import distinction, pcs
 from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
@@ -20,11 +20,14 @@ _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 
 def lookup(ask: Ask) -> Reply:
     codes = ask.codes
-    if not codes:
+    pcs_codes = ask.case.pcs_codes
+    if not codes and not pcs_codes:
         return search(ask)
     reply = Reply(answered=False)
     for code in codes[:3]:
         describe(ask.store, code, reply)
+    for code in pcs_codes[:3]:
+        pcs.describe(ask.store, code, reply)
     return reply
 
 
@@ -69,6 +72,8 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
 
 def search(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
+    if ask.kind("pcs"):  # the inpatient facility's code set
+        return pcs.search(ask)
     ranked = rank_codes(store, ask)
     decided = ask.kind("sedation_code", "add_on") and ranked  # the sedation table decides, not how well words match
     if not decided and not good_enough(case, ranked):

@@ -24,6 +24,11 @@ SEDATION_FAMILY = "moderate-sedation"
 # Body sites as the content names them, for each site the question names: a finger is also the hand.
 _SITE_FAMILY = {"hand": {"hand", "finger", "thumb"}, "finger": {"finger", "hand"}, "foot": {"foot", "ankle", "toe"},
                 "toe": {"toe", "foot"}, "knee": {"knee", "patella"}}
+# A fracture is named by the region coders say ("shoulder fracture", "elbow fracture") more loosely than the
+# bone the code names: the neighbouring bones count too.
+_FRACTURE_SITES = {**_SITE_FAMILY, "shoulder": {"shoulder", "upper arm", "clavicle"}, "elbow": {"elbow", "upper arm", "forearm"},
+                   "wrist": {"wrist", "forearm"}, "hip": {"hip", "thigh"}, "knee": {"knee", "patella", "lower leg"},
+                   "ankle": {"ankle", "lower leg"}, "forearm": {"forearm", "wrist", "elbow"}, "lower leg": {"lower leg", "ankle", "knee"}}
 
 
 @cache
@@ -66,19 +71,30 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     if old and not describes_joint_care(case):
         return [c for c in candidates if c.family in old]  # "what replaced 99148", "what do we bill today"
     pairs = {d.family for d in store.distinctions}  # the dislocation families: each has its pair
+    condition = case.condition
+    if case.sites:
+        near = _FRACTURE_SITES if condition in ("fracture", "fracture_dislocation") else _SITE_FAMILY
+        wanted = set().union(*(near.get(s, {s}) for s in case.sites))
+        candidates = [c for c in candidates if c.body_site in wanted] or candidates
+    if condition == "fracture":  # fracture care, not the dislocation codes of the same site
+        candidates = [c for c in candidates if c.condition in ("fracture", "fracture_dislocation")] or candidates
+    elif condition == "fracture_dislocation":  # the one code that covers both, where there is one
+        candidates = [c for c in candidates if c.condition == "fracture_dislocation"] or [
+            c for c in candidates if c.condition != "fracture"] or candidates
+    else:
+        candidates = [c for c in candidates if c.condition not in ("fracture", "fracture_dislocation")] or candidates
     if "dislocation" in case.negated("procedure"):  # "no dislocation at all, just a stiff shoulder"
         candidates = [c for c in candidates if c.family not in pairs] or candidates
     elif {"dislocation", "subluxation"} & set(case.procedures("condition")) and not case.families:
         candidates = [c for c in candidates if c.family in pairs] or candidates  # a dislocation: not the MUA
-    if case.sites:
-        wanted = set().union(*(_SITE_FAMILY.get(s, {s}) for s in case.sites))
-        candidates = [c for c in candidates if c.body_site in wanted] or candidates
     if case.families:  # "MCP of the index", "great toe MTP", "THA": the joint decides the family
         candidates = [c for c in candidates if c.family in case.families] or candidates
     if case.approach in ("open", "failed_closed_then_open"):
         candidates = [c for c in candidates if c.approach == "open"] or candidates
+    elif case.approach == "percutaneous":
+        candidates = [c for c in candidates if c.approach == "percutaneous"] or candidates
     elif case.approach == "closed":
-        candidates = [c for c in candidates if c.approach != "open"] or candidates
+        candidates = [c for c in candidates if c.approach not in ("open", "percutaneous")] or candidates
     return candidates
 
 
