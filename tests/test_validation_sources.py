@@ -116,3 +116,13 @@ def test_bundled_content_passes_every_source_check(knowledge_copy: Path) -> None
     kb = validated_knowledge(knowledge_copy)
     assert kb.policy.internal_wording and kb.policy.official_domains
     assert all(s.tier in ("primary", "secondary", "tertiary") for s in kb.sources)
+
+
+def test_an_indicator_decision_must_cite_its_own_sources(knowledge_copy: Path) -> None:
+    def strip(indicators: list[dict]) -> None:
+        glob = next(i for i in indicators if i["field"] == "glob_days")
+        glob["decides"][0].pop("sources")
+
+    _edit(knowledge_copy / "indicators.yaml", "indicators", strip)
+    errors = [e for e in _errors(knowledge_copy) if "sources of its own" in e]
+    assert len(errors) == 1 and "(glob_days)" in errors[0] and "field 'decides[0].sources'" in errors[0], errors

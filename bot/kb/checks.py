@@ -30,6 +30,7 @@ def check_knowledge(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
     errors += _source_checks(kb)
     errors += _internal_wording(kb)
     errors += _tertiary_only(kb)
+    errors += _decision_sources(kb)
     return errors
 
 
@@ -293,3 +294,11 @@ def _tertiary_only(kb: Knowledge) -> list[ContentError]:
                            "status: unconfirmed (coders' practice, not confirmed) or add a primary or secondary source")
             errors.append(_err(kb, kind, _ident(record), where, message))
     return errors
+
+
+def _decision_sources(kb: Knowledge) -> list[ContentError]:
+    """Each decision an indicator makes cites what supports that decision: a 57 verdict must not borrow the
+    modifier 79 page because both hang off the global-days indicator."""
+    return [_err(kb, "indicators", ind.field, f"decides[{i}].sources",
+                 f"the {rule.modifier} decision names no sources of its own: list the ones that support it")
+            for ind in kb.indicators for i, rule in enumerate(ind.decides) if not rule.sources]
