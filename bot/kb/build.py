@@ -244,13 +244,15 @@ def _data_sources(pfs_release: dict[str, object], licensed: bool) -> list[dict[s
         "id": "cms-pfs", "title": str(pfs_release["title"]), "publisher": "Centers for Medicare and Medicaid Services",
         "edition": f"{pfs_release['file']}, {released}",
         "url": "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
-        "licence": "CMS public data; indicators only, descriptors not imported", "kind": "primary", "brief_ref": None,
+        "licence": "CMS public data; indicators only, descriptors not imported", "tier": "primary", "kind": "primary",
+        "brief_ref": None,
     }]
     if licensed:
         rows.append({
             "id": "licensed-cpt", "title": "CPT descriptors (licensed to this organisation)",
             "publisher": "American Medical Association", "edition": "as imported by this installation", "url": None,
-            "licence": "AMA licence held by this organisation; never redistributed", "kind": "primary", "brief_ref": None,
+            "licence": "AMA licence held by this organisation; never redistributed", "tier": "primary", "kind": "primary",
+            "brief_ref": None,
         })
     return rows
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import BaseModel
 
 from bot.kb.ama import AmaTextGuard
 from bot.kb.load import Knowledge
-from bot.kb.models import code_range
+from bot.kb.models import CURATOR_FIELDS, Source, code_range
 from bot.yamlfile import ContentError
 
 _INSTEAD_CODE = re.compile(r"^([0-9A-Z.]+)(-[0-9A-Z]{2})*$")
@@ -27,6 +28,10 @@ def check_knowledge(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
     errors += _code_references(kb)
     errors += _encounter_references(kb)
     errors += _text_checks(kb, guard)
+    errors += _source_checks(kb)
+    errors += _internal_wording(kb)
+    errors += _tertiary_only(kb)
+    errors += _decision_sources(kb)
     return errors
 
 
@@ -198,13 +203,14 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
     return errors
 
 
-def _text_fields(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def _text_fields(value: Any, path: str, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, str]]:
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _text_fields(getattr(value, name), f"{path}.{name}" if path else name)
+            if name not in skip:
+                yield from _text_fields(getattr(value, name), f"{path}.{name}" if path else name, skip)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _text_fields(item, f"{path}[{i}]")
+            yield from _text_fields(item, f"{path}[{i}]", skip)
     elif isinstance(value, str):
         yield path, value
 
@@ -223,3 +229,114 @@ def _text_checks(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
                 errors.append(_err(kb, kind, _ident(record), field,
                                    "'<' and '>' are Slack control characters; write 'less than' / 'more than'"))
     return errors
+
+
+# What users see of a source: the citation (publisher, title, edition) and its link.
+SOURCE_SHOWN = ("title", "publisher", "edition")
+
+
+def _host_is(host: str, domains: Iterable[str]) -> bool:
+    host = host.lower().removeprefix("www.")
+    return any(host == d or host.endswith("." + d) for d in (d.lower().removeprefix("www.") for d in domains))
+
+
+def _source_checks(kb: Knowledge) -> list[ContentError]:
+    """An edition that is an edition; a URL that is a page, not a site's home page; a government or Medicare
+    contractor document at its official address, not a copy on another site."""
+    policy = kb.policy
+    year = re.compile(policy.edition_year)
+    errors = []
+    for s in kb.sources:
+        edition = s.edition.strip()
+        bad = next((w for w in policy.not_an_edition if w.lower() in edition.lower()), None)
+        if not edition or bad:
+            errors.append(_err(kb, "sources", s.id, "edition",
+                               f"{edition!r} is not an edition{f' ({bad!r})' if bad else ''}: give the revision, release "
+                               "or publication date the publication prints, or 'undated web page, viewed <month year>'"))
+        elif not year.search(edition):
+            errors.append(_err(kb, "sources", s.id, "edition",
+                               f"{edition!r} names no year: give the revision, release or publication date, or "
+                               "'undated web page, viewed <month year>'"))
+        if s.url:
+            parsed = urlparse(s.url)
+            if not parsed.scheme or not parsed.netloc:
+                errors.append(_err(kb, "sources", s.id, "url", f"{s.url!r} is not a web address"))
+            elif parsed.path.strip("/") == "" and not parsed.query:
+                errors.append(_err(kb, "sources", s.id, "url",
+                                   f"{s.url!r} is only a site's home page: cite the page that says it (or leave url "
+                                   "out and say in copy_note where the wording was read)"))
+            elif _government(kb, s) and not _host_is(parsed.netloc, policy.official_domains):
+                errors.append(_err(kb, "sources", s.id, "url",
+                                   f"{parsed.netloc} is not an official address for a {s.publisher} document: cite it at "
+                                   "cms.gov, the contractor's site, govinfo, uscode or ecfr, and move this copy to copy_url"))
+    return errors
+
+
+def _government(kb: Knowledge, source: Source) -> bool:
+    publisher = source.publisher.lower()
+    return any(p.lower() in publisher for p in kb.policy.government_publishers)
+
+
+def _internal_wording(kb: Knowledge) -> list[ContentError]:
+    """No words about how the content was made in any field a user sees (the phrases are data)."""
+    phrases = [p.lower() for p in kb.policy.internal_wording if p.strip()]
+    if not phrases:
+        return []
+    errors = []
+    for kind, record in _records(kb):
+        if kind == "sources":
+            fields: Iterable[tuple[str, str]] = ((f, getattr(record, f)) for f in SOURCE_SHOWN)
+        else:
+            fields = _text_fields(record, "", CURATOR_FIELDS)
+        for field, text in fields:
+            found = next((p for p in phrases if p in text.lower()), None)
+            if found:
+                errors.append(_err(kb, kind, _ident(record), field,
+                                   f"internal wording {found!r} in text users see: say what the publication states "
+                                   "(keep how we worked in copy_note or curator_notes)"))
+    return errors
+
+
+def _statements(value: Any, path: str) -> Iterator[tuple[str, str | None, list[str]]]:
+    """Every sourced statement inside a record: (field path, its status if it has one, its sources)."""
+    if isinstance(value, BaseModel):
+        fields = type(value).model_fields
+        if "sources" in fields and getattr(value, "sources"):
+            yield path or "sources", getattr(value, "status", None), getattr(value, "sources")
+        for name in fields:
+            if name != "sources":
+                yield from _statements(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _statements(item, f"{path}[{i}]")
+
+
+def _tertiary_only(kb: Knowledge) -> list[ContentError]:
+    """A rule only tertiary sources (forums, blogs, vendor and code-lookup pages) support is coders' practice:
+    it may be said only as `status: unconfirmed`, never as confirmed fact or as our reasoning."""
+    tiers = {s.id: s.tier for s in kb.sources}
+    errors = []
+    for kind, record in _records(kb):
+        if kind == "sources":
+            continue
+        for field, status, ids in _statements(record, ""):
+            known = [tiers[i] for i in ids if i in tiers]
+            if not known or any(t != "tertiary" for t in known) or status == "unconfirmed":
+                continue
+            where = field if field == "sources" else f"{field}.sources"
+            if status is None:
+                message = ("only tertiary sources (forums, blogs, vendor pages) support this: add a primary or secondary "
+                           "source, or state it in a note with status: unconfirmed as coders' practice")
+            else:
+                message = (f"status {status!r} rests only on tertiary sources (forums, blogs, vendor pages): make it "
+                           "status: unconfirmed (coders' practice, not confirmed) or add a primary or secondary source")
+            errors.append(_err(kb, kind, _ident(record), where, message))
+    return errors
+
+
+def _decision_sources(kb: Knowledge) -> list[ContentError]:
+    """Each decision an indicator makes cites what supports that decision: a 57 verdict must not borrow the
+    modifier 79 page because both hang off the global-days indicator."""
+    return [_err(kb, "indicators", ind.field, f"decides[{i}].sources",
+                 f"the {rule.modifier} decision names no sources of its own: list the ones that support it")
+            for ind in kb.indicators for i, rule in enumerate(ind.decides) if not rule.sources]

@@ -373,6 +373,6 @@ def source_record(release: dict[str, object]) -> dict[str, object]:
         "id": SOURCE_ID, "title": "HCPCS Level II alpha-numeric file (Healthcare Common Procedure Coding System)",
         "publisher": "Centers for Medicare and Medicaid Services",
         "edition": f"{release['release']} release, effective {release['effective']}", "url": URL,
-        "licence": "CMS public data; holds no CPT or CDT text; descriptions as published", "kind": "primary",
+        "licence": "CMS public data; holds no CPT or CDT text; descriptions as published", "tier": "primary", "kind": "primary",
         "brief_ref": None,
     }

@@ -87,5 +87,5 @@ def source_record(release: dict[str, object]) -> dict[str, object]:
         "publisher": "Centers for Medicare and Medicaid Services",
         "edition": f"{release['release']}, effective {release['effective']}",
         "url": f"https://www.cms.gov/medicare/coding-billing/icd-10-codes/{fiscal}-icd-10-pcs",
-        "licence": "CMS public data; for inpatient facility claims", "kind": "primary", "brief_ref": None,
+        "licence": "CMS public data; for inpatient facility claims", "tier": "primary", "kind": "primary", "brief_ref": None,
     }

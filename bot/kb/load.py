@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot.kb.models import (
     AnesthesiaSite, Code, Distinction, EncounterRule, Guidance, Indicator, Manifest, Modifier, ModifierRule, SedationRow,
-    SedationTime, Source, UnreliableSource,
+    SedationTime, Source, UnreliableSource, ValidationPolicy,
 )
 from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
@@ -39,6 +39,7 @@ class Knowledge:
     public_codes: set[str] = field(default_factory=set)
     public_modifiers: set[str] = field(default_factory=set)
     public_codes_complete: bool = True  # False when an extract is missing or not an extract: the build reports it
+    policy: ValidationPolicy = field(default_factory=ValidationPolicy)  # knowledge/validation.yaml
     lexicon: Lexicon | None = None  # knowledge/lexicon/, checked against the codes and sources above
     intents: list[IntentDef] = field(default_factory=list)  # intents/, one file per intent
     # Where each record came from, for cross-reference errors: (kind, id) -> (file, label, line)
@@ -87,6 +88,7 @@ def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
                     kb.origin.setdefault((attr, str(getattr(record, ident))), (entry.file, entry.label, entry.line))
     kb.sedation_time = _load_sedation_time(root, errors)
     kb.public_codes, kb.public_modifiers, kb.public_codes_complete = load_public_codes(root / "data")
+    kb.policy = _load_policy(root, errors)
     kb.digest = content_digest(root)
     return (kb if manifest else None), errors
 
@@ -137,6 +139,24 @@ def _load_sedation_time(root: Path, errors: list[ContentError]) -> SedationTime 
         for err in getattr(exc, "errors", lambda: [])():
             errors.append(ContentError(display, err["msg"], "time", ".".join(map(str, err["loc"]))))
         return None
+
+
+def _load_policy(root: Path, errors: list[ContentError]) -> ValidationPolicy:
+    """The wording and address rules `kb validate` applies to what users see (knowledge/validation.yaml)."""
+    path, display = root / "validation.yaml", "knowledge/validation.yaml"
+    if not path.exists():
+        errors.append(ContentError(display, "file is missing"))
+        return ValidationPolicy()
+    data, _, file_errors = read_yaml(path, display)
+    if file_errors:
+        errors.extend(file_errors)
+        return ValidationPolicy()
+    try:
+        return ValidationPolicy.model_validate(data)
+    except Exception as exc:  # pydantic ValidationError: one line per field
+        for err in getattr(exc, "errors", lambda: [])():
+            errors.append(ContentError(display, err["msg"], None, ".".join(map(str, err["loc"]))))
+        return ValidationPolicy()
 
 
 def _load_manifest(root: Path, errors: list[ContentError]) -> Manifest | None:

@@ -19,6 +19,11 @@ Anesthesia = Literal["none", "required", "not_applicable"]
 Approach = Literal["closed", "open", "percutaneous", "not_applicable"]
 Status = Literal["confirmed", "inference", "unconfirmed"]
 Verdict = Literal["fits", "does_not_fit", "depends"]
+# Authority of a publication: primary = CMS manuals and data files, the NCCI Policy Manual, CDC/NCHS and the
+# ICD-10-CM Official Guidelines, MAC articles, AMA CPT publications, statute and CFR; secondary = AAPC,
+# SuperCoder, ACEP, AAOS and other society or payer publications; tertiary = forums, blogs, vendor and
+# code-lookup pages.
+Tier = Literal["primary", "secondary", "tertiary"]
 # What a note can say about how the reduction was done; drives the anesthesia distinction.
 Finding = Literal[
     "general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation", "minimal_sedation",
@@ -38,14 +43,26 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+# Fields only curators see: never shown in an answer, and not held to the wording rules of the fields users see.
+CURATOR_FIELDS = frozenset({"copy_url", "copy_note", "curator_notes", "brief_ref", "licence"})
+
+
 class Source(Strict):
+    """A publication a fact cites. `title`, `publisher`, `edition` and `url` are what a coder shows an auditor:
+    the publication itself (title with chapter and section, its revision or date, its official address). How we
+    read it, when that was a copy, stays in the curator-only `copy_url` and `copy_note`."""
+
     id: str
     title: str
     publisher: str
-    edition: str = Field(description="Edition, release or publication date, as the source states it")
-    url: str | None = None
+    edition: str = Field(description="Edition, revision, release or publication date, as the publication states it")
+    url: str | None = Field(default=None, description="The publication's official address (never a copy)")
     licence: str = Field(description="What we may take from it: facts only, public domain, licensed, ...")
-    kind: Literal["primary", "secondary"] = "secondary"
+    tier: Tier = Field(description="Authority: primary, secondary or tertiary (see Tier)")
+    kind: Literal["primary", "secondary"] | None = Field(
+        default=None, description="Older two-way label, kept for readers of it: derived from tier")
+    copy_url: str | None = Field(default=None, description="Curator only: the copy we actually read")
+    copy_note: str | None = Field(default=None, description="Curator only: how and where the wording was read")
     brief_ref: str | None = Field(default=None, description="Tag in the research brief, e.g. S19")
 
     @field_validator("id")
@@ -54,6 +71,19 @@ class Source(Strict):
         if not ID_RE.match(v):
             raise ValueError("use lower-case letters, digits, '.', '_' or '-'")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_tier(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("kind") is None and data.get("tier") in ("primary", "secondary", "tertiary"):
+            data = {**data, "kind": "primary" if data["tier"] == "primary" else "secondary"}
+        return data
+
+    @model_validator(mode="after")
+    def _kind_matches_tier(self) -> Source:
+        if self.kind != ("primary" if self.tier == "primary" else "secondary"):
+            raise ValueError(f"kind {self.kind!r} contradicts tier {self.tier!r}: leave kind out, it follows the tier")
+        return self
 
 
 class UnreliableSource(Strict):
@@ -90,6 +120,7 @@ class Code(Strict):
     deleted: bool = Field(default=False, description="No longer in the code set; effective_to says since when, if known")
     replaced_by: list[str] = Field(default=[], description="For a deleted code: what is reported instead today")
     notes: list[Note] = []
+    curator_notes: list[str] = Field(default=[], description="Curator only, never shown: history, disagreements, to-dos")
     sources: list[str] = Field(min_length=1)
 
     @property
@@ -167,6 +198,7 @@ class Modifier(Strict):
     other_payers: str | None = None
     aliases: list[str] = []
     notes: list[Note] = []
+    curator_notes: list[str] = Field(default=[], description="Curator only, never shown: history, disagreements, to-dos")
     sources: list[str] = Field(min_length=1)
 
     @field_validator("code")
@@ -213,6 +245,8 @@ class IndicatorRule(Strict):
     verdict: Verdict
     why: str
     instead: list[str] = Field(default=[], description="Modifiers to use instead, e.g. ['25'] for 57 on a 000 global")
+    sources: list[str] = Field(
+        default=[], description="What supports this decision; when empty, the indicator's own sources are cited")
 
 
 class Indicator(Strict):
@@ -342,6 +376,21 @@ class EncounterRule(Strict):
             if len(code) == len(start) and _same_kind(code, start) and start <= code <= end:
                 return True
         return False
+
+
+class ValidationPolicy(Strict):
+    """knowledge/validation.yaml: what `kb validate` refuses in what users see, kept as data curators extend."""
+
+    internal_wording: list[str] = Field(
+        default=[], description="Phrases about how the content was made, refused in any field a user sees")
+    not_an_edition: list[str] = Field(
+        default=[], description="Words that show an edition names no edition ('as read', 'n/a', ...)")
+    edition_year: str = Field(default=r"\b(19|20)\d\d\b",
+                              description="Every edition names a year: a date, a release or 'viewed <month year>'")
+    government_publishers: list[str] = Field(
+        default=[], description="Publisher names whose documents must be cited at an official address")
+    official_domains: list[str] = Field(
+        default=[], description="Hosts (and their subdomains) that are official addresses for those publishers")
 
 
 class Manifest(Strict):

@@ -28,14 +28,15 @@ class RuleVerdict:
 
 
 def indicator_verdicts(indicators: list[Indicator], code: str, row: dict[str, str], modifier: str | None = None) -> list[RuleVerdict]:
-    """Verdicts that the CMS indicator values of `row` decide, for one modifier or all."""
+    """Verdicts that the CMS indicator values of `row` decide, for one modifier or all; each cites the sources of
+    its own decision (the indicator's only when the decision names none)."""
     out = []
     for ind in indicators:
         value = str(row.get(ind.field, ""))
         for rule in ind.decides:
             if (modifier is None or rule.modifier == modifier) and value in rule.values:
                 out.append(
-                    RuleVerdict(rule.modifier, code, rule.verdict, rule.why, tuple(ind.sources), "cms-indicator",
+                    RuleVerdict(rule.modifier, code, rule.verdict, rule.why, tuple(rule.sources or ind.sources), "cms-indicator",
                                 ind.field, value, tuple(rule.instead))
                 )
     return out

@@ -4,4 +4,4 @@ Importing `bot.kb.build` pulls in content loading, checks and every importer; `c
 to know whether a database was built by this version.
 """
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"

@@ -86,7 +86,7 @@ def search(ask: Ask) -> Reply:
     best, score = ranked[0]
     add_ons = None
     if best.family == SEDATION_FAMILY:
-        claim = _whole_claim(ask)
+        claim = _whole_claim(ask) or _no_sedation_code(ask)
         if claim is not None:
             return claim
         best = pick_sedation(store, ask) or best
@@ -130,3 +130,27 @@ def _whole_claim(ask: Ask) -> Reply | None:
         return None
     dist = find_distinction(store, case.code_list("asked", "proposed", "mentioned")) or distinction.by_joint(ask)
     return distinction.explain(ask, dist) if dist is not None and dist.kind == "anesthesia" else None
+
+
+# What the note documents instead of moderate sedation: no moderate sedation code applies
+_NOT_MODERATE = ("minimal_sedation", "local", "digital_block", "topical", "none", "general", "regional", "mac")
+GENERAL_GUIDANCE = "requiring-anesthesia"
+
+
+def _no_sedation_code(ask: Ask) -> Reply | None:
+    """"Can anxiolysis be billed with 99152?": the documented depth is not moderate sedation, so the guidance
+    for what was documented answers, and the moderate sedation codes are ruled out."""
+    store, case = ask.store, ask.case
+    findings = case.findings
+    guidance = store.guidance.get(GENERAL_GUIDANCE)
+    if not findings or findings[0] not in _NOT_MODERATE or guidance is None:
+        return None
+    rule = next((r for r in guidance.findings if r.finding == findings[0]), None)
+    if rule is None:
+        return None
+    reply = Reply(answered=True)
+    reply.basis = "documented"
+    reply.ruled_out = [c for c in case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
+    reply.say(f"No moderate sedation code: {labelled(rule.text, rule.status)}", rule.sources)
+    reply.suggest("what does requiring anesthesia mean?")
+    return reply
