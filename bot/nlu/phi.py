@@ -80,6 +80,13 @@ def _content_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
+def _modifier_codes() -> frozenset[str]:
+    """The letter modifiers of our content (AA, QX, XS...): written in capitals, they look like initials."""
+    text = (knowledge_dir() / "modifiers.yaml").read_text(encoding="utf-8", errors="replace")
+    return frozenset(c for c in re.findall(r"(?m)^\s*-?\s*code:\s*[\"']?([0-9A-Z]{2})\b", text) if not c.isdigit())
+
+
 # -- patterns with a cue --------------------------------------------------------------------------------
 _MONTH = (r"(?=[jfmasondeJFMASONDE])"  # what a month's name can start with: other words fail at once
           r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
@@ -129,6 +136,43 @@ _DIGIT = re.compile(r"\d")
 def _probe(text: str) -> _Probe:
     return _Probe(text.lower(), _DIGIT.subn("", text)[1])
 
+
+# Shapes that win over a code inside them (a ZIP code like 27252, a URL path through /encounter/27252): no code is
+# ever written in these places. (tag, pattern, gate) as below.
+_ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
+    # the path and query of a URL name a record ("/patients/88417/chart"); the scheme and host stay, so a curator
+    # still sees which site. With a scheme, or a bare host with a dot and a lower-case top-level domain.
+    ("URL", re.compile(r"(?=[hfw])\b(?:https?|ftp)://[^\s/<>|]++/(?P<v>[^\s<>|]++)", re.I),
+     lambda p: "://" in p.low),
+    ("URL", re.compile(r"(?=[a-z0-9])(?<![\w.@/\-])(?-i:(?:[a-z0-9][a-z0-9\-]*+\.)++[a-z]{2,24})/(?P<v>[^\s<>|]++)"),
+     lambda p: "/" in p.low and "." in p.low),
+    # Slack ids of people and channels, as markup (<@U0123ABCD|name>, <#C0123ABCD|coding>, <!subteam^S1|@team>)
+    # or bare; the asker's own is stored hashed, anybody else's is an identifier of someone who did not ask
+    ("SLACK_ID", re.compile(r"<(?:[@#][UWCGD]|!subteam\^)[A-Z0-9]{2,}(?:\|[^<>\n]{0,80})?>"), lambda p: "<" in p.low),
+    ("SLACK_ID", re.compile(r"(?=[UWCGD])(?<![\w\-./])(?=[A-Z]*+\d)[UWCGD][A-Z0-9]{8,11}(?![\w\-])"),
+     lambda p: p.digits >= 1),
+    ("IP", re.compile(r"(?=\d)(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+                      r"(?![\w]|\.\d)"), lambda p: p.digits >= 4 and "." in p.low),
+    ("IP", re.compile(r"(?=[0-9a-f:])(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
+                      r"|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}"
+                      r"|(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", re.I),
+     lambda p: "::" in p.low or p.low.count(":") >= 7),
+    ("ZIP", re.compile(r"(?=[zp])\b(?:zip(?:\s*+code)?|zipcode|postal\s++code|post\s++code)\s*+[:#=]?+\s*+"
+                       r"(?P<v>\d{5}(?:-\d{4})?)(?![\w\-])", re.I), lambda p: p.digits >= 5 and p.has("zip", "post")),
+    ("ADDRESS", re.compile(r"(?=[p])\b(?:p\.?\s?o\.?\s?box|post\s++office\s++box|pob)\s*+#?\s*+\d{1,6}(?!\w)", re.I),
+     lambda p: p.digits >= 1 and p.has("box", "pob")),
+    # a driver's licence, and a vehicle's plate: only after their labels (a bare "plate" is an implant)
+    ("LICENCE", re.compile(
+        r"(?=[dl])\b(?:driver'?s?\s*+licen[cs]e|drivers?\s*+lic\b\.?|licen[cs]e(?!\s*+plate)|d\.?l\.?n?)(?!\w)"
+        r"(?>(?:\s*+(?:#|:|=|\bno\b\.?|\bnumber\b|\bnum\b|\bis\b))*)\s*+"
+        r"(?P<v>(?=[A-Z0-9\-]{0,20}?\d[A-Z0-9\-]{0,20}?\d)[A-Z0-9][A-Z0-9\-]{3,18}[A-Z0-9])(?![\w\-])", re.I),
+     lambda p: p.digits >= 2 and p.has("lic", "dl", "d.l")),
+    ("PLATE", re.compile(
+        r"(?=[lvctp])\b(?:licen[cs]e\s++plate|(?:vehicle|car)\s++(?:plate|tag|registration)|(?:plate|tag)\s*+(?:no\b\.?|number|#)"
+        r"|plate\s*+:)\s*+[:#]?+\s*+"
+        r"(?P<v>(?-i:(?=[A-Z0-9 \-]{0,12}\d)[A-Z0-9]{1,4}(?:[ \-]?[A-Z0-9]{1,4}){1,3}))(?![\w\-])",
+        re.I), lambda p: p.digits >= 1 and p.has("plate", "tag", "registration")),
+]
 
 # (tag, pattern, gate); the value is group "v" when the pattern has one. Order matters: specific shapes first.
 # Each pattern begins with a look-ahead for the characters it can start with, so that most positions fail at
@@ -255,6 +299,15 @@ def find_phi(text: str) -> list[PhiFinding]:
             if tag == "DATE" and _is_document_date(text, start):
                 continue
             found.append(PhiFinding(tag, start, end))
+    for tag, pattern, gate in _ALWAYS_WIN:  # after the others: an ID's own tag wins where both match
+        if gate(probe):
+            for m in pattern.finditer(text):
+                start, end = m.span("v") if "v" in pattern.groupindex else m.span()
+                if tag == "URL":  # "see https://x.org/a/b." : the sentence's full stop is not part of the path
+                    while end > start and text[end - 1] in ".,;:!?)]}'\"":
+                        end -= 1
+                if end > start:
+                    found.append(PhiFinding(tag, start, end))
     if probe.digits >= 5:  # a ZIP code
         found += _places(text)
     found += _bare_names(text, found)
@@ -289,11 +342,16 @@ class _Spans:
         return i > 0 and self.reach[i - 1] >= end
 
 
+def _strong_cue(cue: str) -> bool:
+    """'MRN 27252', 'MR# 88417', 'medical record # 27252': after these a number is the record's."""
+    return cue in _STRONG_ID_CUES or cue.startswith(("mr", "med"))
+
+
 def _allowed(tag: str, cue: str | None, start: int, end: int, protected: _Spans) -> bool:
     """Codes win over a finding that touches them, except where the shape or the cue says otherwise: an email,
     a phone number; a number after a strong label ("MRN 27252"); a labelled value longer than the code-like
     part inside it ("visit #: 40019-A")."""
-    if tag in ("EMAIL", "PHONE") or (tag == "ID" and cue in _STRONG_ID_CUES):
+    if tag in ("EMAIL", "PHONE") or (tag == "ID" and cue is not None and _strong_cue(cue)):
         return True
     if tag == "ID" and cue is not None:
         return not protected.holds(start, end)
@@ -367,6 +425,8 @@ def _kind(token: str) -> str:
         return "suffix"
     if len(bare) == 1 and bare.isupper():
         return "initial"
+    if bare in _modifier_codes():  # "AA, AD modifiers", "QX, QZ": letter modifiers of our own content
+        return "word"
     # an abbreviation is written in capitals ("AMA"); in title case only the short ones are ("Dx"), "Ama" is a name
     if not bare[0].isupper() or low in _STOP_WORDS or bare.upper() in _ABBREVIATIONS and (bare.isupper() or len(bare) < 3):
         return "word"
@@ -381,6 +441,8 @@ def _is_name(words: list[str], gaps: str) -> bool:
 @lru_cache(maxsize=16384)  # a paste repeats its names: each run of words is judged once
 def _is_name_words(words: tuple[str, ...], comma: bool) -> bool:
     names = [w.rstrip(".") for w in words if _kind(w) == "name"]
+    if names and all(len(n) <= 2 and n.isupper() for n in names):
+        return False  # "GY, GZ", "FX, FY": letter modifiers and abbreviations, not a "LAST, FIRST" of two letters
     last_initial = len(words) == 2 and _kind(words[1]) == "initial" and words[1].endswith(".") and comma
     if len(names) < 2 and not (len(names) == 1 and last_initial and len(names[0]) > 2):
         return False
