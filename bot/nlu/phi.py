@@ -63,6 +63,7 @@ DOB MRN SSN GA ED ER OR MAC CRNA ASA ICU PACU CPT ICD DX HX PMH S/P SP W/ LT RT 
 RN EMS MVC CT MRI XR ID NKDA BMI CC HPI ROS ORIF THA TKA FAQ NCCI MUE CMS AMA LCD NCD MLN OIG HHS CDC NCHS
 AL AK AZ AR CA CO CT DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH NJ NM NV NY OH OK OR
 PA RI SC SD TN TX UT VA VT WA WI WV WY DC PR USA US UK EOB ERA HMO PPO EPO POS ABN GBA IV IM PO PRN BID TID
+CTRL HTTP HTTPS URL API JSON
 """.split())
 _PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "del", "della", "da", "di", "du", "dos", "das", "ní", "ni",
               "nic", "bin", "ibn", "ben", "bat", "abu", "al", "el", "ter", "ten", "y"}
@@ -151,7 +152,7 @@ _ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
     ("SLACK_ID", re.compile(r"<(?:[@#][UWCGD]|!subteam\^)[A-Z0-9]{2,}(?:\|[^<>\n]{0,80})?>"), lambda p: "<" in p.low),
     ("SLACK_ID", re.compile(r"(?=[UWCGD])(?<![\w\-./])(?=[A-Z]*+\d)[UWCGD][A-Z0-9]{8,11}(?![\w\-])"),
      lambda p: p.digits >= 1),
-    ("IP", re.compile(r"(?=\d)(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    ("IP", re.compile(r"(?=\d)(?<![\w.])(?!(?:127\.0\.0\.1|0\.0\.0\.0)(?![\w.]))(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                       r"(?![\w]|\.\d)"), lambda p: p.digits >= 4 and "." in p.low),
     ("IP", re.compile(r"(?=[0-9a-f:])(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
                       r"|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}"

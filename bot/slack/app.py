@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
+from bot.logs import NO_REQUEST_BODIES
 from bot.slack import Answerer
 from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback, register_listeners
@@ -66,6 +67,7 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     logger = logging.getLogger("bot.slack")
     logger.addFilter(_NOT_THE_TOKEN_WARNING)  # added once: addFilter skips a filter already there
+    logger.addFilter(NO_REQUEST_BODIES)  # Bolt copies these onto its own loggers (its signature-failure line)
     app = App(
         client=client or make_client(settings),
         signing_secret=secret,
