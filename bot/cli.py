@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -139,10 +140,27 @@ def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
 
 
 # -- questions -----------------------------------------------------------------------------------
-def _activity(settings: Settings) -> Any:
-    from bot.activity.log import ActivityLog
+def _activity(settings: Settings, *, required: bool = False) -> Any:
+    """The activity log, or None (with one line on stderr) when its key file is unusable and the command can do
+    without it: a question is still answered, just not logged. A full disk is no reason: the log itself drops
+    what it cannot write, counted, and says so once."""
+    from bot.activity.log import ActivityKeyError, ActivityLog
 
-    return ActivityLog(settings.activity_path, settings.retention_days)
+    try:
+        return ActivityLog(settings.activity_path, settings.retention_days)
+    except ActivityKeyError as exc:
+        if required:
+            raise
+        print(f"warning: {exc}; answering without the activity log", file=sys.stderr)
+        return None
+
+
+def _close(activity: Any) -> None:
+    if activity is not None:
+        activity.close()
+        if activity.dropped:
+            print(f"warning: {activity.dropped} question(s) could not be written to the activity log "
+                  f"({activity.last_error or 'see above'})", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -153,9 +171,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = default_engine()
     activity = _activity(_settings())
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        answer, _ = answer_and_log(engine, activity, question, "cli")
-        print(answer.model_dump_json() if args.json else render_text(answer), flush=True)
+    try:
+        for question in questions:
+            answer, _ = answer_and_log(engine, activity, question, "cli")
+            print(answer.model_dump_json() if args.json else render_text(answer), flush=True)
+    finally:
+        _close(activity)
     return 0
 
 
@@ -168,14 +189,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     activity = _activity(_settings())
     print(f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
           "Ctrl-D or Ctrl-C to leave.")
-    while True:
-        try:
-            question = input("\nyou> ")
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if question.strip():
-            print(render_text(answer_and_log(engine, activity, question, "cli")[0]))
+    try:
+        while True:
+            try:
+                question = input("\nyou> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if question.strip():
+                print(render_text(answer_and_log(engine, activity, question, "cli")[0]))
+    finally:
+        _close(activity)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -253,9 +277,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.activity.report import build_report, render_report
 
     settings = _settings()
-    activity = _activity(settings)
+    activity = _activity(settings, required=True)
     purged = activity.purge()
-    report = build_report(activity, args.since)
+    try:
+        report = build_report(activity, args.since)
+    except sqlite3.Error as exc:
+        return _fail(f"cannot read the activity database {settings.activity_path} ({exc})")
+    finally:
+        activity.close()
     print(json.dumps(report, indent=2) if args.json else render_report(report))
     if purged:
         print(f"({purged} records older than {settings.retention_days} days were deleted)", file=sys.stderr)
@@ -339,9 +368,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # StoreError and friends: one line, not a traceback
+        from bot.activity.log import ActivityKeyError
         from bot.kb.store import StoreError
 
-        if isinstance(exc, StoreError):
+        if isinstance(exc, (StoreError, ActivityKeyError)):
             return _fail(str(exc))
         raise
 
