@@ -152,7 +152,8 @@ _ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
     ("SLACK_ID", re.compile(r"<(?:[@#][UWCGD]|!subteam\^)[A-Z0-9]{2,}(?:\|[^<>\n]{0,80})?>"), lambda p: "<" in p.low),
     ("SLACK_ID", re.compile(r"(?=[UWCGD])(?<![\w\-./])(?=[A-Z]*+\d)[UWCGD][A-Z0-9]{8,11}(?![\w\-])"),
      lambda p: p.digits >= 1),
-    ("IP", re.compile(r"(?=\d)(?<![\w.])(?!(?:127\.0\.0\.1|0\.0\.0\.0)(?![\w.]))(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    ("IP", re.compile(r"(?=\d)(?<![\w.])(?!(?:127\.0\.0\.1|0\.0\.0\.0)(?![\w.]))"  # loopback and "any" name nobody
+                      r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
                       r"(?![\w]|\.\d)"), lambda p: p.digits >= 4 and "." in p.low),
     ("IP", re.compile(r"(?=[0-9a-f:])(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
                       r"|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}"
