@@ -44,23 +44,18 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
-    from bot.kb.build import build
-    from bot.kb.load import content_digest
+    from bot.kb.build import build, built_digest, inputs_digest
     from bot.kb.pfs import PfsImportError
-    from bot.kb.store import KnowledgeStore, StoreError
     from bot.yamlfile import ContentErrors
 
     settings = _settings()
     root = Path(args.knowledge or knowledge_dir())
     target = Path(args.output) if args.output else settings.kb_path
-    if args.if_changed and target.exists():
-        try:
-            current = KnowledgeStore(target).content_version
-        except StoreError:
-            current = ""
-        if current.endswith("+" + content_digest(root)) and not (settings.imports_dir.exists() and any(settings.imports_dir.iterdir())):
-            print(f"knowledge base is up to date ({current}): {target}")
-            return 0
+    # a true no-op when nothing it is built from changed, imports included: the database is not even opened for
+    # writing (it was rebuilt on every `make run` whenever imports/ held anything)
+    if args.if_changed and target.exists() and built_digest(target) == inputs_digest(root, settings.imports_dir):
+        print(f"knowledge base is up to date: {target}")
+        return 0
     print(f"building {target} from {root}", file=sys.stderr)
     try:
         report = build(root, target, settings.imports_dir)
@@ -255,8 +250,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
                      + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
     from bot.logs import configure_logging
+    from bot.slack.app import slack_problem
     from bot.slack.serve import serve
 
+    problem = slack_problem(settings)
+    if problem is not None:
+        return _fail(problem)
     configure_logging()
 
     serve(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT), http=http)
@@ -268,7 +267,8 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     from bot.slack.manifest import manifest
 
-    data = manifest(_settings(), socket=args.http is None, url=args.http)
+    data = manifest(_settings(), socket=args.http is None, url=args.http, assistant=args.assistant,
+                    org_deploy=args.org_deploy)
     print(json.dumps(data, indent=2) if args.json else yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
     return 0
 
@@ -347,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode, no public URL (the default)")
     mode.add_argument("--http", metavar="URL", help="HTTP mode: the public URL Slack calls (…/slack/events is added)")
+    p.add_argument("--assistant", action="store_true",
+                   help="add Slack's AI-app surface: split view, suggested prompts, a status while answering")
+    p.add_argument("--org-deploy", action="store_true", help="installable across an Enterprise Grid organisation")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_manifest)
     p = sub.add_parser("report", help="for curators: unanswered questions grouped, thumbs down, top codes, answer rate")

@@ -8,6 +8,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.config import Settings
 from bot.engine import Engine
@@ -54,6 +56,25 @@ def make_client(settings: Settings) -> WebClient:
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers())
+
+
+def slack_problem(settings: Settings) -> str | None:
+    """Why the bot cannot start with Slack (unreachable Web API, a token Slack refuses), as one sentence; None
+    when auth.test answers. Asked with few retries, so a wrong SLACK_API_URL or a network down is said in a second
+    or two, not after the half-minute of retries an answer gets (and not as Bolt's traceback)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10,
+                       retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+        return f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN and that the app is installed"
+    except (OSError, ValueError) as exc:  # URLError, refused or reset connections, timeouts, a malformed URL
+        reason = getattr(exc, "reason", None) or exc
+        return (f"cannot reach the Slack Web API at {settings.slack_api_url} ({reason}); check SLACK_API_URL and "
+                "the network")
+    return None
 
 
 def listener_pool() -> ThreadPoolExecutor:

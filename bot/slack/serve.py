@@ -163,9 +163,9 @@ def _drain(executor: ThreadPoolExecutor, workers: ProcessEngine | None, activity
 
 
 def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    log.info("serving Slack over HTTP on %s:%s%s (up to %d open files)", host, port, EVENTS_PATH,
-             raise_open_files_limit())
-    server = http_server(settings, host, port)
+    files = raise_open_files_limit()
+    server = http_server(settings, host, port)  # fails here, before anything is logged, on an unusable setup
+    log.info("serving Slack over HTTP on %s:%s%s (up to %d open files)", host, port, EVENTS_PATH, files)
     # uvicorn handles SIGTERM/SIGINT while it runs (graceful shutdown, then the lifespan drain) and afterwards
     # re-raises the signal to the handler it found: this one, so a requested stop exits 0, not "killed by 15".
     for sig in (signal.SIGTERM, signal.SIGINT):
