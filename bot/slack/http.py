@@ -32,9 +32,10 @@ LIMIT_CONCURRENCY = 512  # uvicorn answers 503 above this many connections or re
 KEEP_ALIVE_SECONDS = 5
 # Connections taken from the listening socket per turn of the event loop (asyncio uses the listen backlog): with
 # uvicorn's 2,048 one turn accepted a thousand stalled clients before any could be closed, ran out of file
-# descriptors under the usual limit of 1,024, and stopped accepting for a second at a time. 512 (plus the 256
-# connections kept) stays under that limit.
-BACKLOG = 512
+# descriptors under the usual limit of 1,024, and stopped accepting for a second at a time. With 128 (plus the 256
+# connections kept, plus the closes still pending from the last turn) a flood stays far below that limit; the
+# kernel holds further connection attempts, which slows the flood, not the server.
+BACKLOG = 128
 SUMMARY_EVERY = 60.0  # seconds between log lines about closed stalled connections (an attack is one line a minute)
 
 log = logging.getLogger("bot.slack.http")
@@ -77,6 +78,33 @@ class _Closures:
 
 
 CLOSURES = _Closures()
+
+
+class OncePerMinute(logging.Filter):
+    """asyncio logs every failed accept (out of file descriptors) at ERROR with a traceback: 1,177 lines in one
+    flood of stalled clients. The first is kept, then one a minute with the count of those left out."""
+
+    def __init__(self, prefix: str, every: float = 60.0) -> None:
+        super().__init__()
+        self.prefix, self.every = prefix, every
+        self._last, self._skipped = -every, 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith(self.prefix):
+            return True
+        now = time.monotonic()
+        if now - self._last < self.every:
+            self._skipped += 1
+            return False
+        if self._skipped:
+            record.msg = f"{record.getMessage()} ({self._skipped} more like it in the last minute, not logged)"
+            record.args = None
+        self._last, self._skipped = now, 0
+        record.exc_info = None  # the traceback says nothing the message does not
+        return True
+
+
+logging.getLogger("asyncio").addFilter(OncePerMinute("socket.accept() out of system resource"))
 
 
 class GuardedH11Protocol(H11Protocol):
