@@ -38,6 +38,13 @@ class _NotTheTokenWarning(logging.Filter):
 
 _NOT_THE_TOKEN_WARNING = _NotTheTokenWarning()
 
+# slack_sdk logs the whole body of every request it sends and every answer it gets at DEBUG: an answer, which may
+# repeat what the question said. Its loggers never go below INFO, whatever level the bot runs at, so no body is
+# logged even when an admin turns on DEBUG; the client's own logger at INFO skips building those lines at all.
+WEB_API_LOG = logging.getLogger("bot.slack.web")
+WEB_API_LOG.setLevel(logging.INFO)
+logging.getLogger("slack_sdk").setLevel(logging.INFO)
+
 
 def make_client(settings: Settings) -> WebClient:
     """The Web API client: retries rate limits (honouring Retry-After), 5xx answers and dropped connections.
@@ -55,7 +62,8 @@ def make_client(settings: Settings) -> WebClient:
     A rare doubled answer is better than a question silently left unanswered.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers(),
+                     logger=WEB_API_LOG)
 
 
 def slack_problem(settings: Settings) -> str | None:

@@ -330,9 +330,9 @@ def feedback_click(call: Call, helpful: bool = True) -> dict[str, Any]:
     for block in blocks_of(call):
         for element in block.get("elements", []):
             if element.get("type") == "feedback_buttons":
-                button = element["positive_button" if helpful else "negative_button"]
-                return {"action_id": element["action_id"], "type": "feedback_buttons", "value": button["value"],
-                        "text": button["text"]}
+                chosen = element["positive_button" if helpful else "negative_button"]
+                return {"action_id": element["action_id"], "type": "feedback_buttons", "value": chosen["value"],
+                        "text": chosen["text"]}
     raise AssertionError(f"no feedback buttons in {message_json(call)}")
 
 
