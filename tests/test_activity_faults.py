@@ -49,6 +49,16 @@ def test_a_full_disk_drops_records_counted_warns_once_and_recovers(engine, tmp_p
     _, first = answer_and_log(engine, log, "what is 27252", "dm")
     assert log.flush()
     pages = log.rows("pragma page_count")[0]["page_count"]
+    real_connect = sqlite3.connect
+    full = {"pages": pages}
+
+    def connect(*args, **kwargs):  # every connection the log opens meets the same full disk
+        conn = real_connect(*args, **kwargs)
+        if full["pages"]:
+            conn.execute(f"pragma max_page_count = {full['pages']}")
+        return conn
+
+    monkeypatch.setattr("bot.activity.log.sqlite3.connect", connect)
     log.execute(f"pragma max_page_count = {pages}")  # the disk is full now
     for n in range(30):
         answer, _ = answer_and_log(engine, log, f"global days for 2725{n % 10} " + "x" * 3000, "mention")
@@ -57,7 +67,8 @@ def test_a_full_disk_drops_records_counted_warns_once_and_recovers(engine, tmp_p
     assert log.dropped > 0 and "full" in (log.last_error or "")
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1, warnings  # reported once, not per record
-    log.execute("pragma max_page_count = 1000000")  # room again
+    full["pages"] = 0  # room again
+    log.execute("pragma max_page_count = 1000000")
     monkeypatch.setattr("bot.activity.log.QUIET_SECONDS", 0.0)  # no waiting to see the disk stays writable
     _, later = answer_and_log(engine, log, "what is 27250", "dm")
     assert log.flush() and log.last_error is None

@@ -291,6 +291,7 @@ class ActivityLog:
                 message = str(exc)
                 if "locked" not in message and "busy" not in message:
                     self._lose(len(batch), message)
+                    self._reset()
                     return
                 attempt += 1
                 if attempt >= BUSY_RETRIES:
@@ -301,6 +302,7 @@ class ActivityLog:
                 time.sleep(min(1.0, 0.05 * 2 ** min(attempt, 5)))
             except (sqlite3.Error, OSError, _Unwritable) as exc:  # full disk, read-only, damaged, no key
                 self._lose(len(batch), str(exc))
+                self._reset()  # the next write starts on a fresh connection (a file replaced, space freed)
                 return
 
     def _row(self, item: _Question | _Feedback) -> tuple[str, tuple[Any, ...]]:
@@ -316,6 +318,15 @@ class ActivityLog:
                 "on conflict (question_id, user_hash) do update set at = excluded.at, helpful = excluded.helpful, "
                 "reason = excluded.reason",
                 (item.question_id, item.at, int(item.helpful), reason, self.hash_id(item.user)))
+
+    def _reset(self) -> None:
+        with self._db_lock:
+            if self._db is not None:
+                try:
+                    self._db.close()
+                except sqlite3.Error:
+                    pass
+            self._db, self._schema_ready = None, False
 
     # -- trouble, told once -------------------------------------------------------------------------
     def _trouble(self, message: str) -> None:
