@@ -182,7 +182,7 @@ _ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
 PATTERNS: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
     ("EMAIL", re.compile(r"(?=[\w.+\-])(?<![\w.+\-])[\w.+\-]++@[\w\-]++\.[\w.\-]+\b"), lambda p: "@" in p.low),
     ("SSN", re.compile(
-        r"(?=[\w*])(?:\b(?:ssn|ss ?#|ss no\.?|soc(?:ial)? sec(?:urity)?(?: number| no\.?| #)?|social)"
+        r"(?=[s*x]|\d{3}[- ])(?:\b(?:ssn|ss ?#|ss no\.?|soc(?:ial)? sec(?:urity)?(?: number| no\.?| #)?|social)"
         r"\s*+[:#]?+\s*+\d{3}[- ]?\d{2}[- ]?\d{4}\b"
         r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|(?:\*{3}|x{3}|X{3})[- ]?(?:\*{2}|x{2}|X{2})[- ]?\d{4}\b)", re.I),
      lambda p: p.digits >= 4),
@@ -225,7 +225,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
                         r"(?=\s++(?:dob|d\.o\.b|mrn|acct|ssn)\b)", re.I),
      lambda p: "," in p.low and p.has("dob", "d.o.b", "mrn", "acct", "ssn")),
     # Any full date is about someone (service, admission, birth) unless it is a rule's or a document's date.
-    ("DATE", re.compile(rf"(?=\w)(?<![\w/.\-]){_DATE}(?![\w/])", re.I), lambda p: p.digits >= 1),
+    ("DATE", re.compile(rf"(?=\d|[jfmasonde])(?<![\w/.\-]){_DATE}(?![\w/])", re.I), lambda p: p.digits >= 1),
     # A month and a year is usually a document's ("CPT Assistant Oct 2017", "the July 2024 file"): only with a cue
     ("DATE", re.compile(rf"(?=[^\W\d_])\b(?P<cue>dos|seen|surgery|admitted|discharged|injured|fell|done|performed)\b"
                         rf"[^\n.;|]{{0,20}}?"
@@ -233,7 +233,7 @@ PATTERNS: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
      lambda p: p.digits >= 4 and p.has("dos", "seen", "surgery", "admitted", "discharged", "injured", "fell", "done",
                                        "performed")),
     ("AGE", re.compile(
-        rf"(?=\w)\b(?:(?:age|aged|ages|edad|âge|alter)\s*+[:=]?+\s*+{_AGE}\b"
+        rf"(?=[aâe91shino])\b(?:(?:age|aged|ages|edad|âge|alter)\s*+[:=]?+\s*+{_AGE}\b"
         rf"|{_AGE}\s*+(?:yo|y/o|y\.o\.?|yrs?(?: old)?|years?[- ]old|-?year-old|años|ans|jahre)(?!\w)|{_AGE}y(?!\w)"
         rf"|{_AGE}\s?[MF]\b|(?:she|he)(?:'s|’s| is)\s++{_AGE}\b|is\s++{_AGE}\s++(?:now|years)\b"
         # spelled out, an age of ninety or more is the only likely reading ("ninety-day global" is not one)
@@ -491,9 +491,10 @@ def _bare_names(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
             run.clear()
         comma = False
 
+    kind_of, blank = _kind, " \t" + _QUOTES
     for m in _TOKEN.finditer(text):
         token = m.group()
-        kind = _kind(token)
+        kind = kind_of(token)
         if kind == "word":
             if run:
                 close()
@@ -509,8 +510,8 @@ def _bare_names(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
             previous_end, previous = run[-1][1], run[-1][2]
             gap = text[previous_end:start] if start - previous_end <= 3 else None
             with_comma = gap is not None and gap.strip() == ","
-            joined = gap is not None and "\n" not in gap and not _ends_sentence(previous) and (
-                gap.strip(" \t" + _QUOTES) == "" or (with_comma and not comma))  # "Terrence 'TJ' Jackson"
+            joined = gap is not None and "\n" not in gap and not (previous[-1] == "." and kind_of(previous) == "name") \
+                and (gap.strip(blank) == "" or (with_comma and not comma))  # "Terrence 'TJ' Jackson"; "WBAT. Follow"
             if not joined:
                 close()
             elif with_comma:
@@ -530,6 +531,7 @@ def _ends_sentence(token: str) -> bool:
 _NEXT_TO = re.compile(r"[ \t,()'\"‘’“”/|:;\-&]{0,4}")  # the whole gap (fullmatch)
 _NEXT_TO_GAP = 4
 # "Lee, Ann | 98 | F", "(MRN 123456), 94, seen": a bare 90+ between separators right after an identifier
+_ANY_AGE = re.compile(rf"(?<!\d){_AGE}\b")
 _AGE_ALONE = re.compile(rf"^[ \t)\]]*[,|(;][ \t]*({_AGE})(?=[ \t]*[,|);])")
 _AGE_AFTER = re.compile(rf"^[\s,(]*(?:(?:she|he)(?:'s|’s| is)\s+|the\s+|age\s+)?{_AGE}\b(?!\s*(?:-|\s)?(?:day|min|%))", re.I)
 
@@ -548,22 +550,29 @@ def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
     candidates: list[tuple[int, str]] = []  # (start, word) of the capitalised words not inside a finding already
     kind_of, beside_gap, first_after, last_before = _kind, _NEXT_TO.fullmatch, bisect.bisect_left, bisect.bisect_right
     count = len(starts)
+    seen: dict[str, tuple[str, str, bool] | None] = {}  # a word's reading, worked out once however often it recurs
     for m in _TOKEN.finditer(text):
         token = m.group()
-        if not (token[0].isupper() or "-" in token) or kind_of(token) != "name":  # only these can be names
+        if token in seen:
+            reading = seen[token]
+        else:
+            reading = None
+            if (token[0].isupper() or "-" in token) and kind_of(token) == "name":  # only these can be names
+                word = token.rstrip(".")
+                if not word.isupper():
+                    reading = (word, word.lower(), word.lower() in common)
+            seen[token] = reading
+        if reading is None:
             continue
-        word = token.rstrip(".")
-        if word.isupper():
-            continue
+        word, low, usual = reading
         start, end = m.span()
-        after = first_after(starts, end)  # the next finding after the word
-        before = last_before(ends, start) - 1  # the last one ending before it
-        # only a gap of a few characters can be "beside": never look as far as a distant finding
-        beside = (after < count and starts[after] - end <= _NEXT_TO_GAP and beside_gap(text, end, starts[after])) or \
-            (before >= 0 and start - ends[before] <= _NEXT_TO_GAP and beside_gap(text, ends[before], start))
-        low = word.lower()
-        if beside and low not in common:
-            names.add(low)
+        if not usual and low not in names:  # being beside a finding makes a new name of it
+            after = first_after(starts, end)  # the next finding after the word
+            before = last_before(ends, start) - 1  # the last one ending before it
+            # only a gap of a few characters can be "beside": never look as far as a distant finding
+            if (after < count and starts[after] - end <= _NEXT_TO_GAP and beside_gap(text, end, starts[after])) or \
+                    (before >= 0 and start - ends[before] <= _NEXT_TO_GAP and beside_gap(text, ends[before], start)):
+                names.add(low)
         if not inside.holds(start, start + len(word)):  # a word inside a finding is redacted with it
             candidates.append((start, word))
     longer = sorted(n for n in names if len(n) > 4)  # a name cut short ("Moroz" for "Morozova"): a prefix search
@@ -574,7 +583,7 @@ def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
 
     extra = [PhiFinding("NAME", start, start + len(word)) for start, word in candidates
              if (low := word.lower()) in names or (len(word) > 3 and low not in common and cut_short(low))]
-    for f in ordered:
+    for f in ordered if _ANY_AGE.search(text) else ():  # an age of 90 or more somewhere, or nothing to look for
         if (alone := _AGE_ALONE.match(text[f.end : f.end + 12])) and f.tag in ("NAME", "ID", "DOB", "DATE"):
             extra.append(PhiFinding("AGE", f.end + alone.start(1), f.end + alone.end(1)))
         if f.tag == "NAME" and (age := _AGE_AFTER.match(text[f.end : f.end + 30])):
