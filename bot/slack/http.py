@@ -81,8 +81,9 @@ CLOSURES = _Closures()
 
 
 class OncePerMinute(logging.Filter):
-    """asyncio logs every failed accept (out of file descriptors) at ERROR with a traceback: 1,177 lines in one
-    flood of stalled clients. The first is kept, then one a minute with the count of those left out."""
+    """A line a library logs for every bad connection: asyncio's failed accept (out of file descriptors, at ERROR
+    with a traceback: 1,177 lines in one flood of stalled clients), uvicorn's invalid request. The first is kept,
+    then one a minute with the count of those left out."""
 
     def __init__(self, prefix: str, every: float = 60.0) -> None:
         super().__init__()
@@ -105,6 +106,8 @@ class OncePerMinute(logging.Filter):
 
 
 logging.getLogger("asyncio").addFilter(OncePerMinute("socket.accept() out of system resource"))
+# uvicorn warns once per request that is not HTTP at all: a scanner or a flood of garbage would fill the log
+logging.getLogger("uvicorn.error").addFilter(OncePerMinute("Invalid HTTP request received."))
 
 
 class GuardedH11Protocol(H11Protocol):

@@ -280,3 +280,24 @@ def test_share_never_reposts_the_private_question(fake_slack, spied):
     for private in ("Margot", "Delacroix", "88417", "62705", "U0OTHER1"):
         assert private not in shown, private
     assert f"<@{HUMAN}> shared this answer" in shown and shared.body["channel"] == CHANNEL
+
+
+def test_a_thumbs_down_whose_modal_slack_will_not_open_is_still_recorded(fake_slack, spied, feedback):
+    assert post(spied, event_callback(app_mention("<@U0BOT> global days for 27252"), event_id="EvNoModal")) == 200
+    (answer,) = fake_slack.wait_for("chat.postMessage")
+    fake_slack.enqueue("views.open", body={"ok": False, "error": "expired_trigger_id"})
+    assert post(spied, block_actions_body(feedback_click(answer, helpful=False), fake_slack.response_url("d"))) == 200
+    assert [c[1] for c in feedback.wait()] == [False]
+
+
+def test_garbage_on_the_wire_is_logged_once_a_minute(spied, caplog):
+    import socket as sockets
+
+    caplog.set_level(logging.INFO)
+    for _ in range(30):
+        with sockets.create_connection(("127.0.0.1", spied.port), timeout=10) as sock:
+            sock.sendall(b"\x16\x03\x01 not http at all\r\n\r\n")  # a TLS hello or a scanner
+            sock.recv(100)
+    assert request(spied.port, "GET", "/healthz").status == 200
+    lines = [r for r in caplog.records if r.getMessage().startswith("Invalid HTTP request received.")]
+    assert len(lines) <= 1

@@ -112,8 +112,18 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
         if helpful:
             feedback(on_feedback, qid, True, None, body["user"]["id"], logger)
             respond(response_type="ephemeral", replace_original=False, text="Thanks for the feedback.")
-        elif body.get("trigger_id"):
-            client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(qid))  # trigger ids last 3 s
+        else:
+            ask_why(client, body, qid, logger)
+
+    def ask_why(client: WebClient, body: dict, qid: str, logger: logging.Logger) -> None:
+        """The 👎 modal (trigger ids last 3 s); if Slack will not open it, the vote is recorded without a reason
+        rather than lost."""
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(qid))
+        except (SlackApiError, KeyError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else "no trigger_id"
+            logger.warning("could not open the feedback modal (%s): the vote is recorded without a reason", error)
+            feedback(on_feedback, qid, False, None, body["user"]["id"], logger)
 
     # the buttons of answers posted before the feedback_buttons element
     @app.action(HELPFUL_ACTION)
@@ -123,6 +133,6 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
         respond(response_type="ephemeral", replace_original=False, text="Thanks for the feedback.")
 
     @app.action(UNHELPFUL_ACTION)
-    def on_unhelpful(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
+    def on_unhelpful(ack: Ack, body: dict, action: dict, client: WebClient, logger: logging.Logger) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(action["value"]))
+        ask_why(client, body, action["value"], logger)

@@ -65,4 +65,7 @@ def register(app: App, engine: Answerer, slash_command: str, examples: list[str]
                 args["curator_summary"] = render_report(build_report(activity, CURATOR_DAYS), limit=5)
             except sqlite3.Error as exc:
                 logger.warning("App Home without the curator summary: the activity database cannot be read (%s)", exc)
-        client.views_publish(user_id=event["user"], view=home_view(**args))
+        try:
+            client.views_publish(user_id=event["user"], view=home_view(**args))
+        except SlackApiError as exc:  # App Home stays as it was; nothing else depends on it
+            logger.warning("could not publish App Home: %s", exc.response.get("error"))
