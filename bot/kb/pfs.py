@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -160,33 +162,66 @@ def _release(title_rows: list[list[str]], path: Path, raw: bytes, count: int) ->
 
 
 def write_extract(result: PfsImport, out_dir: Path) -> list[Path]:
-    """Write the indicators-only extract, its release record and the descriptor hashes (never the text)."""
+    """Write the indicators-only extract, its release record and the descriptor hashes (never the text).
+
+    Each file is written whole to a temporary name and moved into place, the release record last: it holds the
+    extract's row count and SHA-256, so an import killed half-way, or an extract cut short or edited later, is
+    refused by `kb build` instead of replacing the live fee schedule."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    extract = out_dir / EXTRACT_NAME
-    tmp = extract.with_suffix(".tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
-        writer.writeheader()
-        writer.writerows(result.rows)
-    tmp.replace(extract)
-    release = out_dir / RELEASE_NAME
-    release.write_text(json.dumps(result.release, indent=2) + "\n")
-    hashes = out_dir / HASHES_NAME
-    hashes.write_text(
+    extract, release, hashes = out_dir / EXTRACT_NAME, out_dir / RELEASE_NAME, out_dir / HASHES_NAME
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS))
+    writer.writeheader()
+    writer.writerows(result.rows)
+    data = buffer.getvalue().encode("utf-8")
+    record = {**result.release, "extract_rows": len(result.rows), "extract_sha256": hashlib.sha256(data).hexdigest()}
+    _replace(hashes, (
         "# SHA-256 (first 16 hex) of each normalised CPT short descriptor in the CMS file: used only to\n"
         "# refuse pasted AMA text in knowledge/. The descriptor text itself is never stored.\n"
-        + "".join(h + "\n" for h in sorted(result.descriptor_hashes))
-    )
+        + "".join(h + "\n" for h in sorted(result.descriptor_hashes))).encode("utf-8"))
+    _replace(extract, data)
+    _replace(release, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
     return [extract, release, hashes]
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file beside it, fsynced, then renamed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object]]:
-    """Load an extract written by write_extract (the bundled one or an operator's newer import)."""
-    release = json.loads((data_dir / RELEASE_NAME).read_text())
-    with (data_dir / EXTRACT_NAME).open(newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    """Load an extract written by write_extract (the bundled one or an operator's newer import), checked against
+    its release record: a file cut at a line boundary parses cleanly, so only the count and the checksum tell."""
+    release_path, extract_path = data_dir / RELEASE_NAME, data_dir / EXTRACT_NAME
+    try:
+        release = json.loads(release_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PfsImportError(f"{release_path}: cannot read the release record ({exc}); run "
+                             "`coding-bot kb import-pfs` again") from exc
+    try:
+        raw = extract_path.read_bytes()
+    except OSError as exc:
+        raise PfsImportError(f"{extract_path}: cannot read ({exc.strerror or exc})") from exc
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8", errors="replace"), newline="")))
     if not rows or set(rows[0]) != set(COLUMNS):
-        raise PfsImportError(f"{data_dir / EXTRACT_NAME}: not an extract written by `coding-bot kb import-pfs`")
+        raise PfsImportError(f"{extract_path}: not an extract written by `coding-bot kb import-pfs`")
+    expected_rows = release.get("extract_rows", release.get("rows"))
+    if isinstance(expected_rows, int) and len(rows) != expected_rows:
+        raise PfsImportError(f"{extract_path}: {len(rows):,} rows where its release record ({release_path.name}) says "
+                             f"{expected_rows:,}: the file is cut short or was changed; run `coding-bot kb import-pfs` "
+                             "again")
+    expected_sha = release.get("extract_sha256")
+    if isinstance(expected_sha, str) and hashlib.sha256(raw).hexdigest() != expected_sha:
+        raise PfsImportError(f"{extract_path}: its SHA-256 does not match its release record ({release_path.name}): "
+                             "the file was changed after import; run `coding-bot kb import-pfs` again")
     return rows, release
 
 

@@ -15,6 +15,10 @@ from collections.abc import Iterable, Sequence
 from bot.answer import Answer, SourceRef
 
 MAX_SECTION_TEXT = 3000
+# Slack refuses a message whose blocks hold about 12,000 characters in all (msg_blocks_too_long) although every
+# block is within its own limit; the answer's sections share this budget, and the rest is cut with TOO_LONG.
+MAX_MESSAGE_TEXT = 10_000
+MAX_FACTS = 20  # codes or modifiers named in the facts line; a 500-code answer made a 3,917-character line
 MAX_CONTEXT_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_MESSAGE_BLOCKS = 50
@@ -29,8 +33,10 @@ MAX_SOURCE_BLOCKS = 3  # 30 context elements of citations: far more than any ans
 SHARE_ACTION = "share_answer"
 SUGGESTION_ACTION = "suggestion_{}"  # action ids must be unique inside one actions block
 SUGGESTION_PATTERN = r"^suggestion_\d+$"
-HELPFUL_ACTION = "feedback_helpful"
+FEEDBACK_ACTION = "answer_feedback"  # Slack's feedback_buttons element: its value says which and for what
+HELPFUL_ACTION = "feedback_helpful"  # the buttons of answers posted before it (still handled)
 UNHELPFUL_ACTION = "feedback_unhelpful"
+HELPFUL, UNHELPFUL = "helpful", "unhelpful"
 FEEDBACK_MODAL = "feedback_reason"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
@@ -146,23 +152,55 @@ def _source_line(n: int, source: SourceRef) -> str:
     return f"{marker} {escape(source.citation)}"
 
 
-def answer_message(answer: Answer, *, question_id: str, share: bool = False, echo_question: bool = False) -> dict:
+def feedback_value(helpful: bool, question_id: str) -> str:
+    return f"{HELPFUL if helpful else UNHELPFUL}:{question_id}"
+
+
+def parse_feedback(value: str) -> tuple[bool, str] | None:
+    """(helpful, question id) from a feedback button's value, or None when it is not one of ours."""
+    kind, _, question_id = value.partition(":")
+    return (kind == HELPFUL, question_id) if kind in (HELPFUL, UNHELPFUL) and question_id else None
+
+
+def feedback_block(question_id: str) -> dict:
+    """Slack's own 👍/👎 (a feedback_buttons element in a context_actions block)."""
+    qid = question_id[: MAX_VALUE - len(UNHELPFUL) - 1]
+    return {"type": "context_actions", "block_id": "answer_feedback", "elements": [{
+        "type": "feedback_buttons", "action_id": FEEDBACK_ACTION,
+        "positive_button": {"text": {"type": "plain_text", "text": "Helpful"}, "value": feedback_value(True, qid),
+                            "accessibility_label": "This answer was helpful"},
+        "negative_button": {"text": {"type": "plain_text", "text": "Not helpful"},
+                            "value": feedback_value(False, qid), "accessibility_label": "This answer was not helpful"},
+    }]}
+
+
+def _facts(label: str, items: Sequence[str]) -> str:
+    """'*Codes:* 27250, 27252' for at most MAX_FACTS items, then how many more, within a context element."""
+    shown = ", ".join(items[:MAX_FACTS]) + (f" and {len(items) - MAX_FACTS} more" if len(items) > MAX_FACTS else "")
+    return f"*{label}:* " + _truncate(escape(shown), MAX_CONTEXT_TEXT // 2 - len(label) - 4)
+
+
+def answer_message(answer: Answer, *, question_id: str, share: bool = False, echo_question: bool = False,
+                   shared_by: str | None = None) -> dict:
     """The message for one answer: `text` (notification fallback) and `blocks`.
 
     `question_id` rides on the feedback buttons so feedback can be tied to the question; `share` adds the
     button that posts an ephemeral answer in the channel; `echo_question` repeats the question (slash
-    commands, where Slack does not show what the user typed).
+    commands, where Slack does not show what the user typed). `shared_by` (a Slack user id) heads an answer
+    shared in a channel with who asked, instead of the question, which was private and may hold identifiers.
     """
     head: list[dict] = []
-    if echo_question:
-        echo = "You asked: " + escape(_truncate(answer.question, MAX_ECHO))
+    if shared_by:
+        head.append({"type": "context", "elements": [_mrkdwn(f"<@{escape(shared_by)}> shared this answer")]})
+    elif echo_question:
+        echo = "You asked: " + _truncate(escape(answer.question), MAX_ECHO)
         head.append({"type": "context", "elements": [_mrkdwn(echo)]})
     tail: list[dict] = []
     facts = []
     if answer.codes:
-        facts.append("*Codes:* " + escape(", ".join(answer.codes)))
+        facts.append(_facts("Codes", answer.codes))
     if answer.modifiers:
-        facts.append("*Modifiers:* " + escape(", ".join(answer.modifiers)))
+        facts.append(_facts("Modifiers", answer.modifiers))
     if facts:
         tail.append({"type": "context", "elements": [_mrkdwn("   ".join(facts))]})
     if answer.sources:
@@ -174,8 +212,7 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
         tail.append({"type": "context", "elements": [_mrkdwn(label)]})
         tail.append({"type": "actions", "block_id": "suggestions", "elements": [
             _button(s, SUGGESTION_ACTION.format(i), s) for i, s in enumerate(suggestions)]})
-    buttons = [_button("👍 Helpful", HELPFUL_ACTION, question_id),
-               _button("👎 Not helpful", UNHELPFUL_ACTION, question_id)]
+    buttons: list[dict] = []
     if share and answer.answered:
         # the question rides back to us in the value: escaped like any text, so no copy of the message carries
         # a raw `<!channel>` or `<@U…>` from it (on_share unescapes it before asking again). A question too
@@ -185,14 +222,35 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
             buttons.insert(0, _button("Share in channel", SHARE_ACTION, value, style="primary"))
         else:
             tail.append({"type": "context", "elements": [_mrkdwn(TOO_LONG_TO_SHARE)]})
-    tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
+    if buttons:
+        tail.append({"type": "actions", "block_id": "answer_actions", "elements": buttons})
+    tail.append(feedback_block(question_id))
 
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
-    sections = split_text(escape(answer.text)) or ["(no answer text)"]
-    if len(sections) > room:
-        sections = sections[: room - 1] + [TOO_LONG]
+    budget = MAX_MESSAGE_TEXT - _text_size(head + tail)
+    parts = split_text(escape(answer.text)) or ["(no answer text)"]
+    sections: list[str] = []
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        if (last and len(sections) < room and len(part) <= budget) or \
+                (len(sections) < room - 1 and len(part) <= budget - len(TOO_LONG)):  # room left for the note
+            sections.append(part)
+            budget -= len(part)
+            continue
+        sections.append(TOO_LONG)
+        break
     blocks = head + [_section(s) for s in sections] + tail
     return {"text": fallback_text(answer), "blocks": blocks}
+
+
+def _text_size(blocks: list[dict]) -> int:
+    """Characters of text the blocks show: what Slack's message-wide limit counts."""
+    size = 0
+    for block in blocks:
+        for element in [block.get("text") or {}, *block.get("elements", [])]:
+            size += len(element.get("text", "") if isinstance(element.get("text"), str) else
+                        (element.get("text") or {}).get("text", ""))
+    return size
 
 
 def fallback_text(answer: Answer) -> str:
@@ -236,9 +294,11 @@ def feedback_modal(question_id: str) -> dict:
 
 
 def home_view(*, command: str, examples: Sequence[str], content_version: str, pfs_release: str,
-              editions: Sequence[tuple[str, str]], other_sources: int, curator_summary: str | None = None) -> dict:
-    """App Home: how to ask, examples, and which content version and source editions answers come from."""
-    how = ("*How to ask*\n• Mention me in a channel: `@CodeBot is 27252 right under general anesthesia?`\n"
+              editions: Sequence[tuple[str, str]], other_sources: int, curator_summary: str | None = None,
+              bot_name: str = "me") -> dict:
+    """App Home: how to ask, examples, and which content version and source editions answers come from.
+    `bot_name` is the bot's name as installed (auth.test), not the name the manifest suggested."""
+    how = (f"*How to ask*\n• Mention me in a channel: `@{bot_name} is 27252 right under general anesthesia?`\n"
            "• Send me a direct message from the Messages tab.\n"
            f"• Use `{command} <question>` anywhere (only you see the answer until you share it).\n"
            "Please never paste patient names, dates of birth or record numbers.")

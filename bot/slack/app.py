@@ -8,10 +8,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.config import Settings
 from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
+from bot.logs import NO_REQUEST_BODIES
 from bot.slack import Answerer
 from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback, register_listeners
@@ -35,6 +38,13 @@ class _NotTheTokenWarning(logging.Filter):
 
 _NOT_THE_TOKEN_WARNING = _NotTheTokenWarning()
 
+# slack_sdk logs the whole body of every request it sends and every answer it gets at DEBUG: an answer, which may
+# repeat what the question said. Its loggers never go below INFO, whatever level the bot runs at, so no body is
+# logged even when an admin turns on DEBUG; the client's own logger at INFO skips building those lines at all.
+WEB_API_LOG = logging.getLogger("bot.slack.web")
+WEB_API_LOG.setLevel(logging.INFO)
+logging.getLogger("slack_sdk").setLevel(logging.INFO)
+
 
 def make_client(settings: Settings) -> WebClient:
     """The Web API client: retries rate limits (honouring Retry-After), 5xx answers and dropped connections.
@@ -52,7 +62,27 @@ def make_client(settings: Settings) -> WebClient:
     A rare doubled answer is better than a question silently left unanswered.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers(),
+                     logger=WEB_API_LOG)
+
+
+def slack_problem(settings: Settings) -> str | None:
+    """Why the bot cannot start with Slack (unreachable Web API, a token Slack refuses), as one sentence; None
+    when auth.test answers. Asked with few retries, so a wrong SLACK_API_URL or a network down is said in a second
+    or two, not after the half-minute of retries an answer gets (and not as Bolt's traceback)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10,
+                       retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else exc.response.status_code
+        return f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN and that the app is installed"
+    except (OSError, ValueError) as exc:  # URLError, refused or reset connections, timeouts, a malformed URL
+        reason = getattr(exc, "reason", None) or exc
+        return (f"cannot reach the Slack Web API at {settings.slack_api_url} ({reason}); check SLACK_API_URL and "
+                "the network")
+    return None
 
 
 def listener_pool() -> ThreadPoolExecutor:
@@ -66,6 +96,7 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     logger = logging.getLogger("bot.slack")
     logger.addFilter(_NOT_THE_TOKEN_WARNING)  # added once: addFilter skips a filter already there
+    logger.addFilter(NO_REQUEST_BODIES)  # Bolt copies these onto its own loggers (its signature-failure line)
     app = App(
         client=client or make_client(settings),
         signing_secret=secret,

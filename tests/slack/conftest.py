@@ -25,11 +25,13 @@ class FeedbackLog:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, bool, str | None]] = []
+        self.users: list[str | None] = []  # who voted, call by call
         self._cond = threading.Condition()
 
-    def __call__(self, question_id: str, helpful: bool, reason: str | None) -> None:
+    def __call__(self, question_id: str, helpful: bool, reason: str | None, user: str | None = None) -> None:
         with self._cond:
             self.calls.append((question_id, helpful, reason))
+            self.users.append(user)
             self._cond.notify_all()
 
     def wait(self, count: int = 1, timeout: float = 10.0) -> list[tuple[str, bool, str | None]]:

@@ -325,6 +325,17 @@ def button(call: Call, action_id: str) -> dict:
     raise AssertionError(f"no {action_id} button in {message_json(call)}")
 
 
+def feedback_click(call: Call, helpful: bool = True) -> dict[str, Any]:
+    """The action Slack sends when 👍 (or 👎) of the feedback_buttons element in a posted message is clicked."""
+    for block in blocks_of(call):
+        for element in block.get("elements", []):
+            if element.get("type") == "feedback_buttons":
+                chosen = element["positive_button" if helpful else "negative_button"]
+                return {"action_id": element["action_id"], "type": "feedback_buttons", "value": chosen["value"],
+                        "text": chosen["text"]}
+    raise AssertionError(f"no feedback buttons in {message_json(call)}")
+
+
 # -- payload builders (shapes of real payloads, as in bolt-python's tests) ---------------------------
 def event_callback(event: dict[str, Any], event_id: str = "Ev0001") -> dict[str, Any]:
     return {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0APP", "event": event, "type": "event_callback",
@@ -346,22 +357,29 @@ def im_message(text: str, ts: str = "1700000000.000200", user: str = HUMAN, chan
             "event_ts": ts, **extra}
 
 
-def slash_command_body(text: str, response_url: str, command: str = "/code", channel: str = CHANNEL) -> str:
+_unique = itertools.count(1)  # Slack gives every invocation, click and modal its own trigger_id, action_ts, view id
+
+
+def slash_command_body(text: str, response_url: str, command: str = "/code", channel: str = CHANNEL,
+                       trigger_id: str | None = None) -> str:
     return urlencode({"token": "legacy", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
                       "channel_name": "coding", "user_id": HUMAN, "user_name": "coder", "command": command, "text": text,
-                      "api_app_id": "A0APP", "response_url": response_url, "trigger_id": "111.222.cmd"})
+                      "api_app_id": "A0APP", "response_url": response_url,
+                      "trigger_id": trigger_id or f"111.{next(_unique)}.cmd"})
 
 
 def block_actions_body(action: dict[str, Any], response_url: str, *, ephemeral: bool = False, channel: str = CHANNEL,
-                       message_ts: str = "1700000000.000300", thread_ts: str | None = None) -> str:
+                       message_ts: str = "1700000000.000300", thread_ts: str | None = None,
+                       action_ts: str | None = None, user: str = HUMAN) -> str:
     """A click on `action` (a button dict as the bot rendered it) in a message of `channel`."""
     container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral}
     payload: dict[str, Any] = {
-        "type": "block_actions", "user": {"id": HUMAN, "username": "coder", "team_id": TEAM_ID}, "api_app_id": "A0APP",
+        "type": "block_actions", "user": {"id": user, "username": "coder", "team_id": TEAM_ID}, "api_app_id": "A0APP",
         "token": "legacy", "container": container, "trigger_id": "111.222.act", "team": {"id": TEAM_ID, "domain": "fake"},
         "channel": {"id": channel, "name": "coding"}, "response_url": response_url,
         "actions": [{"action_id": action["action_id"], "block_id": "b1", "type": "button", "value": action["value"],
-                     "text": action.get("text", {"type": "plain_text", "text": "x"}), "action_ts": "1700000001.000001"}],
+                     "text": action.get("text", {"type": "plain_text", "text": "x"}),
+                     "action_ts": action_ts or f"1700000001.{next(_unique):06d}"}],
     }
     if not ephemeral:  # Slack sends the message only for non-ephemeral containers
         message = {"type": "message", "ts": message_ts, "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "an answer"}
@@ -371,9 +389,11 @@ def block_actions_body(action: dict[str, Any], response_url: str, *, ephemeral: 
     return "payload=" + quote(json.dumps(payload))
 
 
-def view_body(kind: str, callback_id: str, private_metadata: str, values: dict[str, Any] | None = None) -> str:
+def view_body(kind: str, callback_id: str, private_metadata: str, values: dict[str, Any] | None = None,
+              view_id: str | None = None) -> str:
     """A view_submission or view_closed payload for a modal the bot opened."""
-    view = {"id": "V0VIEW", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+    view = {"id": view_id or f"V0VIEW{next(_unique)}", "type": "modal", "callback_id": callback_id,
+            "private_metadata": private_metadata,
             "state": {"values": values or {}}, "hash": "1.abc", "team_id": TEAM_ID, "app_id": "A0APP"}
     payload = {"type": kind, "team": {"id": TEAM_ID, "domain": "fake"}, "user": {"id": HUMAN, "username": "coder",
                "team_id": TEAM_ID}, "api_app_id": "A0APP", "token": "legacy", "trigger_id": "111.222.view", "view": view}

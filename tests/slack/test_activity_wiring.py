@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.render.blocks import HELPFUL_ACTION
 from bot.slack.serve import http_server
 from tests.slack.fake_slack import (
-    HUMAN, SIGNING_SECRET, FakeSlack, app_mention, block_actions_body, button, event_callback,
+    HUMAN, SIGNING_SECRET, FakeSlack, app_mention, block_actions_body, event_callback, feedback_click,
 )
 from tests.slack.harness import ServerThread, request, signed_headers, wait_until
 
@@ -60,7 +59,7 @@ def test_mention_is_logged_redacted_and_feedback_lands_beside_it(fake_slack, def
         curator_settings, "select id, surface, question, user_hash, codes from questions")
     assert surface == "mention" and json.loads(codes)[0] == "27252"
     assert "[NAME]" in stored and "27252" in stored and user_hash and user_hash != HUMAN
-    assert post(default_server, block_actions_body(button(answer, HELPFUL_ACTION), fake_slack.response_url("up"))) == 200
+    assert post(default_server, block_actions_body(feedback_click(answer), fake_slack.response_url("up"))) == 200
     wait_until(lambda: rows(curator_settings, "select count(*) from feedback")[0][0] == 1, what="feedback stored")
     assert rows(curator_settings, "select question_id, helpful from feedback") == [(qid, 1)]
     default_server.stop()

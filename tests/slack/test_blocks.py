@@ -10,14 +10,19 @@ from hypothesis import strategies as st
 
 from bot.answer import Answer, SourceRef
 from bot.render.blocks import (
-    HELPFUL_ACTION,
+    FEEDBACK_ACTION,
     MAX_BUTTON_TEXT,
+    MAX_CONTEXT_TEXT,
     MAX_MESSAGE_BLOCKS,
+    MAX_MESSAGE_TEXT,
     MAX_SECTION_TEXT,
     MAX_VALUE,
     SHARE_ACTION,
+    TOO_LONG,
+    _text_size,
     answer_message,
     escape,
+    parse_feedback,
     split_text,
     usage_message,
 )
@@ -49,21 +54,26 @@ def test_long_answers_split_between_sentences_within_limits(text):
     parts = sections(message)
     assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     assert all(0 < len(p) <= MAX_SECTION_TEXT for p in parts)
-    # nothing lost or reordered
-    assert re.sub(r"\s+", "", "".join(parts)) == re.sub(r"\s+", "", escape(text))
-    # every sentence lies wholly inside one section
-    for s in re.split(r"(?<=\.)\s+", escape(text)):
-        assert any(s.strip() in p for p in parts), s[:80]
+    assert _text_size(message["blocks"]) <= MAX_MESSAGE_TEXT
+    kept = parts[:-1] if parts[-1] == TOO_LONG else parts
+    # nothing lost or reordered (up to the message's whole budget, after which the rest is said to be cut)
+    whole = re.sub(r"\s+", "", escape(text))
+    shown = re.sub(r"\s+", "", "".join(kept))
+    assert whole == shown if parts[-1] != TOO_LONG else whole.startswith(shown)
+    # every sentence lies wholly inside one section, up to the cut
+    inside = [any(s.strip() in p for p in kept) for s in re.split(r"(?<=\.)\s+", escape(text))]
+    assert inside == sorted(inside, reverse=True) and (all(inside) or parts[-1] == TOO_LONG)
 
 
 def test_a_huge_answer_stays_under_fifty_blocks_and_says_it_was_cut():
     text = "\n".join(f"Line {i} says one complete thing about global days. " * 30 for i in range(400))
     message = answer_message(make_answer(text, suggestions=["a?", "b?"], sources=[
         SourceRef(id="s", title="t", citation="CMS, PFS, 2024", url="https://example.org/x")]), question_id="C1/1.0")
-    assert len(message["blocks"]) == MAX_MESSAGE_BLOCKS
+    assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     assert all(len(p) <= MAX_SECTION_TEXT for p in sections(message))
+    assert _text_size(message["blocks"]) <= MAX_MESSAGE_TEXT  # Slack refused ~12,000 characters of blocks
     assert "too long" in sections(message)[-1]
-    assert message["blocks"][-1]["type"] == "actions"  # the feedback buttons survive the cut
+    assert message["blocks"][-1]["type"] == "context_actions"  # the feedback buttons survive the cut
 
 
 def test_a_single_sentence_longer_than_a_section_is_split_between_words():
@@ -110,7 +120,7 @@ def test_buttons_respect_label_and_value_limits():
     elements = buttons(message)
     assert sum(e["action_id"].startswith("suggestion_") for e in elements) == 4
     assert all(len(e["text"]["text"]) <= MAX_BUTTON_TEXT and len(e["value"]) <= MAX_VALUE for e in elements)
-    assert {e["action_id"] for e in elements} >= {HELPFUL_ACTION}
+    assert FEEDBACK_ACTION in json.dumps(message["blocks"][-1])
 
 
 def test_a_question_too_long_for_the_share_button_gets_none_and_is_told_so():
@@ -135,3 +145,39 @@ def test_usage_lists_the_examples_escaped():
     shown = json.dumps(usage["blocks"])
     assert "`/code what is 27252?`" in shown and "a &lt;b&gt; &amp; c" in shown
     assert "`/code &lt;question&gt;`" in shown and "<question>" not in shown
+
+
+# issue 10
+def test_a_500_code_answer_names_twenty_and_counts_the_rest():
+    codes = [f"{27000 + i}" for i in range(500)]
+    message = answer_message(make_answer("Many codes.", codes=codes, modifiers=[f"M{i}" for i in range(200)]),
+                             question_id="C1/1.0")
+    contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    facts = next(c for c in contexts if c.startswith("*Codes:*"))
+    assert len(facts) <= MAX_CONTEXT_TEXT and "27019 and 480 more" in facts and "*Modifiers:*" in facts
+    assert "27020" not in facts
+    assert _text_size(message["blocks"]) <= MAX_MESSAGE_TEXT
+
+
+def test_the_whole_message_stays_under_slacks_limit_for_blocks():
+    text = "\n".join(f"Paragraph {i}: " + "a sentence about global days. " * 90 for i in range(14))  # 40,000
+    message = answer_message(make_answer(text, suggestions=["what is 27252?"] * 4), question_id="C1/1.0")
+    assert _text_size(message["blocks"]) <= MAX_MESSAGE_TEXT and sections(message)[-1] == TOO_LONG
+    assert len(message["text"]) <= 3000
+
+
+def test_feedback_uses_slacks_own_feedback_buttons():
+    message = answer_message(make_answer("Answer."), question_id="C1/1700000000.000100")
+    (block,) = [b for b in message["blocks"] if b["type"] == "context_actions"]
+    (element,) = block["elements"]
+    assert element["type"] == "feedback_buttons" and element["action_id"] == FEEDBACK_ACTION
+    assert parse_feedback(element["positive_button"]["value"]) == (True, "C1/1700000000.000100")
+    assert parse_feedback(element["negative_button"]["value"]) == (False, "C1/1700000000.000100")
+    assert parse_feedback("something else") is None
+
+
+def test_a_shared_answer_says_who_shared_it_and_leaves_the_question_out():
+    answer = make_answer("27252 has 090 global days.", question="pt Ann Lee MRN 88442211 global days 27252?")
+    message = answer_message(answer, question_id="C1/1.0", shared_by="U0HUMAN", echo_question=True)
+    shown = json.dumps(message)
+    assert "<@U0HUMAN> shared this answer" in shown and "88442211" not in shown and "Ann Lee" not in shown

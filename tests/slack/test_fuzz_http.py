@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from bot.render.blocks import HELPFUL_ACTION, SHARE_ACTION, UNHELPFUL_ACTION
+from bot.render.blocks import FEEDBACK_ACTION, HELPFUL_ACTION, SHARE_ACTION, UNHELPFUL_ACTION
 from bot.slack.listeners.commands import HELP_WORDS
 from tests.slack.fake_slack import HUMAN, FakeSlack, app_mention, event_callback, slash_command_body
 from tests.slack.harness import Reply, ServerThread, request, signed_headers
@@ -59,7 +59,8 @@ envelopes = st.fixed_dictionaries({"type": st.sampled_from(ENVELOPE_TYPES) | jso
     "challenge": json_values, "user": st.fixed_dictionaries({"id": st.just(HUMAN) | json_values}) | json_values,
     "channel": st.fixed_dictionaries({"id": st.just("C0CHAN") | json_values}) | json_values,
     "actions": st.lists(st.fixed_dictionaries({"action_id": st.sampled_from(
-        [SHARE_ACTION, HELPFUL_ACTION, UNHELPFUL_ACTION, "suggestion_0"]) | json_values, "value": json_values,
+        [SHARE_ACTION, FEEDBACK_ACTION, HELPFUL_ACTION, UNHELPFUL_ACTION, "suggestion_0"]) | json_values,
+        "value": json_values,
         "action_ts": json_values}), max_size=2) | json_values,
     "view": json_values, "container": json_values, "message": json_values, "trigger_id": json_values,
     "authorizations": json_values, "api_app_id": json_values, "token": json_values,
@@ -72,7 +73,7 @@ typed_events = st.fixed_dictionaries({"type": st.sampled_from(EVENT_TYPES)}, opt
     "channel_type": st.sampled_from(["im", "channel"]) | words, "subtype": st.none() | words, "tab": words,
 })
 typed_actions = st.fixed_dictionaries({"action_id": st.sampled_from(
-    [SHARE_ACTION, HELPFUL_ACTION, UNHELPFUL_ACTION, "suggestion_0"]) | words}, optional={
+    [SHARE_ACTION, FEEDBACK_ACTION, HELPFUL_ACTION, UNHELPFUL_ACTION, "suggestion_0"]) | words}, optional={
     "value": words, "action_ts": words, "block_id": words, "type": st.just("button")})
 typed_envelopes = st.one_of(
     st.fixed_dictionaries({"type": st.just("event_callback"), "event": typed_events,

@@ -7,12 +7,12 @@ import sqlite3
 
 from bot.render.blocks import (
     FEEDBACK_MODAL,
-    HELPFUL_ACTION,
+    FEEDBACK_ACTION,
     REASON_BLOCK,
     REASON_INPUT,
     SHARE_ACTION,
-    UNHELPFUL_ACTION,
 )
+from tests.slack.harness import wait_until
 from tests.slack.fake_slack import (
     CHANNEL,
     DM,
@@ -21,6 +21,7 @@ from tests.slack.fake_slack import (
     blocks_of,
     button,
     event_callback,
+    feedback_click,
     message_json,
     slash_command_body,
     view_body,
@@ -45,7 +46,7 @@ def test_slash_command_acks_then_answers_privately_with_a_share_button(fake_slac
     shown = message_json(hook)
     assert "090" in shown and "You asked: global days for 27252" in shown
     assert button(hook, SHARE_ACTION)["value"] == "global days for 27252"
-    assert button(hook, HELPFUL_ACTION) and button(hook, UNHELPFUL_ACTION)
+    assert feedback_click(hook, True)["action_id"] == feedback_click(hook, False)["action_id"] == FEEDBACK_ACTION
 
 
 def test_slash_command_help_and_empty_text_show_usage_with_examples(fake_slack, server, signed_post):
@@ -79,19 +80,23 @@ def test_share_button_posts_the_answer_in_the_channel(fake_slack, server, signed
     assert cleanup.body.get("delete_original") is True  # the private copy goes away
 
 
-def test_share_button_value_carries_no_markup_and_the_shared_answer_echoes_the_question(fake_slack, server,
-                                                                                      signed_post):
-    question = "<!channel> <@U999> global days for 27252 & 27130?"
+def test_share_button_value_carries_no_markup_and_the_shared_answer_leaves_the_question_out(fake_slack, server,
+                                                                                            signed_post):
+    """Issue 10: Share re-posted the asker's private /code question, identifiers and all, into the channel. The
+    shared copy now says who shared it; the private copy still echoes the question, escaped once."""
+    question = "<!channel> <@U999> pt Ann Lee MRN 88442211 global days for 27252 &amp; 27130?"  # as Slack sends it
     hook = ephemeral_answer(fake_slack, signed_post, question)
+    assert "You asked: &lt;!channel&gt; &lt;@U999&gt; pt Ann Lee MRN 88442211 global days for 27252 &amp; 27130?" \
+        in message_json(hook)  # once, not "&amp;amp;"
     share = button(hook, SHARE_ACTION)
     assert "<" not in share["value"] and ">" not in share["value"]  # escaped, like every text in the message
     assert signed_post(block_actions_body(share, fake_slack.response_url("share"), ephemeral=True)).status == 200
     (post,) = fake_slack.wait_for("chat.postMessage")
     shown = message_json(post)
-    assert "090" in shown
-    # asked again with the question exactly as typed: the echo shows it escaped once, not twice
-    assert "&lt;!channel&gt; &lt;@U999&gt; global days for 27252 &amp; 27130?" in shown
-    assert "&amp;lt;" not in shown and "<!channel" not in shown and "<@U999" not in shown
+    assert "090" in shown and "<@U0HUMAN> shared this answer" in shown
+    for private in ("88442211", "Ann Lee", "You asked", "U999", "channel&gt;"):
+        assert private not in shown, private
+    assert "&amp;lt;" not in shown and "<!channel" not in shown
 
 
 def test_share_in_a_channel_the_bot_is_not_in_explains_instead(fake_slack, server, signed_post):
@@ -139,7 +144,7 @@ def test_thumbs_up_records_helpful_feedback(fake_slack, server, signed_post, fee
     assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
                                       event_id="EvUp")).status == 200
     (answer,) = fake_slack.wait_for("chat.postMessage")
-    up = button(answer, HELPFUL_ACTION)
+    up = feedback_click(answer, helpful=True)
     assert signed_post(block_actions_body(up, fake_slack.response_url("up"))).status == 200
     assert feedback.wait() == [(only_question_id(settings), True, None)]
     thanks = fake_slack.wait_for("response_url")[0]
@@ -150,7 +155,7 @@ def test_thumbs_down_opens_a_modal_and_its_reason_is_recorded(fake_slack, server
     assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
                                       event_id="EvDown")).status == 200
     (answer,) = fake_slack.wait_for("chat.postMessage")
-    down = button(answer, UNHELPFUL_ACTION)
+    down = feedback_click(answer, helpful=False)
     assert signed_post(block_actions_body(down, fake_slack.response_url("down"))).status == 200
     (opened,) = fake_slack.wait_for("views.open")
     assert opened.body["trigger_id"] == "111.222.act"
@@ -192,7 +197,12 @@ def test_opening_the_messages_tab_publishes_nothing(fake_slack, server, signed_p
 
 
 def only_question_id(settings) -> str:
-    """Feedback refers to the question's row in the activity database (where the redacted question is)."""
-    with sqlite3.connect(settings.activity_path) as conn:
-        (qid,) = conn.execute("select id from questions").fetchone()
+    """Feedback refers to the question's row in the activity database (where the redacted question is), written
+    by the activity log's writer thread just after the reply."""
+    def row() -> tuple | None:
+        with sqlite3.connect(settings.activity_path) as conn:
+            return conn.execute("select id from questions").fetchone()
+
+    wait_until(lambda: row() is not None, what="the question's row")
+    (qid,) = row()
     return qid

@@ -46,3 +46,22 @@ def test_a_killed_worker_is_replaced_and_the_question_still_answered(fake_slack,
     finally:
         server.stop()
     assert multiprocessing.active_children() == []
+
+
+def test_a_stuck_answer_is_abandoned_and_its_worker_replaced(built_kb, monkeypatch):
+    """One pathological question held the only worker (one per core but one): every other answer waited."""
+    import pytest
+
+    from bot.slack import workers
+    from bot.slack.workers import ProcessEngine
+
+    monkeypatch.setattr(workers, "ANSWER_TIMEOUT", 2.0)
+    engine = ProcessEngine(built_kb, processes=1, factory="tests.slack.slow_engine:build")
+    try:
+        stuck = {p.pid for p in multiprocessing.active_children()}
+        with pytest.raises(TimeoutError):
+            engine.answer("STALL global days for 27252")
+        assert engine.answer("global days for 27252").codes[0] == "27252"  # answered by a new worker
+        assert not stuck & {p.pid for p in multiprocessing.active_children()}
+    finally:
+        engine.close()

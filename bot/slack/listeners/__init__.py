@@ -13,21 +13,21 @@ from bot.slack import Answerer
 from bot.slack.listeners import actions, commands, events, home, views
 from bot.slack.listeners.replies import Asker
 
-FeedbackCallback = Callable[[str, bool, str | None], None]
-"""on_feedback(question_id, helpful, reason): where 👍/👎 go (issue 5 stores them in the activity database)."""
+FeedbackCallback = Callable[[str, bool, str | None, str | None], None]
+"""on_feedback(question_id, helpful, reason, user): where 👍/👎 go (the activity database, one vote per user)."""
 
 _log = logging.getLogger("bot.slack.feedback")
 
 
-def log_feedback(question_id: str, helpful: bool, reason: str | None) -> None:
+def log_feedback(question_id: str, helpful: bool, reason: str | None, user: str | None = None) -> None:
     """The default sink (the activity database takes its place when wired); the reason is logged redacted."""
     _log.info("feedback on %s: helpful=%s reason=%r", question_id, helpful, redact(reason) if reason else None)
 
 
 def activity_feedback(activity: ActivityLog) -> FeedbackCallback:
     """Feedback into the activity database, next to the question it is about (the reason is redacted there)."""
-    def record(question_id: str, helpful: bool, reason: str | None) -> None:
-        activity.record_feedback(question_id, helpful, reason)
+    def record(question_id: str, helpful: bool, reason: str | None, user: str | None = None) -> None:
+        activity.record_feedback(question_id, helpful, reason, user)
 
     return record
 
@@ -37,8 +37,10 @@ def register_listeners(app: App, engine: Answerer, *, slash_command: str, on_fee
     """`on_feedback` None: feedback goes to the activity database when there is one, else to the log."""
     asker = Asker(engine, activity)
     feedback = on_feedback or (activity_feedback(activity) if activity else log_feedback)
-    events.register(app, asker)
-    commands.register(app, asker, slash_command)
+    examples = engine.answer("help").suggestions  # the engine's own examples, fixed per knowledge base
+    events.register(app, asker, examples)
+    commands.register(app, asker, slash_command, examples)
     actions.register(app, asker, feedback)
     views.register(app, feedback)
-    home.register(app, engine, slash_command, activity, curators)
+    home.register(app, engine, slash_command, examples, activity, curators)
+    events.register_fallbacks(app)  # last: whatever nothing above took is acked, never a 404

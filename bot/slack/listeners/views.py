@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import Ack, App
 
 from bot.render.blocks import FEEDBACK_MODAL, REASON_BLOCK, REASON_INPUT
-from bot.slack.listeners.replies import record
+from bot.slack.listeners.replies import feedback
 
 if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 
 def register(app: App, on_feedback: FeedbackCallback) -> None:
     @app.view_submission(FEEDBACK_MODAL)
-    def on_reason(ack: Ack, view: dict, logger: logging.Logger) -> None:
+    def on_reason(ack: Ack, body: dict, view: dict, logger: logging.Logger) -> None:
         ack()
         field = view.get("state", {}).get("values", {}).get(REASON_BLOCK, {}).get(REASON_INPUT, {})
         reason = (field.get("value") or "").strip() or None
-        record(on_feedback, view["private_metadata"], False, reason, logger)
+        feedback(on_feedback, view["private_metadata"], False, reason, (body.get("user") or {}).get("id"), logger)
 
     @app.view_closed(FEEDBACK_MODAL)
-    def on_dismissed(ack: Ack, view: dict, logger: logging.Logger) -> None:
+    def on_dismissed(ack: Ack, body: dict, view: dict, logger: logging.Logger) -> None:
         ack()
-        record(on_feedback, view["private_metadata"], False, None, logger)
+        feedback(on_feedback, view["private_metadata"], False, None, (body.get("user") or {}).get("id"), logger)
