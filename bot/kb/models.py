@@ -186,6 +186,10 @@ class Distinction(Strict):
     sources: list[str] = Field(min_length=1)
 
 
+# What a question can show that calls for a modifier, read from the Case (bot.respond.situations)
+CaseSituation = Literal["anesthesia_by_surgeon", "bilateral", "surgical_care_only", "postoperative_care_only"]
+
+
 class Modifier(Strict):
     code: str
     kind: Literal["CPT", "HCPCS"]
@@ -197,6 +201,9 @@ class Modifier(Strict):
     medicare: str | None = None
     other_payers: str | None = None
     aliases: list[str] = []
+    situations: list[CaseSituation] = Field(
+        default=[], description="Situations the reader can tell from a question that call for this modifier "
+                                "(bot.respond.situations says how each is read): 'anesthesia_by_surgeon' for 47")
     notes: list[Note] = []
     curator_notes: list[str] = Field(default=[], description="Curator only, never shown: history, disagreements, to-dos")
     sources: list[str] = Field(min_length=1)

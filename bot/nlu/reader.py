@@ -59,7 +59,7 @@ def fingerprint() -> str:
 def clean(question: str) -> tuple[str, bool]:
     """Slack mentions and broadcasts out (link labels kept), a slash command typed as text dropped, and a text
     longer than Slack allows bounded to its head and its end."""
-    text = question[:MAX_CHARS * 2]
+    text = question if len(question) <= MAX_CHARS * 2 else question[:MAX_CHARS] + "\n" + question[-MAX_CHARS:]
     text = _SLACK_MARKUP.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or " ", text)
     text = _TYPED_COMMAND.sub("", text).strip()
     if len(text) <= HEAD_CHARS + TAIL_CHARS:
@@ -128,8 +128,12 @@ class Reader:
         findings = find_phi(text) if phi else []
         case.phi = bool(findings)
         identifiers = [(f.start, f.end) for f in findings if f.tag in _PHI_NOT_CODES]
+        # a number that is an identifier somewhere is never a code anywhere: "MR# 88417 ... 88417?" must not be
+        # answered (and so repeated) as a code
+        id_values = {re.sub(r"\W", "", text[s:t]).upper() for s, t in identifiers}
         entities = [e for e in find_entities(folded, written, self.modifiers, self.ordinary, self.lex.units)
-                    if not (e.kind != "modifier" and any(s <= e.start and e.end <= t for s, t in identifiers))]
+                    if not (e.kind != "modifier" and (any(s <= e.start and e.end <= t for s, t in identifiers)
+                                                      or e.value.replace(".", "") in id_values))]
         readings = [self._read_segment(seg, folded, written, entities) for seg in self._segments(folded)]
         case.segments = [r.segment for r in readings]
         for reading in readings:

@@ -79,7 +79,7 @@ def search(ask: Ask) -> Reply:
     if not decided and not good_enough(case, ranked):
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
-            "I couldn't match that description to a code I know. I cover closed and open dislocation care of the "
+            "I couldn't match that description to a code I know. I cover dislocation and fracture care of the "
             + ", ".join(sites) + ", and moderate sedation.",
             suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
         )

@@ -16,6 +16,7 @@ from bot.kb.models import Modifier
 from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
 from bot.nlu.tokens import words as words_of
+from bot.respond import situations
 from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import unknown_code
 
@@ -80,7 +81,12 @@ _NOT_A_SITUATION = {"site", "procedure:reduction", "procedure:condition", "proce
 
 
 def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
-    """Modifiers whose name or aliases match the situation described ("surgeon gave the anesthesia")."""
+    """Modifiers for the situation described: those whose situations the Case shows (the surgeon gave the block
+    himself: 47), else those whose name or aliases match its words ("surgeon gave the anesthesia")."""
+    seen = situations.shown(ask.case, ask.item)
+    by_fact = [m for m in store.modifiers.values() if seen & set(m.situations)]
+    if by_fact:
+        return by_fact[:2]
     # negated words stay: "no medical direction" is the situation of QZ
     query = " ".join(w for w, read_as, _ in ask.case.content if w not in _IGNORED and read_as not in _NOT_A_SITUATION)
     if not query:

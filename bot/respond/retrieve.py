@@ -87,6 +87,8 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
         candidates = [c for c in candidates if c.family not in pairs] or candidates
     elif {"dislocation", "subluxation"} & set(case.procedures("condition")) and not case.families:
         candidates = [c for c in candidates if c.family in pairs] or candidates  # a dislocation: not the MUA
+    if not case.families:  # a plain "hip" is the traumatic dislocation, not a replacement's or a baby's hip
+        candidates = [c for c in candidates if c.family not in _marked_families(store)] or candidates
     if case.families:  # "MCP of the index", "great toe MTP", "THA": the joint decides the family
         candidates = [c for c in candidates if c.family in case.families] or candidates
     if case.approach in ("open", "failed_closed_then_open"):
@@ -96,6 +98,16 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     elif case.approach == "closed":
         candidates = [c for c in candidates if c.approach not in ("open", "percutaneous")] or candidates
     return candidates
+
+
+@cache
+def _marked_families(store: KnowledgeStore) -> frozenset[str]:
+    """Families a joint or qualifier of the lexicon names ("THA", "DDH", "MCP"): chosen when it is said, so a
+    site said alone is answered from the site's other families."""
+    import json
+
+    sites = json.loads(store.lexicon_json)["concepts"].get("site", [])
+    return frozenset(str(f) for c in sites for f in [c.get("family"), *(c.get("by_site") or {}).values()] if f)
 
 
 def rank_codes(store: KnowledgeStore, ask: Ask) -> list[tuple[Code, float]]:
