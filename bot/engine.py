@@ -49,9 +49,10 @@ class Engine:
     def __init__(self, store: KnowledgeStore, intents_folder: Path | None = None):
         self.store = store
         lexicon = compile_lexicon(json.loads(store.lexicon_json))
-        known = frozenset(store.modifiers)
+        curated = frozenset(store.modifiers)
         self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}
-        self.reader = Reader(lexicon, known, frozenset(m for m in known if not m.isdigit()), store.known_word, self.sides)
+        self.reader = Reader(lexicon, curated | store.hcpcs_modifier_codes, frozenset(m for m in curated if not m.isdigit()),
+                             store.known_word, self.sides)
         intents = load_intents(intents_folder, INTENTS) if intents_folder else [
             IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
         masks = json.loads(store.intent_masks_json)  # masked at build: reused only by the same reading code

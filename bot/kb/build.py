@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs
+from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs, source_ids
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
 from bot.kb.datasets import Dataset, licensed_cpt_dataset, pfs_dataset
@@ -232,10 +232,10 @@ def _intent_masks(kb: Knowledge, vocabulary: set[str]) -> dict[str, object]:
 
     if kb.lexicon is None:
         return {}
-    known = frozenset(m.code for m in kb.modifiers)
+    curated = frozenset(m.code for m in kb.modifiers)
     sides = {m.code: m.side for m in kb.modifiers if m.side}
-    reader = Reader(compile_lexicon(kb.lexicon.model_dump()), known, frozenset(m for m in known if not m.isdigit()),
-                    vocabulary.__contains__, sides)
+    reader = Reader(compile_lexicon(kb.lexicon.model_dump()), curated | frozenset(kb.public_modifiers),
+                    frozenset(m for m in curated if not m.isdigit()), vocabulary.__contains__, sides)
     return {"reader": fingerprint(), **IntentMatcher.export(kb.intents, reader.mask)}
 
 
@@ -310,7 +310,7 @@ def _data_sources(pfs_release: dict[str, object], licensed: bool) -> list[dict[s
     """Sources for imported data, described from the files themselves so a newer import cites itself."""
     released = f"released {pfs_release['released']}" if pfs_release.get("released") else str(pfs_release["file"])
     rows: list[dict[str, object]] = [{
-        "id": "cms-pfs", "title": str(pfs_release["title"]), "publisher": "Centers for Medicare and Medicaid Services",
+        "id": source_ids.PFS, "title": str(pfs_release["title"]), "publisher": "Centers for Medicare and Medicaid Services",
         "edition": f"{pfs_release['file']}, {released}",
         "url": "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
         "licence": "CMS public data; indicators only, descriptors not imported", "tier": "primary", "kind": "primary",

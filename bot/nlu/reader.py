@@ -572,7 +572,9 @@ class Reader:
             return  # a lexicon word ("GA", "OR", "AC") is not a modifier unless written as one; "LT" in capitals is both
         seg = reading.segment
         status, _ = self._status(reading, i)
-        if len(raw) == 2 and raw.isupper() and (raw in self.curated or re.fullmatch(r"[A-Z]\d", raw)):
+        listed = raw in self.modifiers and bool(kinds & {"define", "define_modifier", "meaning", "which_modifier", "verify"})
+        if len(raw) == 2 and raw.isupper() and (raw in self.curated or re.fullmatch(r"[A-Z]\d", raw) or listed):
+            # a curated modifier, a letter and a digit, or any listed one where the sentence asks about it ("whats GC")
             w.text = "modcode"
             case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
                                                   self._target(reading, i), status))  # type: ignore[arg-type]

@@ -7,13 +7,17 @@ Composers never see Slack.
 
 from __future__ import annotations
 
+from bot.kb import source_ids
+
 from dataclasses import dataclass, field
 
 from bot.kb.models import Code
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 
-PFS_SOURCE = "cms-pfs"  # the fee-schedule release the build loaded (bundled or an operator's import)
+PFS_SOURCE = source_ids.PFS
+HCPCS_SOURCE = source_ids.HCPCS
+PCS_SOURCE = source_ids.ICD10PCS
 LICENSED_CPT_SOURCE = "licensed-cpt"
 ICD_SOURCE = "cdc-icd10cm-2026"
 STATUS_LABEL = {"inference": "Guidance (our reasoning from the sources)", "unconfirmed": "Not confirmed"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.kb.store import KnowledgeStore
 from bot.respond import distinction, pcs
-from bot.respond.base import LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
+from bot.respond.base import HCPCS_SOURCE, LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
     MIN_MATCH, SEDATION_FAMILY, describes_joint_care, find_distinction, good_enough, pick_by_manipulation, pick_sedation,
@@ -36,7 +36,8 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
     curated = store.codes.get(code)
     row = store.pfs(code)
     licensed = store.licensed_descriptor(code)
-    if curated is None and row is None:
+    listed = store.hcpcs(code) if code[0].isalpha() else None  # HCPCS Level II: CMS's own public description
+    if curated is None and row is None and listed is None:
         unknown_code(reply, store, code, "what is {code}?")
         return
     reply.answered = True
@@ -60,10 +61,15 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
                 reply.code(*partners)
         for note in curated.notes:
             reply.detail(labelled(note.text, note.status), note.sources)
+    if listed and curated is None:
+        release = store.datasets.get(HCPCS_SOURCE)
+        ended = f" It was terminated on {listed.termination_date}." if listed.termination_date else ""
+        reply.say(f"*{code}* (HCPCS Level II): {listed.long_description.rstrip('.')}.{ended} That is CMS's description"
+                  f"{f' in the {release.label}' if release else ''}.", [HCPCS_SOURCE])
     if licensed:
         reply.say(f"CPT descriptor (licensed to your organisation): {licensed}", [LICENSED_CPT_SOURCE])
     if row:
-        if curated is None and not licensed:
+        if curated is None and not licensed and not listed:
             reply.say(f"*{code}* is in the CMS fee schedule, but I have no plain-language summary for it "
                       "(CPT descriptors are licensed by the AMA). What CMS publishes:", [PFS_SOURCE])
         reply.say(indicator_line(store, row, ["status", "glob_days"]), [PFS_SOURCE])

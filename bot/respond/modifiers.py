@@ -17,7 +17,7 @@ from bot.kb.rules import RuleVerdict, curated_verdicts, indicator_verdicts
 from bot.kb.store import KnowledgeStore
 from bot.nlu.tokens import words as words_of
 from bot.respond import situations
-from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
+from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import unknown_code
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
@@ -38,11 +38,27 @@ def lookup(ask: Ask) -> Reply:
     for code in mods[:3]:
         mod = store.modifiers.get(code)
         if mod is None:
-            reply.say(_unknown(code))
+            _as_cms_lists_it(store, code, reply)
             continue
         reply.answered = True
         describe(mod, reply)
     return reply
+
+
+def _as_cms_lists_it(store: KnowledgeStore, code: str, reply: Reply) -> bool:
+    """A HCPCS Level II modifier we do not curate, in CMS's own description (public text), with the release it
+    comes from; else that the modifier is unknown."""
+    listed = store.hcpcs_modifier(code)
+    if listed is None:
+        reply.say(_unknown(code))
+        return False
+    release = store.datasets.get(HCPCS_SOURCE)
+    reply.answered = True
+    reply.modifier(code)
+    reply.say(f"*Modifier {code}* (HCPCS Level II): {listed.long_description.rstrip('.')}. That is CMS's description"
+              f"{f' in the {release.label}' if release else ''}; the knowledge base has no curated rules for it.",
+              [HCPCS_SOURCE])
+    return True
 
 
 def describe(mod: Modifier, reply: Reply) -> None:
@@ -146,7 +162,7 @@ def check(ask: Ask) -> Reply:
     for mod_code in mods[:3]:
         mod = store.modifiers.get(mod_code)
         if mod is None:
-            reply.say(_unknown(mod_code))
+            _as_cms_lists_it(store, mod_code, reply)  # described; no rule of ours says whether it fits the code
             continue
         verdicts = curated_verdicts(store.rules, code, curated, mod_code)
         if row is not None:

@@ -8,10 +8,9 @@ title from the CMS code list the build loaded, so every code named exists in tha
 
 from __future__ import annotations
 
-from bot.kb.icd10pcs import SOURCE_ID
 from bot.kb.store import KnowledgeStore, PcsCode
 from bot.nlu.case import Case
-from bot.respond.base import Ask, Reply, declined
+from bot.respond.base import PCS_SOURCE, Ask, Reply, declined
 
 FACILITY_NOTE = ("ICD-10-PCS is for the hospital's inpatient claim; the physicians' claims use CPT.")
 _APPROACH = {"closed": "External Approach", "percutaneous": "Percutaneous Approach", "open": "Open Approach",
@@ -25,7 +24,7 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
         return
     reply.answered = True
     reply.code(found.code)
-    reply.say(f"*{found.code}* (ICD-10-PCS): {found.description}.", [SOURCE_ID])
+    reply.say(f"*{found.code}* (ICD-10-PCS): {found.description}.", [PCS_SOURCE])
     reply.say(FACILITY_NOTE)
 
 
@@ -58,16 +57,16 @@ def search(ask: Ask) -> Reply:
     if len(sides) == 2:
         reply.options = [c.code for c in found[:2]]
         reply.say("The side decides the body part value: " + "; ".join(f"*{c.code}* {c.description}" for c in found[:2])
-                  + ".", [SOURCE_ID])
+                  + ".", [PCS_SOURCE])
     elif len(found) > 1 and case.approach == "percutaneous":
         reply.say(f"*{found[0].code}* (ICD-10-PCS): {found[0].description} (pins, wires or screws are an internal "
-                  "fixation device; an external fixator is another device value).", [SOURCE_ID])
+                  "fixation device; an external fixator is another device value).", [PCS_SOURCE])
     elif len(found) > 1:  # the open approach: the device the note names decides
         reply.options = [c.code for c in found[:4]]
         reply.say("The device decides the 6th character: " + "; ".join(f"*{c.code}* {c.description}" for c in found[:4])
-                  + ".", [SOURCE_ID])
+                  + ".", [PCS_SOURCE])
     else:
-        reply.say(f"*{found[0].code}* (ICD-10-PCS): {found[0].description}.", [SOURCE_ID])
+        reply.say(f"*{found[0].code}* (ICD-10-PCS): {found[0].description}.", [PCS_SOURCE])
     letter = {"External Approach": "X", "Percutaneous Approach": "3", "Open Approach": "0"}[approach]
     reply.say(f"A reduction is the root operation Reposition (S); {approach.lower()} ({letter}). {FACILITY_NOTE}")
     return reply
@@ -97,5 +96,5 @@ def _codes(store: KnowledgeStore, side: str, part: str, approach: str) -> list[P
 
 
 def _release(store: KnowledgeStore) -> str:
-    pcs = store.datasets.get(SOURCE_ID)
+    pcs = store.datasets.get(PCS_SOURCE)
     return pcs.label if pcs else "the ICD-10-PCS release loaded"

@@ -246,6 +246,8 @@ def unknown_code(reply: Reply, store: KnowledgeStore, code: str, follow_up: str)
     `follow_up` is the question to suggest for each near code, with {code} in it ("global days for {code}?").
     """
     near = did_you_mean(store, code)
-    reply.say(f"{code} is not in the knowledge base or the CMS fee schedule, so I can't say anything about it."
+    where = "the knowledge base, the CMS fee schedule or the HCPCS Level II file" if code[0].isalpha() else \
+        "the knowledge base or the CMS fee schedule"
+    reply.say(f"{code} is not in {where}, so I can't say anything about it."
               + (f" Did you mean {', '.join(near)}?" if near else ""))
     reply.suggest(*(follow_up.format(code=c) for c in near))
