@@ -41,8 +41,10 @@ def test_code_numbers_are_never_fuzzed(engine: Engine) -> None:
 
 
 def test_unknown_modifier_is_not_invented(engine: Engine) -> None:
-    a = engine.answer("what does modifier Q9 mean")
+    a = engine.answer("what does modifier Y7 mean")  # in neither modifiers.yaml nor the HCPCS Level II file
     assert not a.answered and a.modifiers == []
+    listed = engine.answer("what does modifier Q9 mean")  # uncurated, but CMS lists it: its description, no more
+    assert listed.answered and listed.modifiers == ["Q9"] and "no curated rules" in listed.text
 
 
 def test_uncurated_code_gets_cms_facts_only(engine: Engine) -> None:
