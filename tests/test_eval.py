@@ -20,6 +20,7 @@ LATER_SETS = {"holdout.yaml": 0.90, "holdout_c.yaml": 0.90, "holdout_d.yaml": 0.
 
 
 REAL_STYLE = QUESTIONS.parent / "real_a.yaml"
+ENCOUNTER = QUESTIONS.parent / "encounter_a.yaml"  # issue 13: fractures, splints, casts, reads, the E/M, HCPCS, PCS
 
 
 def test_the_real_style_set_is_in_the_real_style() -> None:
@@ -34,6 +35,17 @@ def test_the_real_style_set_is_in_the_real_style() -> None:
     assert all(len(q.asks) >= 1 for q in questions if "multi" in q.tags)
 
 
+def test_the_encounter_set_covers_its_topics_in_the_real_style() -> None:
+    """Issue 13's bar: at least 150 questions on the encounter's topics, in the style coders post in."""
+    questions = load_questions(ENCOUNTER)
+    words = sorted(len(q.q.split()) for q in questions)
+    topics = {t for q in questions for t in q.tags if t.startswith("topic-")}
+    assert len(questions) >= 150 and words[len(words) // 2] >= 40
+    assert sum("case" in q.tags for q in questions) / len(questions) >= 0.40
+    assert {"topic-fracture", "topic-splint", "topic-cast", "topic-supply", "topic-xray", "topic-em", "topic-global",
+            "topic-hcpcs", "topic-pcs"} <= topics, topics
+
+
 @pytest.fixture(scope="module")
 def report(engine: Engine) -> EvalReport:
     return evaluate(engine, load_questions(QUESTIONS))
@@ -44,7 +56,7 @@ def test_the_set_is_large_and_held_out() -> None:
 
     assert len(load_questions(QUESTIONS)) >= 250
     examples = [normalise(e) for f in intents_dir().glob("*.yaml") for e in yaml.safe_load(f.read_text())["examples"]]
-    for name in ("questions.yaml", *LATER_SETS, REAL_STYLE.name):
+    for name in ("questions.yaml", *LATER_SETS, REAL_STYLE.name, ENCOUNTER.name):
         questions = load_questions(QUESTIONS.parent / name)
         copies = [q.q for q in questions if any(fuzz.ratio(normalise(q.q), e) >= 95 for e in examples)]
         assert not copies, f"{name}: questions copied from the intent examples: {copies[:5]}"
