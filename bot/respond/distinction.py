@@ -12,7 +12,13 @@ from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case
 from bot.respond.base import Ask, Reply, declined, labelled
-from bot.respond.retrieve import SEDATION_FAMILY, best_family, find_distinction, pick_sedation, sedation_add_ons
+from bot.respond.retrieve import (
+    SEDATION_FAMILY, best_family, find_distinction, pick_sedation, rank_among, sedation_add_ons,
+)
+
+# A code's own description decides among those the facts left when the note holds this much of what sets it
+# apart (0-100) and at least twice what the next one holds
+DESCRIPTION_FLOOR = 40.0
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,10 @@ class Decision:
 
 
 def decide(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
+    if dist.kind != "anesthesia":
+        return decide_treatment(store, dist, case)
     guidance = store.guidance.get(dist.guidance or "")
-    if guidance is None or dist.kind != "anesthesia":
+    if guidance is None:
         return Decision(None, None, "missing")
     if case.conflicting:
         return Decision(None, None, "conflict")
@@ -52,6 +60,37 @@ def decide(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
         return Decision(None, rule, "unsettled")
     index = 0 if rule.picks == "without" else len(dist.options) - 1
     return Decision(dist.options[index].code, rule, basis)
+
+
+def decide_treatment(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
+    """A family split by the treatment (fracture care; closed, percutaneous or open; a fracture-dislocation's one
+    code): the condition the note describes, then the approach it documents, then whether the bone or joint was
+    manipulated (without-manipulation codes come first, with-manipulation last). Open when the note leaves more
+    than one code standing."""
+    options = [o.code for o in dist.options]
+    codes = {c: store.codes[c] for c in options if c in store.codes}
+    if dist.kind == "fracture_dislocation":
+        combined = [c for c in options if c in codes and codes[c].condition == "fracture_dislocation"]
+        if case.condition == "fracture_dislocation" and combined:
+            options = combined
+        elif case.condition == "dislocation":
+            options = [c for c in options if c not in combined] or options
+    approach = {"failed_closed_then_open": "open"}.get(case.approach or "", case.approach)
+    if approach is None and case.manipulation is not None:
+        approach = "closed"  # "nondisplaced, sling": not operated on
+    if approach is not None:
+        options = [c for c in options if c in codes and codes[c].approach == approach] or options
+    closed = [c for c in options if c in codes and codes[c].approach == "closed"]
+    if len(options) > 1 and len(closed) == len(options) and case.manipulation is not None:
+        options = [options[-1] if case.manipulation else options[0]]
+    if len(options) > 1:  # the facts left several: their own descriptions may tell ("intramedullary nail")
+        ranked = rank_among(store, case, options)
+        (best, score), runner_up = ranked[0], ranked[1][1]
+        if score >= DESCRIPTION_FLOOR and runner_up <= score / 2:
+            options = [best]
+    if len(options) == 1:
+        return Decision(options[0], None, "documented")
+    return Decision(None, None, "missing")
 
 
 def compose(ask: Ask) -> Reply:
@@ -111,6 +150,13 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
         reply.cite(dist.sources)
         reply.shown_sources += [s for s in rule.sources[:1] + dist.sources[:2] if s not in reply.shown_sources]
         reply.detail(labelled(rule.text, rule.status), rule.sources)
+    elif picked:  # a family split by the treatment: the note's approach and manipulation decided
+        chosen = next(o for o in dist.options if o.code == picked)
+        reply.code(picked)
+        reply.picked = [picked]
+        reply.code(*codes)
+        reply.say(f"*{picked}*: {chosen.when}", dist.sources)
+        reply.detail(f"{dist.title}: {dist.rule}", dist.sources)
     elif rule:  # documented, but the sources do not settle it (deep sedation)
         reply.code(*codes)
         reply.options = codes

@@ -18,7 +18,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.tokens import words as words_of
 from bot.respond import situations
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, declined, labelled
-from bot.respond.retrieve import unknown_code
+from bot.respond.retrieve import find_distinction, unknown_code
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
@@ -134,6 +134,26 @@ def _target_code(ask: Ask, codes: list[str]) -> str:
 SIDES = {"RT", "LT"}
 
 
+def _decided_code(ask: Ask, reply: Reply, code: str) -> str:
+    """The modifier goes on the right code: when the Case decides the code's family another way ("25600-54?" for
+    a fracture the note says was reduced), the modifier is judged on the code the Case supports, said first."""
+    from bot.respond.distinction import decide
+
+    dist = find_distinction(ask.store, [code])
+    if dist is None:
+        return code
+    decision = decide(ask.store, dist, ask.case)
+    if decision.picked is None or decision.picked == code or decision.basis != "documented":
+        return code
+    chosen = next(o for o in dist.options if o.code == decision.picked)
+    reply.picked = [decision.picked]
+    reply.say(f"*{decision.picked}*, not {code}: {chosen.when}", dist.sources)
+    offered = {o.code for o in dist.options} & set(ask.case.code_list("proposed", "asked"))
+    # a choice between codes ("25600-54 or 25605-54?") is answered on the right one; a modifier asked about on
+    # one code ("23 on 28570?") is still judged on that code, the right code said beside it
+    return decision.picked if len(offered) > 1 else code
+
+
 def check(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     codes = ask.procedure_codes or ask.codes
@@ -151,7 +171,7 @@ def check(ask: Ask) -> Reply:
     if not codes:
         return lookup(ask)
     reply = Reply(answered=False)
-    code = _target_code(ask, codes)
+    code = _decided_code(ask, reply, _target_code(ask, codes))
     curated = store.codes.get(code)
     row = store.pfs(code)
     if curated is None and row is None:

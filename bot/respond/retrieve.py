@@ -134,6 +134,21 @@ def rank_codes(store: KnowledgeStore, ask: Ask) -> list[tuple[Code, float]]:
     return sorted(scored, key=lambda cs: cs[1], reverse=True)
 
 
+def rank_among(store: KnowledgeStore, case: Case, codes: list[str]) -> list[tuple[str, float]]:
+    """Some codes, best first by how much of their title and aliases the Case's words hold: where the facts left
+    several standing ("open treatment" of a humeral shaft: plate or nail), the codes' own descriptions decide."""
+    words = set(case.content_words)
+    texts, idf, _ = _index(store)
+    vocab = {c: {w for t in texts.get(c, []) for w in t.split() if w in idf} for c in codes}
+    shared = set.intersection(*vocab.values()) if vocab else set()
+    scored = []
+    for code in codes:  # only the words that tell these codes apart count ("nail", "three", not "shaft")
+        telling = vocab[code] - shared
+        weight = sum(idf[w] for w in telling) or 1.0
+        scored.append((code, 100 * sum(idf[w] for w in telling if w in words) / weight))
+    return sorted(scored, key=lambda cs: cs[1], reverse=True)
+
+
 def good_enough(case: Case, ranked: list[tuple[Code, float]]) -> bool:
     """Whether the best of `ranked` may be named. A site-bound procedure needs a site we cover in the question:
     no site, no code ('dislocated jaw').
