@@ -20,7 +20,7 @@ from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
 from bot.nlu.lexicon import compile_lexicon
 from bot.nlu.reader import Reader, fingerprint
-from bot.respond import codes, crosswalk, diagnosis, distinction, general, indicators, modifiers, verdict
+from bot.respond import codes, crosswalk, diagnosis, distinction, encounter, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
 
 SEDATION_FAMILIES = ("moderate-sedation", "deleted-moderate-sedation")
@@ -31,6 +31,7 @@ SOURCES_PER_ASK = 3  # citations shown with each ask; the rest are one step away
 PHI_REMINDER = ("Reminder: your question looked like it held patient details. Please don't post names, "
                 "dates of birth, record numbers or contact details in Slack.")
 
+AROUND_THE_CODE = ("code_search", "anesthesia_distinction", "code_lookup", "payment_indicators", "modifier_check")  # intents whose answer the encounter rules complete
 COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
     "code_lookup": codes.lookup,
     "code_search": codes.search,
@@ -79,7 +80,12 @@ class Engine:
                 reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
                               suggestions=[s.nearest for s in scores[:3] if s.nearest])
             else:
-                reply = COMPOSERS[intent](Ask(case, item, self.store, intent, earlier, view.kinds))
+                ask = Ask(case, item, self.store, intent, earlier, view.kinds)
+                reply = COMPOSERS[intent](ask)
+                if intent in AROUND_THE_CODE:  # the splint, the supplies, the read, the hand-off beside the code
+                    reply, about_services = encounter.around(ask, reply)
+                    if about_services:
+                        intent = "code_search"  # the encounter's services answered it: which codes to report
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
                 confidence = round(confidence * self._certainty(case, item, reply), 3)

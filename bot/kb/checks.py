@@ -27,6 +27,7 @@ def check_knowledge(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
     errors += _source_references(kb)
     errors += _code_references(kb)
     errors += _encounter_references(kb)
+    errors += _encounter_conditions(kb)
     errors += _text_checks(kb, guard)
     errors += _source_checks(kb)
     errors += _internal_wording(kb)
@@ -200,6 +201,34 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
             for mod in value.split("-")[1:]:
                 if mod not in modifiers:
                     errors.append(_err(kb, "encounter", r.id, f"instead[{i}]", f"unknown modifier {mod!r} in {value!r}"))
+    return errors
+
+
+def _encounter_conditions(kb: Knowledge) -> list[ContentError]:
+    """An encounter rule's applies_when names what the reader knows: topics and procedures of the lexicon, its
+    providers, sites and families the codes use. A misspelt topic would make a rule silently never apply."""
+    if kb.lexicon is None:
+        return []
+    concepts = {cat: {str(c["id"]) for c in kb.lexicon.records(cat)} for cat in ("procedure", "provider")}
+    topics = {str(c["id"]) for c in kb.lexicon.records("procedure") if c.get("kind") == "topic"}
+    families = {c.family for c in kb.codes if c.family}
+    sites = {c.body_site for c in kb.codes if c.body_site}
+    errors: list[ContentError] = []
+    for r in kb.encounter:
+        when = r.applies_when
+        if when is None:
+            continue
+        checks = (("topics", when.topics, topics, "topic"), ("also", when.also, topics, "topic"),
+                  ("not_topics", when.not_topics, topics, "topic"),
+                  ("procedures", when.procedures, concepts["procedure"], "procedure"),
+                  ("providers", when.providers, concepts["provider"], "provider"),
+                  ("families", when.families + when.families_all, families, "code family"),
+                  ("sites", when.sites, sites, "body site"))
+        for name, values, known, what in checks:
+            for v in values:
+                if v not in known:
+                    errors.append(_err(kb, "encounter", r.id, f"applies_when.{name}",
+                                       f"unknown {what} {v!r} (not in knowledge/lexicon or the codes)"))
     return errors
 
 

@@ -37,6 +37,7 @@ class SiteConcept(Concept):
     family: str | None = None
     by_site: dict[str, str] = {}
     unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
+    digit: int | None = Field(default=None, ge=1, le=5, description="Which finger or toe (1 the thumb or great toe)")
     pcs_body_part: str | None = Field(default=None, description="The ICD-10-PCS body part it is ('Hip Joint', 'Radius'), "
                                       "for a reposition code")
     pcs_by_site: dict[str, str] = Field(default={}, description="The PCS body part by site, for a joint of two sites")

@@ -194,6 +194,8 @@ class Modifier(Strict):
     code: str
     kind: Literal["CPT", "HCPCS"]
     side: Literal["right", "left"] | None = Field(default=None, description="The side it says (RT, LT)")
+    digit: str | None = Field(default=None, pattern=r"^(finger|toe)-[1-5]$",
+                              description="The digit it names, with side: finger-1 (the thumb) to toe-5")
     name: str
     meaning: str
     use_when: list[str] = []
@@ -319,6 +321,27 @@ def _same_kind(a: str, b: str) -> bool:
     return a[-1].isalpha() and b[-1].isalpha() and a[-1] == b[-1]
 
 
+class AppliesWhen(Strict):
+    """What the Case must show for an encounter rule to be the one that answers: every condition given holds.
+    Topics, procedures and providers are lexicon concept ids (knowledge/lexicon), checked by `kb validate`."""
+
+    topics: list[str] = Field(default=[], description="At least one of these topics is in the question")
+    also: list[str] = Field(default=[], description="And at least one of these topics too")
+    not_topics: list[str] = Field(default=[], description="None of these topics")
+    procedures: list[str] = Field(default=[], description="At least one of these procedure concepts (open-injury, ...)")
+    providers: list[str] = Field(default=[], description="At least one of these providers is named (staff, ...)")
+    condition: list[Literal["fracture", "dislocation", "fracture_dislocation", "none"]] = Field(
+        default=[], description="What was treated, as the reader tells it; none: neither a fracture nor a dislocation")
+    approach: list[Literal["closed", "percutaneous", "open"]] = []
+    sites: list[str] = Field(default=[], description="At least one of these body sites (as codes name them)")
+    families: list[str] = Field(default=[], description="At least one of these code families")
+    families_all: list[str] = Field(default=[], description="All of these code families")
+    treated: bool | None = Field(default=None, description="Whether the physician asked about reduced or treated "
+                                 "the fracture or dislocation (false: someone else does, or only first care was given)")
+    several: bool | None = Field(default=None, description="Two or more fractures, digits or injuries")
+    global_days: list[str] = Field(default=[], description="The treatment code's CMS global period is one of these")
+
+
 class EncounterRule(Strict):
     """A rule for a service around the reduction or fracture care (knowledge/encounter.yaml): the splint, the
     cast and its supplies, the x-ray read, the E/M that day, the global period and who follows the patient.
@@ -344,6 +367,8 @@ class EncounterRule(Strict):
     status: Status = "confirmed"
     positions: list[Position] = Field(default=[], description="Where sources disagree, most authoritative first")
     notes: list[Note] = []
+    applies_when: AppliesWhen | None = Field(default=None, description="What the question must show for the rule to "
+                                             "answer it; without it the rule answers only questions naming its codes")
     sources: list[str] = Field(min_length=1)
 
     @field_validator("id")

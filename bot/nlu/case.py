@@ -349,10 +349,17 @@ class Case:
         best: tuple[int, Fact] | None = None
         for act in acts:
             for p in providers:
-                if p.segment == act.segment:
-                    distance = min(abs(p.start - act.end), abs(act.start - p.end))
-                    if distance <= 80 and (best is None or distance < best[0]):
-                        best = (distance, p)
+                if p.segment != act.segment:
+                    continue
+                if p.start >= act.end:  # after the act only as its agent: "sedation by the ED doc"
+                    between = self.text[act.end : p.start].lower().split()
+                    if "by" not in between[-3:]:
+                        continue
+                    distance = p.start - act.end
+                else:  # before it, as its subject: "the ED physician did the sedation"
+                    distance = act.start - p.end
+                if distance <= 80 and (best is None or distance < best[0]):
+                    best = (distance, p)
         return best[1] if best else None
 
     @property

@@ -391,7 +391,7 @@ class Reader:
             start, end = words[hit.first].token.start, words[hit.last - 1].token.end
             case.facts.append(Fact(category, hit.match.concept, written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
                                    correction, hit.fuzzy, attrs=attrs))
-            if category == "setting" and attrs.get("bills_as") and self._bills(words, hit.last):
+            if category == "setting" and attrs.get("bills_as") and self._bills(words, hit.first, hit.last):
                 provider = self.lex.concepts.get(("provider", str(attrs["bills_as"])), {})
                 case.facts.append(Fact("provider", str(attrs["bills_as"]), written[start:end], start, end, seg.index,  # type: ignore[arg-type]
                                        status, correction, attrs=dict(provider)))  # "what should the ED have billed"
@@ -403,9 +403,10 @@ class Reader:
                 case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index,
                                        attrs={"section": seg.role}))
 
-    def _bills(self, words: list[_Word], after: int) -> bool:
-        """A billing verb within the three words after a place ("the ED billed", "the ED should have billed")."""
-        return any(w.text in self.lex.billing_verbs for w in words[after : after + 3])
+    def _bills(self, words: list[_Word], first: int, after: int) -> bool:
+        """A billing verb within three words of a place: "the ED billed", "the ED should have billed", "billable
+        for urgent care"."""
+        return any(w.text in self.lex.billing_verbs for w in words[max(0, first - 3) : first] + words[after : after + 3])
 
     def _section_values(self, case: Case, reading: _Reading, written: str) -> None:
         """A bare word under a note header that names what was given ("Sedation: moderate", "Anesthesia: spinal")."""

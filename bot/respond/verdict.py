@@ -64,7 +64,8 @@ def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
     """The first line: the verdict, and what to report instead when it is no."""
     proposal = ", ".join(codes + [f"modifier {m}" for m in mods if not codes]) or "that"
     if verdict == "no" and reply.picked:
-        return f"*{_WORDS[verdict]}*: not {proposal}; report {' with '.join(reply.picked[:2])}."
+        wrong = [c for c in codes if c not in reply.picked] or codes  # "not 29125", not "not 25605, 29125"
+        return f"*{_WORDS[verdict]}*: not {', '.join(wrong)}; report {' with '.join(reply.picked[:2])}."
     if verdict == "depends" and reply.options:
         return f"*{_WORDS[verdict]}*: {' or '.join(reply.options)}, on what the note documents (below)."
     return f"*{_WORDS[verdict]}*: {proposal}."

@@ -1,0 +1,213 @@
+"""The encounter around a reduction: splints, casts and their supplies, x-ray reads, the E/M that day, the global
+period and who follows the patient (knowledge/encounter.yaml).
+
+A rule answers when the Case shows what its `applies_when` asks for; among those that do, the most specific one
+per topic answers, and a rule about a code the question names comes first. Its verdict on the services the
+question proposes comes from the rule's `report`, so the engine's verdict ("No: 29125 is not reported") rests
+on the rule, and every line cites the rule's sources.
+"""
+
+from __future__ import annotations
+
+from bot.kb.models import AppliesWhen, EncounterRule
+from bot.nlu.case import Case, CaseAsk
+from bot.respond.base import PFS_SOURCE, Ask, Reply, labelled
+
+TREATMENT_RANGES = ("23500-23680", "24500-24685", "25500-25695", "26600-26785", "27197-27266", "27500-27566",
+                    "27750-27848", "28400-28675")  # the fracture and dislocation treatment codes
+EM_RANGES = ("99202-99499",)  # E/M visits: a rule names one level as an example
+_SETTING = {"office": False, "facility": True}  # a rule's setting against the Case's place of service
+_REPORT = {"report": "Report it", "do_not_report": "Not reported separately",
+           "report_with_modifier": "Report it with a modifier", "depends": "It depends"}
+
+
+def treatment_codes(case: Case) -> list[str]:
+    """The fracture or dislocation treatment codes the question names."""
+    return [c for c in case.code_list() if _in_ranges(c, TREATMENT_RANGES)]
+
+
+def _in_ranges(code: str, ranges: tuple[str, ...]) -> bool:
+    return code.isdigit() and any(lo <= code <= hi for lo, hi in (r.split("-") for r in ranges))
+
+
+def treated(case: Case, item: CaseAsk) -> bool:
+    """Whether the physician the ask is about reduced or treated the injury: a reduction (or a treatment code) is
+    described, no first-care-only words, and no one else is named as having done it."""
+    if "initial-care-only" in case.topics:
+        return False
+    reducer = case.doer("reduction")
+    last = item.segments[-1] if item.segments else None
+    asked = [f.concept for f in case.of("provider") if f.segment == last and f.attrs.get("role") != "staff"]
+    if reducer is not None and asked and reducer.concept not in asked:
+        return False  # someone else reduced it
+    if case.procedures("reduction") or case.manipulation:
+        return True
+    if "hand-off" in case.topics:
+        return False  # splinted and referred: first care only
+    # named treatment codes, or definitive closed care without manipulation ("nondisplaced, casted")
+    return bool(treatment_codes(case)) or case.manipulation is False
+
+
+def _several(case: Case) -> bool:
+    """Two or more fractures or injured digits: said so, two joints named, or two digits named."""
+    digits = {(f.attrs.get("site"), f.attrs.get("digit"), _side_of(case, f)) for f in case.of("site") if f.attrs.get("digit")}
+    return "several-fractures" in case.topics or len(digits) > 1 or len(case.joints) > 1 and case.condition == "fracture"
+
+
+def _side_of(case: Case, site: object) -> str | None:
+    """The side written just before a site ("right index finger", "L thumb"), else the note's side."""
+    near = [f for f in case.of("side") if f.segment == getattr(site, "segment", None)
+            and 0 <= getattr(site, "start", 0) - f.end <= 12]
+    return near[-1].concept if near else case.side
+
+
+def _global_days(ask: Ask) -> str | None:
+    for code in treatment_codes(ask.case) or ask.earlier:
+        row = ask.store.pfs(code)
+        if row:
+            return str(row.get("glob_days"))
+    return None
+
+
+def applies(when: AppliesWhen, ask: Ask) -> int | None:
+    """How many of the rule's conditions the Case meets, when it meets them all; None when it does not."""
+    case, item = ask.case, ask.item
+    topics = set(case.topics)
+    condition = case.condition or "none"
+    tests: list[bool] = []
+    if when.topics:
+        tests.append(bool(topics & set(when.topics)))
+    if when.also:
+        tests.append(bool(topics & set(when.also)))
+    if when.not_topics:
+        tests.append(not topics & set(when.not_topics))
+    if when.procedures:
+        tests.append(any(case.has("procedure", p) for p in when.procedures))
+    if when.providers:
+        tests.append(any(case.has("provider", p) for p in when.providers))
+    if when.condition:
+        tests.append(condition in when.condition)
+    if when.approach:
+        tests.append(case.approach in when.approach)
+    if when.sites:
+        tests.append(bool(set(case.sites) & set(when.sites)))
+    if when.families:
+        tests.append(bool(set(case.families) & set(when.families)))
+    if when.families_all:
+        tests.append(set(when.families_all) <= set(case.families))
+    if when.treated is not None:
+        tests.append(treated(case, item) == when.treated)
+    if when.several is not None:
+        tests.append(_several(case) == when.several)
+    if when.global_days:
+        tests.append(_global_days(ask) in when.global_days)
+    return len(tests) if tests and all(tests) else None
+
+
+def _setting_fits(rule: EncounterRule, case: Case) -> bool:
+    if rule.setting == "any":
+        return True
+    if rule.setting == "emergency_department":
+        return "ed" in case.settings
+    return case.facility is None or case.facility == _SETTING[rule.setting]
+
+
+def matching(ask: Ask) -> list[EncounterRule]:
+    """The rules that answer this ask, best first: one per topic, the most specific; a rule about a code the
+    question names first."""
+    named = [c for c in ask.case.code_list() + ask.case.code_list(kinds=("hcpcs",))]
+    scored: list[tuple[int, int, EncounterRule]] = []
+    for n, rule in enumerate(ask.store.encounter_rules):
+        if rule.applies_when is None or not _setting_fits(rule, ask.case):
+            continue
+        score = applies(rule.applies_when, ask)
+        if score is None:
+            continue
+        names = any(rule.covers(c) for c in named if not _in_ranges(c, TREATMENT_RANGES))
+        scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
+    best: dict[str, EncounterRule] = {}
+    for _, _, rule in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True):
+        best.setdefault(rule.topic, rule)
+    return list(best.values())
+
+
+RULES_PER_ASK = 2  # the encounter rules one answer shows; a question about more gets the rest when asked
+
+
+def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
+    """The encounter rules that answer this ask, beside the code the composer chose ("25605; the splint is part
+    of it"); the rules alone when the composer found no code to name, or when the ask names only the encounter's
+    services ("can the ED bill 29125?"), which the second value says."""
+    rules = matching(ask)
+    if not rules:
+        return reply, False
+    own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
+    services = [c for c in own if any(r.covers(c) for r in rules) and not _in_ranges(c, TREATMENT_RANGES)]
+    about_services = bool(services) and not any(_in_ranges(c, TREATMENT_RANGES) for c in own) and not any(
+        k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
+    if not reply.answered or about_services:
+        reply = Reply(answered=True)  # the rules answer it
+    for rule in rules[:RULES_PER_ASK]:
+        add(ask, rule, reply)
+    return reply, about_services
+
+
+def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
+    """One rule's answer: what to do with the services it covers that the question names, and why."""
+    case = ask.case
+    covered = [c for c in dict.fromkeys(case.code_list() + case.code_list(kinds=("hcpcs",))) if rule.covers(c)]
+    services = [c for c in covered if not _in_ranges(c, TREATMENT_RANGES)] or covered
+    instead = [(item.split("-")[0], item.split("-")[1:]) for item in rule.instead]
+    reply.basis = reply.basis or ("documented" if rule.status == "confirmed" else "unsettled")
+    lead = _REPORT[rule.report]
+    if rule.report == "do_not_report":
+        reply.ruled_out += [c for c in services if c not in reply.ruled_out]
+    elif rule.report == "depends":
+        reply.options += [c for c in services if c not in reply.options]
+    else:
+        reply.code(*services)
+        reply.picked += [c for c in services if c not in reply.picked]
+    if rule.report in ("report", "report_with_modifier") and rule.modifiers:
+        on = _modifier_codes(ask, rule) or services
+        wanted = _digit_modifiers(ask, rule.modifiers) if len(rule.modifiers) > 2 else rule.modifiers
+        reply.code(*on)
+        reply.modifier(*wanted)
+        lead += f" ({', '.join(f'{c}-{m}' for c in on[:1] for m in wanted[:2]) or ', '.join(wanted)})"
+    for code, mods in instead:
+        reply.code(code)
+        reply.modifier(*mods)
+    what = f" ({', '.join(services)})" if services and rule.report != "report_with_modifier" else ""
+    unsure = {"inference": " (our guidance)", "unconfirmed": " (not confirmed)"}.get(rule.status, "")
+    reply.say(f"*{lead}*{what}{unsure}: {rule.title}.", rule.sources)
+    if instead:
+        how = "Report instead" if rule.report == "do_not_report" else "Report with it"
+        named = [f"the E/M visit ({'-'.join([c, *m])} as an example level)" if _in_ranges(c, EM_RANGES)
+                 else "-".join([c, *m]) for c, m in instead]
+        reply.say(f"{how}: {', '.join(named)}.")
+    reply.detail(labelled(rule.rule, rule.status), [*rule.sources, *([PFS_SOURCE] if rule.applies_when and
+                                                                       rule.applies_when.global_days else [])])
+    for position in rule.positions[:1]:
+        reply.detail(labelled(position.statement, position.status), position.sources)
+    for note in rule.notes:
+        reply.detail(labelled(note.text, note.status), note.sources)
+
+
+def _modifier_codes(ask: Ask, rule: EncounterRule) -> list[str]:
+    """The codes a rule's modifiers go on: its modifiers_on codes the question names, else the treatment code."""
+    case = ask.case
+    named = case.code_list()
+    if rule.modifiers_on:
+        on = EncounterRule.model_construct(codes=rule.modifiers_on)
+        return [c for c in named if on.covers(c)]
+    return treatment_codes(case) or list(ask.earlier[:1])
+
+
+def _digit_modifiers(ask: Ask, modifiers: list[str]) -> list[str]:
+    """From a rule's list of finger and toe modifiers, those the note's side and digits name ("right index
+    finger": F6); all of them when the note does not say which digit or side."""
+    case = ask.case
+    digits = {(f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", _side_of(case, f))
+              for f in case.of("site") if f.attrs.get("digit")}
+    store = ask.store.modifiers
+    named = [m for m in modifiers if m in store and (store[m].digit, store[m].side) in digits]
+    return named or modifiers
