@@ -219,6 +219,12 @@ class KnowledgeStore:
         """Every HCPCS Level II modifier CMS lists: a modifier written as one ("-GW", "modifier KX") is read."""
         return frozenset(r["code"] for r in self._rows("select code from hcpcs where kind = 'modifier'"))
 
+    def hcpcs_range(self, first: str, last: str) -> list[HcpcsCode]:
+        """The HCPCS Level II procedure codes from `first` to `last` (Q4001-Q4051, the cast and splint supplies)."""
+        rows = self._rows("select * from hcpcs where kind = 'procedure' and code between ? and ? order by code",
+                          (first, last))
+        return [HcpcsCode(**r) for r in rows]
+
     def hcpcs_search(self, words: list[str], limit: int = 20) -> list[HcpcsCode]:
         """Codes and modifiers whose descriptions hold the most of the words, best first."""
         return [HcpcsCode(**r) for r in self._fts_search("hcpcs", words, limit)]

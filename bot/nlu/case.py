@@ -273,8 +273,12 @@ class Case:
 
     @property
     def age(self) -> float | None:
-        latest = self._latest("age")
-        return latest.value if latest else None
+        """The patient's age: a number given ("6 yo", "the patient is 14", a correction outranking it) before a
+        word that only suggests one ("child", "adult")."""
+        ages = self.of("age")
+        stated = [f for f in ages if f.concept in ("years", "months")]
+        chosen = [f for f in stated or ages if f.correction] or stated or ages
+        return chosen[-1].value if chosen else None
 
     @property
     def minutes(self) -> float | None:

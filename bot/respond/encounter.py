@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from bot.kb.models import AppliesWhen, EncounterRule
 from bot.nlu.case import Case, CaseAsk
-from bot.respond.base import PFS_SOURCE, Ask, Reply, labelled
+from bot.respond import supplies
+from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, labelled
 
 TREATMENT_RANGES = ("23500-23680", "24500-24685", "25500-25695", "26600-26785", "27197-27266", "27500-27566",
                     "27750-27848", "28400-28675")  # the fracture and dislocation treatment codes
@@ -125,6 +126,9 @@ def matching(ask: Ask) -> list[EncounterRule]:
             continue
         names = any(rule.covers(c) for c in named if not _in_ranges(c, TREATMENT_RANGES))
         scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
+    if any(r.covers(c) for _, _, r in scored for c in named if not _in_ranges(c, TREATMENT_RANGES)):
+        # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches
+        scored = [s for s in scored if any(s[2].covers(c) for c in named if not _in_ranges(c, TREATMENT_RANGES))]
     best: dict[str, EncounterRule] = {}
     for _, _, rule in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True):
         best.setdefault(rule.topic, rule)
@@ -160,6 +164,13 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     instead = [(item.split("-")[0], item.split("-")[1:]) for item in rule.instead]
     reply.basis = reply.basis or ("documented" if rule.status == "confirmed" else "unsettled")
     lead = _REPORT[rule.report]
+    supply = supplies.choose(ask.store, case) if rule.topic == "supply" and rule.report == "report" else []
+    if supply:  # which Q code: CMS's description of the cast or splint the note names
+        services = [c for c in services if c not in [s.code for s in supply]]
+        reply.ruled_out += [c for c in services if c not in reply.ruled_out]  # a Q code proposed that does not fit
+        services = [s.code for s in supply[:2]]
+        if len(supply) > 1:
+            reply.options += services
     if rule.report == "do_not_report":
         reply.ruled_out += [c for c in services if c not in reply.ruled_out]
     elif rule.report == "depends":
@@ -186,6 +197,8 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
         reply.say(f"{how}: {', '.join(named)}.")
     reply.detail(labelled(rule.rule, rule.status), [*rule.sources, *([PFS_SOURCE] if rule.applies_when and
                                                                        rule.applies_when.global_days else [])])
+    for row in supply[:2]:
+        reply.say(f"*{row.code}* (HCPCS Level II): {row.long_description.rstrip('.')}.", [HCPCS_SOURCE])
     for position in rule.positions[:1]:
         reply.detail(labelled(position.statement, position.status), position.sources)
     for note in rule.notes:
