@@ -19,6 +19,9 @@ run: $(STAMP)
 	$(BIN)/coding-bot run
 
 test: $(STAMP)
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy bot
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -19,13 +19,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import percentile  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.content import knowledge_dir  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.evaluate import load_questions  # noqa: E402
 from bot.kb.build import build  # noqa: E402
 from bot.kb.store import KnowledgeStore  # noqa: E402
-from benchmarks.common import percentile  # noqa: E402
 
 ROUNDS = 5
 
@@ -40,7 +40,9 @@ ADVERSARIAL = {
     "one long word": "a" * 20_000,
     "colons (note headers)": ("Anesthesia: " * 1_700)[:20_000],
     "sentence ends": ("no. " * 5_000)[:20_000],
-    "pasted note": ("Procedure: closed reduction R hip under GA by CRNA. Sedation: none. EBL: none. 27252-RT? " * 250)[:20_000],
+    "pasted note": ("Procedure: closed reduction R hip under GA by CRNA. Sedation: none. EBL: none. 27252-RT? " * 250)[
+        :20_000
+    ],
 }
 
 
@@ -73,8 +75,11 @@ def main() -> None:
     engine = Engine(KnowledgeStore(settings.kb_path))
     init_ms = (time.perf_counter() - started) * 1000
     eval_dir = REPO / "tests" / "eval"
-    questions = [q.q for name in ("questions", "holdout", "holdout_c", "holdout_d", "holdout_e", "real_a")
-                 for q in load_questions(eval_dir / f"{name}.yaml")]
+    questions = [
+        q.q
+        for name in ("questions", "holdout", "holdout_c", "holdout_d", "holdout_e", "real_a")
+        for q in load_questions(eval_dir / f"{name}.yaml")
+    ]
     real = [q.q for q in load_questions(eval_dir / "real_a.yaml")]
     for q in questions:  # warm-up: first-touch costs are start-up, measured separately
         engine.answer(q)
@@ -89,23 +94,41 @@ def main() -> None:
     startups = []
     for _ in range(5):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot.cli", "ask", "what is 27252"], cwd=REPO, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "ask", "what is 27252"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         startups.append(time.perf_counter() - t)
-    print(f"knowledge base: {engine.store.content_version}; {engine.store.counts['indicators']:,} CMS rows, "
-          f"{engine.store.counts['icd10cm']:,} ICD-10-CM codes")
+    print(
+        f"knowledge base: {engine.store.content_version}; {engine.store.counts['indicators']:,} CMS rows, "
+        f"{engine.store.counts['icd10cm']:,} ICD-10-CM codes"
+    )
     print(f"questions: {len(questions)} (every held-out set) x {ROUNDS} rounds = {len(latencies)} answers")
-    print(f"answer() latency: p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms, "
-          f"max {max(latencies):.2f} ms, mean {statistics.mean(latencies):.2f} ms")
-    print(f"real-style questions ({len(real)}, median {statistics.median(len(q) for q in real):.0f} chars): "
-          f"p50 {percentile(real_latencies, 50):.2f} ms, p99 {percentile(real_latencies, 99):.2f} ms")
-    print(f"2,000-character questions ({len(long)}): p50 {percentile(long_latencies, 50):.2f} ms, "
-          f"p99 {percentile(long_latencies, 99):.2f} ms, max {max(long_latencies):.2f} ms")
-    print("20,000-character adversarial inputs (best of 3): " + ", ".join(f"{k} {v:.1f} ms" for k, v in adversarial.items()))
+    print(
+        f"answer() latency: p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms, "
+        f"max {max(latencies):.2f} ms, mean {statistics.mean(latencies):.2f} ms"
+    )
+    print(
+        f"real-style questions ({len(real)}, median {statistics.median(len(q) for q in real):.0f} chars): "
+        f"p50 {percentile(real_latencies, 50):.2f} ms, p99 {percentile(real_latencies, 99):.2f} ms"
+    )
+    print(
+        f"2,000-character questions ({len(long)}): p50 {percentile(long_latencies, 50):.2f} ms, "
+        f"p99 {percentile(long_latencies, 99):.2f} ms, max {max(long_latencies):.2f} ms"
+    )
+    print(
+        "20,000-character adversarial inputs (best of 3): "
+        + ", ".join(f"{k} {v:.1f} ms" for k, v in adversarial.items())
+    )
     print(f"throughput: {len(latencies) / wall:.0f} questions/s (one thread)")
     print(f"engine start-up in process: {init_ms:.0f} ms")
-    print(f"`coding-bot ask` start-up (whole process, 5 runs): median {statistics.median(startups) * 1000:.0f} ms, "
-          f"max {max(startups) * 1000:.0f} ms")
+    print(
+        f"`coding-bot ask` start-up (whole process, 5 runs): median {statistics.median(startups) * 1000:.0f} ms, "
+        f"max {max(startups) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -42,19 +42,33 @@ sys.path.insert(0, str(REPO))
 from benchmarks.common import ServerProcess, data_dir, percentile  # noqa: E402
 from tests.adversarial import adversarial_inputs  # noqa: E402
 from tests.slack.fake_slack import (  # noqa: E402
-    FakeSlack, app_mention, block_actions_body, button, event_callback, feedback_click, im_message, message_json,
-    slash_command_body, view_body,
+    FakeSlack,
+    app_mention,
+    block_actions_body,
+    button,
+    event_callback,
+    feedback_click,
+    im_message,
+    message_json,
+    slash_command_body,
+    view_body,
 )
 from tests.slack.harness import signed_headers  # noqa: E402
 
 SECRET = ServerProcess.SECRET
 LEAD = "U0LEAD"
 PLANTS = {
-    "name": ("pt Margot Delacroix-Hale", "Delacroix"), "dob": ("DOB 02/17/1958", "1958"),
-    "record number": ("MR# 88417", "88417"), "zip": ("zip 62705", "62705"), "po box": ("PO Box 4471", "4471"),
-    "ip": ("from 10.44.3.121", "10.44.3.121"), "url path": ("https://ehr.example.org/patients/77120/chart", "77120"),
-    "licence": ("DL# D1234567", "D1234567"), "plate": ("plate # 7XYZ123", "7XYZ123"),
-    "slack id": ("<@U0OTHER9>", "U0OTHER9"), "phone": ("call 555-201-7788", "201-7788"),
+    "name": ("pt Margot Delacroix-Hale", "Delacroix"),
+    "dob": ("DOB 02/17/1958", "1958"),
+    "record number": ("MR# 88417", "88417"),
+    "zip": ("zip 62705", "62705"),
+    "po box": ("PO Box 4471", "4471"),
+    "ip": ("from 10.44.3.121", "10.44.3.121"),
+    "url path": ("https://ehr.example.org/patients/77120/chart", "77120"),
+    "licence": ("DL# D1234567", "D1234567"),
+    "plate": ("plate # 7XYZ123", "7XYZ123"),
+    "slack id": ("<@U0OTHER9>", "U0OTHER9"),
+    "phone": ("call 555-201-7788", "201-7788"),
 }
 NOTE = " ".join(typed for typed, _ in PLANTS.values())
 
@@ -64,8 +78,12 @@ def send(port: int, body: str | bytes, headers: dict[str, str] | None = None, ti
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", "/slack/events", body=body.encode() if isinstance(body, str) else body,
-                     headers=headers if headers is not None else signed_headers(body, secret=SECRET))
+        conn.request(
+            "POST",
+            "/slack/events",
+            body=body.encode() if isinstance(body, str) else body,
+            headers=headers if headers is not None else signed_headers(body, secret=SECRET),
+        )
         response = conn.getresponse()
         response.read()
         return response.status, time.monotonic() - started
@@ -117,8 +135,14 @@ def door(server: ServerProcess) -> None:
         print(f"  {name:<32} HTTP {status} ({seconds * 1000:.0f} ms); /healthz {shown}")
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:  # a body that stops half-way
         started = time.monotonic()
-        sock.sendall((f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
-                      + "".join(f"{k}: {v}\r\n" for k, v in good.items()) + "\r\n").encode() + body[:20].encode())
+        sock.sendall(
+            (
+                f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in good.items())
+                + "\r\n"
+            ).encode()
+            + body[:20].encode()
+        )
         answer = sock.recv(100).split(b"\r\n")[0].decode()
         print(f"  {'a body that stops half-way':<32} {answer} after {time.monotonic() - started:.1f} s")
 
@@ -134,9 +158,11 @@ def fuzz() -> None:
         redact(text)
         times.append(((time.perf_counter() - started) * 1000, name))
     times.sort(reverse=True)
-    print(f"fuzz: {len(times)} inputs of 20,000 characters through the redactor; slowest {times[0][0]:.1f} ms "
-          f"({times[0][1]}), median {statistics.median(t for t, _ in times):.1f} ms "
-          "(benchmarks/redaction.py adds random texts and repeats)")
+    print(
+        f"fuzz: {len(times)} inputs of 20,000 characters through the redactor; slowest {times[0][0]:.1f} ms "
+        f"({times[0][1]}), median {statistics.median(t for t, _ in times):.1f} ms "
+        "(benchmarks/redaction.py adds random texts and repeats)"
+    )
 
 
 def stalled(server: ServerProcess, count: int) -> None:
@@ -180,8 +206,11 @@ def stalled(server: ServerProcess, count: int) -> None:
 
     def figures(samples: list[float | None]) -> str:
         ok = [s for s in samples if s is not None]
-        return (f"{len(ok)}/{len(samples)} answered, p50 {percentile(ok, 50):.1f} ms, max {max(ok):.1f} ms"
-                if ok else "none answered")
+        return (
+            f"{len(ok)}/{len(samples)} answered, p50 {percentile(ok, 50):.1f} ms, max {max(ok):.1f} ms"
+            if ok
+            else "none answered"
+        )
 
     print(f"stalled: {len(socks[:count])} clients holding half a request head (the server limited to 1,024 files)")
     print(f"  /healthz while they wait:              {figures(during)}")
@@ -194,10 +223,22 @@ def phi(server: ServerProcess, fake: FakeSlack, data: Path) -> None:
         return send(server.port, body)[0]
 
     before = len(fake.calls)
-    post(json.dumps(event_callback(app_mention(f"<@U0BOT> {NOTE} code for a dislocated jaw?", ts="1700000200.000001"),
-                                   event_id=f"EvPhi{uuid.uuid4().hex[:6]}")))
-    post(json.dumps(event_callback(im_message(f"{NOTE} global days for 27252?", ts="1700000200.000002"),
-                                   event_id=f"EvPhi{uuid.uuid4().hex[:6]}")))
+    post(
+        json.dumps(
+            event_callback(
+                app_mention(f"<@U0BOT> {NOTE} code for a dislocated jaw?", ts="1700000200.000001"),
+                event_id=f"EvPhi{uuid.uuid4().hex[:6]}",
+            )
+        )
+    )
+    post(
+        json.dumps(
+            event_callback(
+                im_message(f"{NOTE} global days for 27252?", ts="1700000200.000002"),
+                event_id=f"EvPhi{uuid.uuid4().hex[:6]}",
+            )
+        )
+    )
     post(slash_command_body(f"{NOTE} global days for 27252?", fake.response_url("phi")))
     hook = fake.wait_for("response_url", where=lambda c: c.path.endswith("/phi"))[0]
     post(block_actions_body(button(hook, "share_answer"), fake.response_url("phi-share"), ephemeral=True))
@@ -207,15 +248,29 @@ def phi(server: ServerProcess, fake: FakeSlack, data: Path) -> None:
     view = opened.body["view"] if isinstance(opened.body["view"], dict) else json.loads(opened.body["view"])
     values = {"reason": {"reason_input": {"type": "plain_text_input", "value": f"wrong for {NOTE}"}}}
     post(view_body("view_submission", view["callback_id"], view["private_metadata"], values))
-    post(json.dumps(event_callback({"type": "app_home_opened", "user": LEAD, "channel": "D0LEAD", "tab": "home",
-                                    "event_ts": "1.0"}, event_id=f"EvPhiHome{uuid.uuid4().hex[:6]}")))
+    post(
+        json.dumps(
+            event_callback(
+                {"type": "app_home_opened", "user": LEAD, "channel": "D0LEAD", "tab": "home", "event_ts": "1.0"},
+                event_id=f"EvPhiHome{uuid.uuid4().hex[:6]}",
+            )
+        )
+    )
     published = fake.wait_for("views.publish")[-1]
     time.sleep(1)  # the activity log's writer
-    shared = [c for c in fake.calls_to("chat.postMessage")[len(answers) - 3:] if c.body.get("channel") == "C0CHAN"
-              and "thread_ts" not in c.body]
-    report = subprocess.run([sys.executable, "-m", "bot.cli", "report", "--json", "--since", "1"], cwd=data,
-                            env={"PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
-                            capture_output=True, text=True, timeout=120)
+    shared = [
+        c
+        for c in fake.calls_to("chat.postMessage")[len(answers) - 3 :]
+        if c.body.get("channel") == "C0CHAN" and "thread_ts" not in c.body
+    ]
+    report = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", "--json", "--since", "1"],
+        cwd=data,
+        env={"PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     places = {
         "activity database": b"".join(p.read_bytes() for p in data.glob("activity.sqlite*")).decode("utf-8", "replace"),
         "report": report.stdout + report.stderr,
@@ -236,8 +291,9 @@ def locked(server: ServerProcess, fake: FakeSlack, data: Path, name: str, count:
     blocker.execute("begin exclusive")
     before = len(fake.calls_to("chat.postMessage"))
     questions = (data / "activity.sqlite", "select count(*) from questions")
-    rows_before = sqlite3.connect(questions[0]).execute(questions[1]).fetchone()[0] if name != "activity.sqlite" \
-        else None
+    rows_before = (
+        sqlite3.connect(questions[0]).execute(questions[1]).fetchone()[0] if name != "activity.sqlite" else None
+    )
     acks = [send(server.port, mention_body(f"what is 2725{n % 10}", n, run))[1] * 1000 for n in range(count)]
     try:
         fake.wait_for("chat.postMessage", count=before + count, timeout=60)
@@ -251,8 +307,10 @@ def locked(server: ServerProcess, fake: FakeSlack, data: Path, name: str, count:
     rows = conn.execute("select count(*) from questions").fetchone()[0]
     conn.close()
     recorded = f"{rows} questions in the database" if rows_before is None else f"{rows - rows_before} new questions"
-    print(f"locked {name}: {count} mentions while another process held the lock: ack p50 "
-          f"{percentile(acks, 50):.1f} ms, max {max(acks):.1f} ms; {replies} replies; after the lock: {recorded}")
+    print(
+        f"locked {name}: {count} mentions while another process held the lock: ack p50 "
+        f"{percentile(acks, 50):.1f} ms, max {max(acks):.1f} ms; {replies} replies; after the lock: {recorded}"
+    )
 
 
 def full_disk(count: int) -> None:
@@ -281,8 +339,12 @@ def full_disk(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         folder = data_dir(Path(tmp))
         engine = Engine(KnowledgeStore(folder / "kb.sqlite"))
-        settings = Settings(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SIGNING_SECRET),
-                            slack_api_url=fake.base_url, data_dir=Path(tmp) / "disk")
+        settings = Settings(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
+            slack_api_url=fake.base_url,
+            data_dir=Path(tmp) / "disk",
+        )
         activity_module.sqlite3.connect = connect  # type: ignore[assignment]
         dedupe_module.sqlite3.connect = connect  # type: ignore[assignment]
         try:
@@ -291,8 +353,11 @@ def full_disk(count: int) -> None:
             statuses: Counter[int] = Counter()
 
             def mention(n: int) -> None:
-                body = json.dumps(event_callback(app_mention(f"<@U0BOT> what is 2725{n % 10}", ts=f"17.{n:06d}"),
-                                                 event_id=f"EvFull{n}"))
+                body = json.dumps(
+                    event_callback(
+                        app_mention(f"<@U0BOT> what is 2725{n % 10}", ts=f"17.{n:06d}"), event_id=f"EvFull{n}"
+                    )
+                )
                 statuses[request(server.port, "POST", "/slack/events", body, signed_headers(body)).status] += 1
 
             for n in range(count):
@@ -310,9 +375,11 @@ def full_disk(count: int) -> None:
             activity_module.sqlite3.connect = real_connect  # type: ignore[assignment]
             dedupe_module.sqlite3.connect = real_connect  # type: ignore[assignment]
         rows = real_connect(settings.activity_path).execute("select count(*) from questions").fetchone()[0]
-        print(f"full disk: {count} mentions with the activity and dedupe databases full: statuses {dict(statuses)}, "
-              f"{len(fake.calls_to('chat.postMessage'))} replies in all ({count} + 5); {dropped} records dropped and "
-              f"counted while full; room again: {rows} questions written, log error now {activity.last_error!r}")
+        print(
+            f"full disk: {count} mentions with the activity and dedupe databases full: statuses {dict(statuses)}, "
+            f"{len(fake.calls_to('chat.postMessage'))} replies in all ({count} + 5); {dropped} records dropped and "
+            f"counted while full; room again: {rows} questions written, log error now {activity.last_error!r}"
+        )
 
 
 def load(server: ServerProcess, fake: FakeSlack, data: Path, count: int, rate: float) -> None:
@@ -325,8 +392,11 @@ def load(server: ServerProcess, fake: FakeSlack, data: Path, count: int, rate: f
     threads = []
     for n in range(count):
         time.sleep(max(0.0, began + n / rate - time.monotonic()))
-        t = threading.Thread(target=lambda n=n: statuses.update([send(server.port, mention_body(
-            f"global days for 2725{n % 10}", 500_000 + n, run))[0]]))
+        t = threading.Thread(
+            target=lambda n=n: statuses.update(
+                [send(server.port, mention_body(f"global days for 2725{n % 10}", 500_000 + n, run))[0]]
+            )
+        )
         t.start()
         threads.append(t)
     for t in threads:
@@ -336,8 +406,10 @@ def load(server: ServerProcess, fake: FakeSlack, data: Path, count: int, rate: f
     replies = Counter(c.body.get("thread_ts") for c in fake.calls_to("chat.postMessage")[before:])
     rows = conn.execute("select count(*) from questions").fetchone()[0] - rows_before
     conn.close()
-    print(f"load: {count} mentions at {rate:.0f}/s: statuses {dict(statuses)}; {len(replies)} threads answered, "
-          f"{sum(n - 1 for n in replies.values())} duplicated, {count - len(replies)} lost; {rows} questions recorded")
+    print(
+        f"load: {count} mentions at {rate:.0f}/s: statuses {dict(statuses)}; {len(replies)} threads answered, "
+        f"{sum(n - 1 for n in replies.values())} duplicated, {count - len(replies)} lost; {rows} questions recorded"
+    )
 
 
 def main() -> int:
@@ -360,8 +432,10 @@ def main() -> int:
             status, log = server.stop()
         errors = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
         levels = Counter(e["level"] for e in errors)
-        print(f"server: exit status {status} after SIGTERM; log lines by level {dict(levels)}; "
-              f"tracebacks {sum('Traceback' in line for line in log.splitlines())}")
+        print(
+            f"server: exit status {status} after SIGTERM; log lines by level {dict(levels)}; "
+            f"tracebacks {sum('Traceback' in line for line in log.splitlines())}"
+        )
     full_disk(30)
     return 0
 

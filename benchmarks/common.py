@@ -64,7 +64,9 @@ def mentions(count: int, questions: list[str], run_id: str) -> list[Mention]:
     for i in range(count):
         ts = f"1700000000.{i:06d}"
         event = app_mention(f"<@U0BOT> {questions[i % len(questions)]}", ts=ts)
-        out.append(Mention(ts, f"Ev{run_id}-{i:06d}", json.dumps(event_callback(event, event_id=f"Ev{run_id}-{i:06d}"))))
+        out.append(
+            Mention(ts, f"Ev{run_id}-{i:06d}", json.dumps(event_callback(event, event_id=f"Ev{run_id}-{i:06d}")))
+        )
     return out
 
 
@@ -112,7 +114,12 @@ class Sender:
             body, extra = self.items[i]
             due = self.began + i / self.rate if self.rate else time.monotonic()
             time.sleep(max(0.0, due - time.monotonic()))
-            conn.request("POST", "/slack/events", body=body.encode(), headers={**signed_headers(body, secret=self.secret), **extra})
+            conn.request(
+                "POST",
+                "/slack/events",
+                body=body.encode(),
+                headers={**signed_headers(body, secret=self.secret), **extra},
+            )
             response = conn.getresponse()
             response.read()
             self.sent[i] = Sent(due, (time.monotonic() - due) * 1000, response.status)  # one writer per index
@@ -156,18 +163,27 @@ class ServerProcess:
 
     SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # the real command checks a signing secret's shape
 
-    def __init__(self, data: Path, api_url: str, extra_env: dict[str, str] | None = None,
-                 open_files: int | None = None) -> None:
+    def __init__(
+        self, data: Path, api_url: str, extra_env: dict[str, str] | None = None, open_files: int | None = None
+    ) -> None:
         """`open_files`: the limit on open files the server runs under (hard and soft: it cannot lift it)."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "SLACK_BOT_TOKEN": "xoxb-load",
-               "SLACK_SIGNING_SECRET": self.SECRET, "SLACK_API_URL": api_url, **(extra_env or {})}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "CODING_BOT_DATA_DIR": str(data),
+            "SLACK_BOT_TOKEN": "xoxb-load",
+            "SLACK_SIGNING_SECRET": self.SECRET,
+            "SLACK_API_URL": api_url,
+            **(extra_env or {}),
+        }
         env.pop("SLACK_APP_TOKEN", None)
         # its log goes to a file, not a pipe: a pipe nobody reads fills up (64 KiB of retry warnings under
         # faults) and then blocks the server on its next log line
         self._log = tempfile.TemporaryFile("w+", encoding="utf-8")
+
         def limit() -> None:
             if open_files:
                 import resource
@@ -176,7 +192,12 @@ class ServerProcess:
 
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=data, env=env, stdout=subprocess.DEVNULL, stderr=self._log, preexec_fn=limit if open_files else None)
+            cwd=data,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            preexec_fn=limit if open_files else None,
+        )
         self._wait_healthy()
 
     def log(self) -> str:

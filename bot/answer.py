@@ -9,9 +9,18 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+Verdict = Literal["yes", "no", "depends"]
 Intent = Literal[
-    "code_lookup", "code_search", "anesthesia_distinction", "modifier_lookup", "modifier_check",
-    "payment_indicators", "anesthesia_crosswalk", "diagnosis_codes", "help", "out_of_scope",
+    "code_lookup",
+    "code_search",
+    "anesthesia_distinction",
+    "modifier_lookup",
+    "modifier_check",
+    "payment_indicators",
+    "anesthesia_crosswalk",
+    "diagnosis_codes",
+    "help",
+    "out_of_scope",
 ]
 INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
 
@@ -34,7 +43,7 @@ class AskAnswer(BaseModel):
     modifiers: list[str] = []
     text: str
     proposed: list[str] = Field(default=[], description="Codes or modifiers the coder proposed for a verdict")
-    verdict: Literal["yes", "no", "depends"] | None = Field(default=None, description="On the proposal, when there was one")
+    verdict: Verdict | None = Field(default=None, description="On the proposal, when there was one")
 
 
 class Answer(BaseModel):
@@ -50,4 +59,6 @@ class Answer(BaseModel):
     phi_detected: bool = False
     asks: list[AskAnswer] = Field(default=[], description="Every ask of the message in order; added field, optional")
     details: str = Field(default="", description="The reasoning in full, caveats and history: one step away ('Why?')")
-    more_sources: list[SourceRef] = Field(default=[], description="Sources of the details, beyond the three shown per ask")
+    more_sources: list[SourceRef] = Field(
+        default=[], description="Sources of the details, beyond the three shown per ask"
+    )

@@ -38,8 +38,10 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
             print(err, file=sys.stderr)
         print(f"{len(exc.errors)} problem(s) found in {root}", file=sys.stderr)
         return 1
-    print(f"ok: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers, {len(kb.distinctions)} distinctions, "
-          f"{len(kb.rules)} rules, {len(kb.sources)} sources ({root})")
+    print(
+        f"ok: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers, {len(kb.distinctions)} distinctions, "
+        f"{len(kb.rules)} rules, {len(kb.sources)} sources ({root})"
+    )
     return 0
 
 
@@ -67,8 +69,10 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
         return _fail(f"{len(exc.errors)} problem(s) in the content; the existing database was left untouched")
     except (PfsImportError, HcpcsImportError, PcsImportError, OSError) as exc:
         return _fail(f"{exc}; the existing database was left untouched")
-    print(f"built {report.path} ({report.size_bytes / 1e6:.1f} MB) in {report.seconds:.1f} s, "
-          f"content version {report.content_version}")
+    print(
+        f"built {report.path} ({report.size_bytes / 1e6:.1f} MB) in {report.seconds:.1f} s, "
+        f"content version {report.content_version}"
+    )
     print("  " + ", ".join(f"{k} {v:,}" for k, v in report.counts.items()))
     return 0
 
@@ -84,8 +88,12 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
 
     store = _open_store()
     today = date.today()
-    stats = {**store.counts, "content_version": store.content_version, "pfs_release": store.pfs_release["title"],
-             "built_at": store.meta.get("built_at")}
+    stats = {
+        **store.counts,
+        "content_version": store.content_version,
+        "pfs_release": store.pfs_release["title"],
+        "built_at": store.meta.get("built_at"),
+    }
     datasets = [{**d.model_dump(mode="json"), "age_days": d.age_days(today)} for d in store.datasets.values()]
     if args.json:
         print(json.dumps({**stats, "today": today.isoformat(), "datasets": datasets}))
@@ -143,8 +151,10 @@ def cmd_kb_import_hcpcs(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     written = write_extract(result, out_dir)
     release = result.release
-    print(f"imported {release['procedures']:,} codes and {release['modifiers']:,} modifiers of {release['title']} "
-          f"({release['layout']}, effective {release['effective']})")
+    print(
+        f"imported {release['procedures']:,} codes and {release['modifiers']:,} modifiers of {release['title']} "
+        f"({release['layout']}, effective {release['effective']})"
+    )
     for path in written:
         print(f"  wrote {path}")
     if not args.out:
@@ -185,8 +195,11 @@ def _close(activity: Any) -> None:
     if activity is not None:
         activity.close()
         if activity.dropped:
-            print(f"warning: {activity.dropped} question(s) could not be written to the activity log "
-                  f"({activity.last_error or 'see above'})", file=sys.stderr)
+            print(
+                f"warning: {activity.dropped} question(s) could not be written to the activity log "
+                f"({activity.last_error or 'see above'})",
+                file=sys.stderr,
+            )
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -217,25 +230,28 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
         return 0
     print("Sentences and note sections:")
-    for seg in report["segments"]:  # type: ignore[union-attr]
+    for seg in report["segments"]:
         tag = "greeting, not read" if seg["greeting"] else (f"section: {seg['role']}" if seg["role"] else seg["kind"])
         print(f"  [{tag}{', asks' if seg['question'] else ''}] {redact(seg['text'])[:110]}")
     print("Facts:")
-    for f in report["facts"]:  # type: ignore[union-attr]
+    for f in report["facts"]:
         extra = "".join(f" {k}={v}" for k, v in f.items() if k in ("value", "correction", "typo"))
-        print(f"  {f['category']:<10} {f['concept']:<22} {f['status']:<12} \"{redact(f['words'])}\"{extra}")
-    for c in report["codes"]:  # type: ignore[union-attr]
-        print(f"  code       {c['code']:<22} {c['role']}" + (f" with {'-'.join(c['modifiers'])}" if c["modifiers"] else ""))
-    for m in report["modifiers"]:  # type: ignore[union-attr]
+        print(f'  {f["category"]:<10} {f["concept"]:<22} {f["status"]:<12} "{redact(f["words"])}"{extra}')
+    for c in report["codes"]:
+        print(
+            f"  code       {c['code']:<22} {c['role']}"
+            + (f" with {'-'.join(c['modifiers'])}" if c["modifiers"] else "")
+        )
+    for m in report["modifiers"]:
         print(f"  modifier   {m['code']:<22} {m['status']}" + (f" on {m['target']}" if m["target"] else ""))
     print("What they add up to:")
-    for key, value in report["reading"].items():  # type: ignore[union-attr]
+    for key, value in report["reading"].items():
         if value not in (None, [], False):
             print(f"  {key}: {value}")
     if report["words_not_understood"]:
-        print(f"Words not understood: {', '.join(report['words_not_understood'])}")  # type: ignore[arg-type]
+        print(f"Words not understood: {', '.join(report['words_not_understood'])}")
     print("Asks:")
-    for n, a in enumerate(report["asks"], 1):  # type: ignore[arg-type]
+    for n, a in enumerate(report["asks"], 1):
         print(f"  {n}. {a['intent']} (confidence {a['confidence']:.2f}) kinds {a['kinds']} slots {a['slots']}")
         print(f"     words: {redact(a['words'])[:120]}")
         print(f"     next best: {a['scores'][1:]}")
@@ -249,8 +265,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     engine = default_engine()
     activity = _activity(_settings())
-    print(f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
-          "Ctrl-D or Ctrl-C to leave.")
+    print(
+        f"coding-bot local chat (knowledge base {engine.store.content_version}). Ask a coding question; "
+        "Ctrl-D or Ctrl-C to leave."
+    )
     try:
         while True:
             try:
@@ -273,11 +291,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
         return 0
     summary = report.as_dict()
-    print(f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); first ask right {summary['first_ask_accuracy']:.1%}; "
-          f"decline rate {summary['decline_rate']:.1%}; answered and wrong {report.confidently_wrong} "
-          f"({summary['confidently_wrong_rate']:.1%}); right under the other pair intent {report.equivalent_intent}")
-    for title, key in (("intent", "per_intent"), ("length", "by_length"), ("confidence (answered)", "confidence_bands"),
-                       ("tag", "per_tag")):
+    print(
+        f"{report.correct}/{report.total} correct ({report.accuracy:.1%}); "
+        f"first ask right {summary['first_ask_accuracy']:.1%}; "
+        f"decline rate {summary['decline_rate']:.1%}; answered and wrong {report.confidently_wrong} "
+        f"({summary['confidently_wrong_rate']:.1%}); right under the other pair intent {report.equivalent_intent}"
+    )
+    for title, key in (
+        ("intent", "per_intent"),
+        ("length", "by_length"),
+        ("confidence (answered)", "confidence_bands"),
+        ("tag", "per_tag"),
+    ):
         if summary[key]:
             print(f" by {title}:")
             for name, row in summary[key].items():
@@ -311,8 +336,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(" ".join(line.strip() for line in str(exc).splitlines()), 2)
     http = bool(getattr(args, "http", False)) or settings.slack_app_token is None
     mode = "HTTP mode" if http else "Socket Mode"
-    present = {"SLACK_BOT_TOKEN": settings.slack_bot_token, "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-               "SLACK_APP_TOKEN": settings.slack_app_token}
+    present = {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_APP_TOKEN": settings.slack_app_token,
+    }
     needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN"]
     missing = [name for name in needed if present[name] is None]
     if missing:
@@ -320,8 +348,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _fail(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: {mode} needs {what}", 2)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     if http and not re.fullmatch(r"[0-9a-fA-F]{32,}", secret):
-        return _fail("SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
-                     + _NEEDED_FOR["SLACK_SIGNING_SECRET"], 2)
+        return _fail(
+            "SLACK_SIGNING_SECRET does not look like a signing secret: expected the 32 hex characters of "
+            + _NEEDED_FOR["SLACK_SIGNING_SECRET"],
+            2,
+        )
     from bot.logs import configure_logging
     from bot.slack.app import slack_problem
     from bot.slack.serve import serve
@@ -340,8 +371,9 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     from bot.slack.manifest import manifest
 
-    data = manifest(_settings(), socket=args.http is None, url=args.http, assistant=args.assistant,
-                    org_deploy=args.org_deploy)
+    data = manifest(
+        _settings(), socket=args.http is None, url=args.http, assistant=args.assistant, org_deploy=args.org_deploy
+    )
     print(json.dumps(data, indent=2) if args.json else yaml.safe_dump(data, sort_keys=False).rstrip("\n"))
     return 0
 
@@ -397,14 +429,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
     p.set_defaults(func=cmd_kb_import_pfs)
-    p = kb_sub.add_parser("import-hcpcs",
-                          help="import a CMS HCPCS Level II alpha-numeric file (ANWEB .txt, or its converted CSV)")
+    p = kb_sub.add_parser(
+        "import-hcpcs", help="import a CMS HCPCS Level II alpha-numeric file (ANWEB .txt, or its converted CSV)"
+    )
     p.add_argument("file")
     p.add_argument("--out", help="folder for the extract (default: $CODING_BOT_DATA_DIR/imports)")
-    p.add_argument("--release", metavar="YYYY-MM",
-                   help="the quarter (2026-01), when the file name is not CMS's (HCPC2026_JAN_ANWEB...)")
+    p.add_argument(
+        "--release",
+        metavar="YYYY-MM",
+        help="the quarter (2026-01), when the file name is not CMS's (HCPC2026_JAN_ANWEB...)",
+    )
     p.set_defaults(func=cmd_kb_import_hcpcs)
-    p = kb_sub.add_parser("import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation")
+    p = kb_sub.add_parser(
+        "import-cpt", help="import a licensed CPT descriptor CSV (code, descriptor) for this installation"
+    )
     p.add_argument("file")
     p.set_defaults(func=cmd_kb_import_cpt)
     p = sub.add_parser("ask", help="answer one question (or one per line from standard input)")
@@ -423,8 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
     p = sub.add_parser("serve", help="serve Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP")
-    p.add_argument("--http", action="store_true",
-                   help="serve HTTP (POST /slack/events, GET /healthz) even when SLACK_APP_TOKEN is set")
+    p.add_argument(
+        "--http",
+        action="store_true",
+        help="serve HTTP (POST /slack/events, GET /healthz) even when SLACK_APP_TOKEN is set",
+    )
     p.add_argument("--host", default=SERVE_HOST, help=f"HTTP address to listen on (default {SERVE_HOST})")
     p.add_argument("--port", type=int, default=SERVE_PORT, help=f"HTTP port (default {SERVE_PORT})")
     p.set_defaults(func=cmd_serve)
@@ -432,8 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--socket", action="store_true", help="Socket Mode, no public URL (the default)")
     mode.add_argument("--http", metavar="URL", help="HTTP mode: the public URL Slack calls (…/slack/events is added)")
-    p.add_argument("--assistant", action="store_true",
-                   help="add Slack's AI-app surface: split view, suggested prompts, a status while answering")
+    p.add_argument(
+        "--assistant",
+        action="store_true",
+        help="add Slack's AI-app surface: split view, suggested prompts, a status while answering",
+    )
     p.add_argument("--org-deploy", action="store_true", help="installable across an Enterprise Grid organisation")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_manifest)

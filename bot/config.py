@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
@@ -111,6 +112,6 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = P
     try:
         return Settings.model_validate(raw)
     except Exception as exc:  # pydantic ValidationError -> one line per variable, never the value
-        errors = getattr(exc, "errors", lambda: [])()
+        errors: list[Any] = getattr(exc, "errors", lambda: [])()
         lines = [f"{ENV_NAMES[str(e['loc'][0])]}: {e['msg'].removeprefix('Value error, ')}" for e in errors]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines or [str(exc)])) from None

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
-from bot.answer import INTENTS, Answer, AskAnswer, SourceRef
+from bot.answer import INTENTS, Answer, AskAnswer, Intent, SourceRef, Verdict
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
@@ -28,10 +29,18 @@ FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, o
 DECLINE_BELOW = 48.0  # intent score (0..100) below which we decline rather than guess
 MAX_ASKS = 4  # a message asking more than this gets its first four answered and is told so
 SOURCES_PER_ASK = 3  # citations shown with each ask; the rest are one step away (more_sources)
-PHI_REMINDER = ("Reminder: your question looked like it held patient details. Please don't post names, "
-                "dates of birth, record numbers or contact details in Slack.")
+PHI_REMINDER = (
+    "Reminder: your question looked like it held patient details. Please don't post names, "
+    "dates of birth, record numbers or contact details in Slack."
+)
 
-AROUND_THE_CODE = ("code_search", "anesthesia_distinction", "code_lookup", "payment_indicators", "modifier_check")  # intents whose answer the encounter rules complete
+AROUND_THE_CODE = (
+    "code_search",
+    "anesthesia_distinction",
+    "code_lookup",
+    "payment_indicators",
+    "modifier_check",
+)  # intents whose answer the encounter rules complete
 COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
     "code_lookup": codes.lookup,
     "code_search": codes.search,
@@ -52,33 +61,58 @@ class Engine:
         lexicon = compile_lexicon(json.loads(store.lexicon_json))
         curated = frozenset(store.modifiers)
         self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}
-        self.reader = Reader(lexicon, curated | store.hcpcs_modifier_codes, frozenset(m for m in curated if not m.isdigit()),
-                             store.known_word, self.sides)
-        intents = load_intents(intents_folder, INTENTS) if intents_folder else [
-            IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
+        self.reader = Reader(
+            lexicon,
+            curated | store.hcpcs_modifier_codes,
+            frozenset(m for m in curated if not m.isdigit()),
+            store.known_word,
+            self.sides,
+        )
+        intents = (
+            load_intents(intents_folder, INTENTS)
+            if intents_folder
+            else [IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
+        )
         masks = json.loads(store.intent_masks_json)  # masked at build: reused only by the same reading code
         self.matcher = IntentMatcher(intents, self.reader.mask, masks if masks.get("reader") == fingerprint() else None)
 
     def answer(self, question: str) -> Answer:
         case = self.reader.read(question)
         if case.text.strip() in ("?", "??", "???"):  # "/code ?": the usual way to ask a tool for help
-            return self._answer(question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)])
+            return self._answer(
+                question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)]
+            )
         if not re.search(r"[A-Za-z0-9]", case.text):
             reply = general.help_reply(self._ask(case, None, "help"))
-            return self._answer(question, case, [("help", 0.0, Reply(False, ["Ask me a coding question, for example:"],
-                                                                     suggestions=reply.suggestions), None)])
+            return self._answer(
+                question,
+                case,
+                [
+                    (
+                        "help",
+                        0.0,
+                        Reply(False, ["Ask me a coding question, for example:"], suggestions=reply.suggestions),
+                        None,
+                    )
+                ],
+            )
         if case.only_thanks:
             return self._answer(question, case, [("help", 1.0, general.thanks_reply(), None)])
         if not case.asks:  # a greeting and nothing else: say what to ask
-            return self._answer(question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)])
+            return self._answer(
+                question, case, [("help", 1.0, general.help_reply(self._ask(case, None, "help")), None)]
+            )
         parts = []
         earlier: list[str] = []
         for item in case.asks[:MAX_ASKS]:
             view = self.view(case, item, earlier)
             intent, confidence, scores = self._classify(view)
             if confidence == 0.0:
-                reply = Reply(False, ["I'm not sure what you're asking. Closest questions I can answer:"],
-                              suggestions=[s.nearest for s in scores[:3] if s.nearest])
+                reply = Reply(
+                    False,
+                    ["I'm not sure what you're asking. Closest questions I can answer:"],
+                    suggestions=[s.nearest for s in scores[:3] if s.nearest],
+                )
             else:
                 ask = Ask(case, item, self.store, intent, earlier, view.kinds)
                 reply = COMPOSERS[intent](ask)
@@ -93,7 +127,9 @@ class Engine:
                 earlier = earlier or reply.picked or reply.codes[:1]
             parts.append((intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:
-            parts[-1][2].say(f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately.")
+            parts[-1][2].say(
+                f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately."
+            )
         return self._answer(question, case, self._distinct(parts))
 
     @staticmethod
@@ -123,7 +159,7 @@ class Engine:
             reply.proposed, reply.verdict = codes + mods, judged
             reply.lines.insert(0, verdict.lead(judged, reply, codes, mods))
 
-    def explain(self, question: str) -> dict[str, object]:
+    def explain(self, question: str) -> dict[str, Any]:
         """The Case the reader made of a question and how each ask was matched: what `coding-bot explain` prints,
         so a curator can see why an answer came out as it did."""
         case = self.reader.read(question)
@@ -132,25 +168,63 @@ class Engine:
         for item in case.asks[:MAX_ASKS]:
             view = self.view(case, item, earlier)
             intent, confidence, scores = self._classify(view)
-            asks.append({"words": item.masked, "kinds": sorted(view.kinds), "codes": item.codes, "modifiers": item.modifiers,
-                         "intent": intent, "confidence": confidence,
-                         "slots": sorted(self.matcher.present_slots(view)),
-                         "scores": [(s.intent, round(s.score, 1)) for s in scores[:3]]})
+            asks.append(
+                {
+                    "words": item.masked,
+                    "kinds": sorted(view.kinds),
+                    "codes": item.codes,
+                    "modifiers": item.modifiers,
+                    "intent": intent,
+                    "confidence": confidence,
+                    "slots": sorted(self.matcher.present_slots(view)),
+                    "scores": [(s.intent, round(s.score, 1)) for s in scores[:3]],
+                }
+            )
         return {
-            "segments": [{"text": case.text[s.start : s.end].strip(), "kind": s.kind, "role": s.role,
-                          "question": s.question, "greeting": s.greeting} for s in case.segments],
-            "facts": [{"category": f.category, "concept": f.concept, "words": f.words, "status": f.status,
-                       **({"correction": True} if f.correction else {}), **({"typo": True} if f.fuzzy else {}),
-                       **({"value": f.value} if f.value is not None else {})} for f in case.facts],
+            "segments": [
+                {
+                    "text": case.text[s.start : s.end].strip(),
+                    "kind": s.kind,
+                    "role": s.role,
+                    "question": s.question,
+                    "greeting": s.greeting,
+                }
+                for s in case.segments
+            ],
+            "facts": [
+                {
+                    "category": f.category,
+                    "concept": f.concept,
+                    "words": f.words,
+                    "status": f.status,
+                    **({"correction": True} if f.correction else {}),
+                    **({"typo": True} if f.fuzzy else {}),
+                    **({"value": f.value} if f.value is not None else {}),
+                }
+                for f in case.facts
+            ],
             "codes": [{"code": c.code, "kind": c.kind, "role": c.role, "modifiers": c.modifiers} for c in case.codes],
-            "modifiers": [{"code": m.code, "explicit": m.explicit, "target": m.target, "status": m.status}
-                          for m in case.modifiers],
-            "reading": {"findings": case.findings, "drug_depths": case.drug_depths, "conflicting": case.conflicting,
-                        "side": case.side, "sites": case.sites, "families": case.families, "age": case.age,
-                        "minutes": case.minutes, "sedation_by": case.sedation_by, "approach": case.approach,
-                        "manipulation": case.manipulation, "condition": case.condition, "encounter": case.encounter,
-                        "topics": case.topics,
-                        "phi": case.phi, "truncated": case.truncated},
+            "modifiers": [
+                {"code": m.code, "explicit": m.explicit, "target": m.target, "status": m.status} for m in case.modifiers
+            ],
+            "reading": {
+                "findings": case.findings,
+                "drug_depths": case.drug_depths,
+                "conflicting": case.conflicting,
+                "side": case.side,
+                "sites": case.sites,
+                "families": case.families,
+                "age": case.age,
+                "minutes": case.minutes,
+                "sedation_by": case.sedation_by,
+                "approach": case.approach,
+                "manipulation": case.manipulation,
+                "condition": case.condition,
+                "encounter": case.encounter,
+                "topics": case.topics,
+                "phi": case.phi,
+                "truncated": case.truncated,
+            },
             "words_not_understood": case.unknown_words,
             "asks": asks,
         }
@@ -159,7 +233,9 @@ class Engine:
         return Ask(case, item or CaseAsk(0, 0, []), self.store, intent)
 
     @staticmethod
-    def _distinct(parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> list[tuple[str, float, Reply, CaseAsk | None]]:
+    def _distinct(
+        parts: Sequence[tuple[str, float, Reply, CaseAsk | None]],
+    ) -> list[tuple[str, float, Reply, CaseAsk | None]]:
         """Two asks that came out as the same answer are one answer."""
         out: list[tuple[str, float, Reply, CaseAsk | None]] = []
         for part in parts:
@@ -193,11 +269,19 @@ class Engine:
         if "add_on" in kinds and procedure and not indicators:
             indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
         return AskView(
-            masked=masked, kinds=frozenset(kinds), procedure_codes=procedure, anesthesia_codes=anesthesia, modifiers=mods,
+            masked=masked,
+            kinds=frozenset(kinds),
+            procedure_codes=procedure,
+            anesthesia_codes=anesthesia,
+            modifiers=mods,
             icd_codes=[c for c in codes_ if c in case.icd_codes] or (case.icd_codes if single else []),
-            sites=case.sites, findings=case.stated_findings, indicator_fields=indicators,
-            anesthesia_code_request="anesthesia_code" in kinds, asks_what_code_is="define_code" in kinds,
-            asks_what_modifier_is="define_modifier" in kinds and not procedure)
+            sites=case.sites,
+            findings=case.stated_findings,
+            indicator_fields=indicators,
+            anesthesia_code_request="anesthesia_code" in kinds,
+            asks_what_code_is="define_code" in kinds,
+            asks_what_modifier_is="define_modifier" in kinds and not procedure,
+        )
 
     def _about_sedation(self, case: Case, item: CaseAsk, procedure: list[str]) -> bool:
         """An ask about the sedation codes though it does not say "sedation code": every code it names is a
@@ -210,12 +294,18 @@ class Engine:
         if named and all(c.family in SEDATION_FAMILIES for c in named):
             # "what is 99155?" asks what the code is; "what is it now, for 99143?" asks for today's code
             return not any(k == "define_code" or k.startswith("indicator") for k in item.kinds) and (
-                not item.kinds & {"define"} or any(c.is_deleted for c in named))
+                not item.kinds & {"define"} or any(c.is_deleted for c in named)
+            )
         sedator = case.doer("sedation")
         reducer = case.doer("reduction")
         asked = [f for f in case.of("provider") if item.segments and f.segment == item.segments[-1]]
-        return bool(sedator and reducer and sedator.concept != reducer.concept
-                    and any(f.concept == sedator.concept for f in asked) and not own)
+        return bool(
+            sedator
+            and reducer
+            and sedator.concept != reducer.concept
+            and any(f.concept == sedator.concept for f in asked)
+            and not own
+        )
 
     def _classify(self, view: AskView) -> tuple[str, float, list[IntentScore]]:
         scores = self.matcher.score(view)
@@ -227,11 +317,19 @@ class Engine:
         return best.intent, round(max(0.01, strength * margin), 3), scores
 
     def _answer(self, question: str, case: Case, parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> Answer:
-        asks = [AskAnswer(intent=intent, answered=reply.answered,  # type: ignore[arg-type]
-                          confidence=conf if reply.answered else min(conf, 0.5), codes=reply.codes,
-                          modifiers=reply.modifiers, text=_text(reply.lines), proposed=reply.proposed,
-                          verdict=reply.verdict)  # type: ignore[arg-type]
-                for intent, conf, reply, _ in parts]
+        asks = [
+            AskAnswer(
+                intent=cast(Intent, intent),
+                answered=reply.answered,
+                confidence=conf if reply.answered else min(conf, 0.5),
+                codes=reply.codes,
+                modifiers=reply.modifiers,
+                text=_text(reply.lines),
+                proposed=reply.proposed,
+                verdict=cast(Verdict | None, reply.verdict),
+            )
+            for intent, conf, reply, _ in parts
+        ]
         first = asks[0]
         lines = ["\n\n".join(a.text for a in asks)] if len(asks) > 1 else [first.text]
         if case.phi:
@@ -264,8 +362,10 @@ class Engine:
         """Known sources, primary publications first, then secondary, then the rest; in citing order within each."""
         tiers = {"primary": 0, "secondary": 1, "tertiary": 2}
         known = [s for s in dict.fromkeys(source_ids) if s in self.store.sources]
-        return sorted(known, key=lambda s: tiers.get(getattr(self.store.sources[s], "tier", None)
-                                                     or self.store.sources[s].kind, 1))
+        return sorted(
+            known,
+            key=lambda s: tiers.get(self.store.sources[s].tier or self.store.sources[s].kind or "", 1),
+        )
 
     def cite(self, source_id: str) -> SourceRef:
         s = self.store.sources[source_id]

@@ -7,7 +7,6 @@ in the answer, with the expected first code recommended first.
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +79,9 @@ class EvalReport:
             return {k: {"n": v, "accuracy": round(right[k] / v, 4)} for k, v in sorted(n.items())}
 
         return {
-            "total": self.total, "correct": self.correct, "accuracy": round(self.accuracy, 4),
+            "total": self.total,
+            "correct": self.correct,
+            "accuracy": round(self.accuracy, 4),
             "first_ask_accuracy": round(self.first_ask_correct / self.total, 4) if self.total else 0.0,
             "decline_rate": round(self.declined / self.total, 4) if self.total else 0.0,
             "confidently_wrong": self.confidently_wrong,
@@ -89,10 +90,22 @@ class EvalReport:
             "by_length": share(self.by_length_correct, self.by_length),
             "confidence_bands": share(self.bands_correct, self.bands),
             "per_tag": share(self.per_tag_correct, self.per_tag),
-            "per_intent": {i: {"n": n, "accuracy": round(self.per_intent_correct[i] / n, 4)}
-                           for i, n in sorted(self.per_intent.items())},
-            "wrong": [{"q": e.q, "why": why, "expected_intent": e.intent, "intent": a.intent, "codes": a.codes,
-                       "modifiers": a.modifiers, "answered": a.answered} for e, a, why in self.wrong],
+            "per_intent": {
+                i: {"n": n, "accuracy": round(self.per_intent_correct[i] / n, 4)}
+                for i, n in sorted(self.per_intent.items())
+            },
+            "wrong": [
+                {
+                    "q": e.q,
+                    "why": why,
+                    "expected_intent": e.intent,
+                    "intent": a.intent,
+                    "codes": a.codes,
+                    "modifiers": a.modifiers,
+                    "answered": a.answered,
+                }
+                for e, a, why in self.wrong
+            ],
         }
 
 
@@ -127,7 +140,9 @@ def problem(expected: Expected, answer: Answer) -> str | None:
     codes = first.codes if first is not None else answer.codes
     if expected.codes and (not codes or codes[0] != expected.codes[0]):
         return f"first code {codes[:1]}, expected {expected.codes[0]}"
-    missing = [c for c in expected.codes if c not in answer.codes] + [m for m in expected.modifiers if m not in answer.modifiers]
+    missing = [c for c in expected.codes if c not in answer.codes] + [
+        m for m in expected.modifiers if m not in answer.modifiers
+    ]
     if missing:
         return f"missing {missing}"
     if expected.verdict and (first is None or first.verdict != expected.verdict):
@@ -135,7 +150,8 @@ def problem(expected: Expected, answer: Answer) -> str | None:
     later = answer.asks[1:]
     for n, ask in enumerate(expected.asks, start=2):
         if not any(_ask_matches(ask, got) for got in later):
-            return f"ask {n} ({ask.intent} {ask.codes[:2]}{' ' + str(ask.modifiers) if ask.modifiers else ''}) not answered"
+            mods = f" {ask.modifiers}" if ask.modifiers else ""
+            return f"ask {n} ({ask.intent} {ask.codes[:2]}{mods}) not answered"
     return None
 
 
@@ -186,7 +202,9 @@ def evaluate(engine: Engine | Callable[[str], Answer], questions: list[Expected]
     return report
 
 
-_CODE_OR_MODIFIER = re.compile(r"(?<![\w/])(?:\d{5}|\d{4}[FTU]|[A-Z]\d{4}|[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}|[0-9A-Z]{2})(?![\w])")
+_CODE_OR_MODIFIER = re.compile(
+    r"(?<![\w/])(?:\d{5}|\d{4}[FTU]|[A-Z]\d{4}|[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}|[0-9A-Z]{2})(?![\w])"
+)
 
 
 def evaluate_redaction(path: Path) -> dict[str, Any]:
@@ -214,6 +232,13 @@ def evaluate_redaction(path: Path) -> dict[str, Any]:
         out = redact(item["text"])
         damaged += out != item["text"]
         check_kept(item, out)
-    return {"phi_texts": len(data["phi"]), "planted": planted, "removed": removed, "recall": removed / planted,
-            "clean_texts": len(data["clean"]), "clean_damaged": damaged, "kept_lost": lost,
-            "codes_lost": codes_lost}
+    return {
+        "phi_texts": len(data["phi"]),
+        "planted": planted,
+        "removed": removed,
+        "recall": removed / planted,
+        "clean_texts": len(data["clean"]),
+        "clean_damaged": damaged,
+        "kept_lost": lost,
+        "codes_lost": codes_lost,
+    }

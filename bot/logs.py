@@ -19,7 +19,9 @@ from bot.nlu.phi import redact
 
 _TOKEN = re.compile(r"\b(xox[abpr]|xapp)-[0-9A-Za-z-]+")
 # response_url and incoming-webhook URLs: the whole path is the capability
-_HOOK_URL = re.compile(r"(https?://hooks\.slack(?:-gov)?\.com)/\S*|(https?://[^\s/]+)/(?:response_url|commands|actions)/\S*")
+_HOOK_URL = re.compile(
+    r"(https?://hooks\.slack(?:-gov)?\.com)/\S*|(https?://[^\s/]+)/(?:response_url|commands|actions)/\S*"
+)
 _BOLT_BODY = re.compile(r"^(Invalid request signature detected) \(.*", re.S)
 MAX_MESSAGE_CHARS = 4000
 MAX_EXCEPTION_CHARS = 20_000
@@ -61,8 +63,9 @@ class _NoRequestBodies(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _HOOK_URL.sub(lambda m: f"{m.group(1) or m.group(2)}/(redacted)", _BOLT_BODY.sub(
-            r"\1 (body not logged)", message))
+        cleaned = _HOOK_URL.sub(
+            lambda m: f"{m.group(1) or m.group(2)}/(redacted)", _BOLT_BODY.sub(r"\1 (body not logged)", message)
+        )
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

@@ -6,11 +6,11 @@ YAML knows it, the line, and all problems are collected rather than stopping at 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-
-import re
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -19,7 +19,7 @@ M = TypeVar("M", bound=BaseModel)
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it: faster
 
 
-class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class ContentLoader(_BaseLoader):
     """Safe YAML where only true/false are booleans: a coding lead's `no`, `on` or `off` stays a word
     (YAML 1.1 would read the negation trigger "no" as False)."""
 
@@ -27,7 +27,7 @@ class ContentLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _BOOL = "tag:yaml.org,2002:bool"
 ContentLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()  # type: ignore[attr-defined]  # untyped
 }
 ContentLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
@@ -87,8 +87,17 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Any, list[ContentError]]:
     duplicate = _duplicate_key(node)
     if duplicate is not None:
         key, line = duplicate
-        return None, None, [ContentError(display, f"the key {key!r} appears twice here; YAML would silently keep only "
-                                                  "the last one", line=line)]
+        return (
+            None,
+            None,
+            [
+                ContentError(
+                    display,
+                    f"the key {key!r} appears twice here; YAML would silently keep only the last one",
+                    line=line,
+                )
+            ],
+        )
     return data, node, []
 
 
@@ -157,7 +166,7 @@ def validate_entry(model: type[M], entry: Entry) -> tuple[M | None, list[Content
         return None, errors
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Mapping[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         return "unknown field (check the spelling; see knowledge/README.md)"
     if err["type"] == "missing":

@@ -11,9 +11,44 @@ from __future__ import annotations
 import random
 import string
 
-CUES = ["DOB", "dob:", "MRN", "MR#", "acct #", "pt", "patient name:", "ssn", "ss #", "social security", "cdm", "npi",
-        "rev code", "phone", "ext", "age", "aged", "born", "jan", "ninety", "zip", "PO Box", "P.O.", "ip", "dl",
-        "driver's license", "plate", "http://", "https://x.org/", "<@", "<#", "dos", "seen", "Mr.", "Ms.", "name is"]
+CUES = [
+    "DOB",
+    "dob:",
+    "MRN",
+    "MR#",
+    "acct #",
+    "pt",
+    "patient name:",
+    "ssn",
+    "ss #",
+    "social security",
+    "cdm",
+    "npi",
+    "rev code",
+    "phone",
+    "ext",
+    "age",
+    "aged",
+    "born",
+    "jan",
+    "ninety",
+    "zip",
+    "PO Box",
+    "P.O.",
+    "ip",
+    "dl",
+    "driver's license",
+    "plate",
+    "http://",
+    "https://x.org/",
+    "<@",
+    "<#",
+    "dos",
+    "seen",
+    "Mr.",
+    "Ms.",
+    "name is",
+]
 # every gate open: a cue of each kind, an @, digits, a comma and a slash
 HEADER = "DOB 1/2/1950 MRN 12345678 ssn 123-45-6789 pt Ann Lee, a@b.org 12 Main St Springfield IL 62704 / "
 
@@ -37,8 +72,10 @@ def adversarial_inputs(n: int = 20_000, seed: int = 1) -> dict[str, str]:
         shapes[f"{cue!r} + spaces"] = cue + " " * (n - len(cue))
         shapes[f"{cue!r} + tabs/newlines"] = cue + ("\t \n" * n)[: n - len(cue)]
         shapes[f"{cue!r} + '#: '"] = cue + (" #: no. " * n)[: n - len(cue)]
-    shapes["all caps paste"] = " ".join(rnd.choice(["SMITH", "JOHN", "PATIENT", "HIP", "REDUCED", "MARIA", "GONZALEZ",
-                                                    "LEE", "DOB", "MRN"]) for _ in range(n))[:n]
+    shapes["all caps paste"] = " ".join(
+        rnd.choice(["SMITH", "JOHN", "PATIENT", "HIP", "REDUCED", "MARIA", "GONZALEZ", "LEE", "DOB", "MRN"])
+        for _ in range(n)
+    )[:n]
     shapes["all caps random words"] = _words(rnd, string.ascii_uppercase, 2, 9, n)
     shapes["one all caps word"] = "A" * n
     shapes["title case words"] = _words(rnd, string.ascii_lowercase, 2, 9, n, "title")
@@ -61,8 +98,10 @@ def adversarial_inputs(n: int = 20_000, seed: int = 1) -> dict[str, str]:
     shapes["city state"] = ("Xx IL " * n)[:n]
     shapes["non-ascii"] = "é" * n
     shapes["random printable"] = "".join(rnd.choice(string.printable) for _ in range(n))
-    shapes["a realistic note, repeated"] = ("Pt Dana Whitfield DOB 2/3/1961 MRN 88442211 seen 5/20 at 12 Main St, "
-                                            "Springfield IL 62704, call 555-201-7788. 27252-LT? " * n)[:n]
+    shapes["a realistic note, repeated"] = (
+        "Pt Dana Whitfield DOB 2/3/1961 MRN 88442211 seen 5/20 at 12 Main St, "
+        "Springfield IL 62704, call 555-201-7788. 27252-LT? " * n
+    )[:n]
     for name, text in list(shapes.items()):
         shapes[f"{name}, every gate open"] = (HEADER + text)[:n]
     return shapes

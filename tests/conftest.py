@@ -20,8 +20,16 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A developer's own Slack tokens or data dir must never leak into a test."""
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "CODING_BOT_DATA_DIR",
-                 "CODING_BOT_SLASH_COMMAND", "CODING_BOT_CURATORS", "CODING_BOT_RETENTION_DAYS"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "CODING_BOT_DATA_DIR",
+        "CODING_BOT_SLASH_COMMAND",
+        "CODING_BOT_CURATORS",
+        "CODING_BOT_RETENTION_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -7,7 +7,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-
 from bot.activity.log import ActivityLog, answer_and_log
 from bot.activity.report import build_report, group_similar, render_report
 from bot.cli import main
@@ -24,7 +23,9 @@ def test_questions_are_redacted_and_ids_hashed(engine, tmp_path: Path) -> None:
         assert planted not in json.dumps(row)
     assert "27250" in row["question"] and "27252" in row["question"] and row["phi_detected"] == 1
     assert row["user_hash"] == log.hash_id("U123ABC") != log.hash_id("U123ABD")
-    raw = (tmp_path / "activity.sqlite").read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("activity.sqlite-*"))
+    raw = (tmp_path / "activity.sqlite").read_bytes() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("activity.sqlite-*")
+    )
     assert b"John Smith" not in raw and b"U123ABC" not in raw
 
 
@@ -101,8 +102,14 @@ def test_unwritable_database_is_reported(engine, tmp_path: Path) -> None:
 def test_report_groups_gaps_and_lists_feedback(engine, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path))
     log = ActivityLog(tmp_path / "activity.sqlite")
-    for q in ("code for dislocated jaw", "cpt for a dislocated jaw?", "jaw dislocation code", "global days for 27252",
-              "what is 27252", "what is 27252"):
+    for q in (
+        "code for dislocated jaw",
+        "cpt for a dislocated jaw?",
+        "jaw dislocation code",
+        "global days for 27252",
+        "what is 27252",
+        "what is 27252",
+    ):
         answer_and_log(engine, log, q, "mention")
     _, qid = answer_and_log(engine, log, "27250 or 27252 under moderate sedation", "dm")
     log.record_feedback(qid, False, "missed the payer rule")

@@ -143,8 +143,9 @@ def test_one_writer_and_one_connection_whatever_the_threads(engine, tmp_path: Pa
         t.join()
     assert log.flush() and log.rows("select count(*) as n from questions")[0]["n"] == 400
     if Path("/proc/self/fd").is_dir():
-        open_on_db = [fd for fd in os.listdir("/proc/self/fd")
-                      if os.path.realpath(f"/proc/self/fd/{fd}") == str(path.resolve())]
+        open_on_db = [
+            fd for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}") == str(path.resolve())
+        ]
         assert len(open_on_db) == 1, open_on_db
     writers = [t for t in threading.enumerate() if t.name == f"activity-writer-{id(log):x}"]
     assert len(writers) <= 1

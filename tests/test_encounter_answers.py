@@ -9,15 +9,19 @@ from bot.engine import Engine
 
 
 def test_the_splint_of_the_physician_who_reduced_is_part_of_the_fracture_care(engine: Engine) -> None:
-    a = engine.answer("Our ortho reduced the wrist fracture in clinic and put the sugar tong splint on himself. "
-                      "Can he add 29125 to 25605?")
+    a = engine.answer(
+        "Our ortho reduced the wrist fracture in clinic and put the sugar tong splint on himself. "
+        "Can he add 29125 to 25605?"
+    )
     assert a.asks[0].verdict == "no" and "25605" in a.codes and "29125" not in a.codes[:1], (a.codes, a.text)
     assert "first cast, splint or strapping" in a.text
 
 
 def test_a_splint_as_first_care_before_someone_else_treats_it_is_reported(engine: Engine) -> None:
-    a = engine.answer("Urgent care put a volar splint on a displaced wrist fracture and sent her to ortho for the "
-                      "reduction. Is 29125 billable for urgent care?")
+    a = engine.answer(
+        "Urgent care put a volar splint on a displaced wrist fracture and sent her to ortho for the "
+        "reduction. Is 29125 billable for urgent care?"
+    )
     assert a.answered and a.asks[0].verdict == "yes" and "29125" in a.codes, (a.codes, a.text)
     assert "E/M visit" in a.text and "25" in a.modifiers
 
@@ -37,9 +41,15 @@ def test_every_rule_names_only_what_the_reader_knows(engine: Engine) -> None:
             assert set(rule.applies_when.topics + rule.applies_when.also) <= topics, rule.id
 
 
-@pytest.mark.parametrize("question, modifier", [
-    ("fractured right index finger (proximal phalanx) and left thumb, both buddy taped. which digit modifiers?", "F6"),
-])
+@pytest.mark.parametrize(
+    "question, modifier",
+    [
+        (
+            "fractured right index finger (proximal phalanx) and left thumb, both buddy taped. which digit modifiers?",
+            "F6",
+        ),
+    ],
+)
 def test_the_digit_modifier_follows_the_side_and_the_digit(engine: Engine, question: str, modifier: str) -> None:
     a = engine.answer(question)
     assert modifier in a.modifiers, (a.modifiers, a.text)

@@ -27,8 +27,10 @@ def test_the_real_style_set_is_in_the_real_style() -> None:
     """Issue 11's bar for a set in the style coders post in: long, case write-ups, several asks, verdicts."""
     questions = load_questions(REAL_STYLE)
     words = sorted(len(q.q.split()) for q in questions)
-    share = {tag: sum(tag in q.tags for q in questions) / len(questions) for tag in
-             ("case", "multi", "verdict", "negation", "correction", "section", "deleted", "greeting")}
+    share = {
+        tag: sum(tag in q.tags for q in questions) / len(questions)
+        for tag in ("case", "multi", "verdict", "negation", "correction", "section", "deleted", "greeting")
+    }
     assert len(questions) >= 300 and words[len(words) // 2] >= 40
     assert share["case"] >= 0.40 and share["multi"] >= 0.15 and share["verdict"] >= 0.20
     assert all(share[t] > 0.03 for t in ("negation", "correction", "section", "deleted", "greeting")), share
@@ -42,8 +44,17 @@ def test_the_encounter_set_covers_its_topics_in_the_real_style() -> None:
     topics = {t for q in questions for t in q.tags if t.startswith("topic-")}
     assert len(questions) >= 150 and words[len(words) // 2] >= 40
     assert sum("case" in q.tags for q in questions) / len(questions) >= 0.40
-    assert {"topic-fracture", "topic-splint", "topic-cast", "topic-supply", "topic-xray", "topic-em", "topic-global",
-            "topic-hcpcs", "topic-pcs"} <= topics, topics
+    assert {
+        "topic-fracture",
+        "topic-splint",
+        "topic-cast",
+        "topic-supply",
+        "topic-xray",
+        "topic-em",
+        "topic-global",
+        "topic-hcpcs",
+        "topic-pcs",
+    } <= topics, topics
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,11 @@ def _extract(name: str) -> dict[str, dict[str, str]]:
 
 
 def _fracture_codes() -> list[dict]:
-    return [c for f in sorted((knowledge_dir() / "codes").glob("fractures_*.yaml"))
-            for c in yaml.safe_load(f.read_text())["codes"]]
+    return [
+        c
+        for f in sorted((knowledge_dir() / "codes").glob("fractures_*.yaml"))
+        for c in yaml.safe_load(f.read_text())["codes"]
+    ]
 
 
 def test_every_fracture_code_is_in_the_fee_schedule_and_its_stated_global_matches() -> None:
@@ -55,16 +58,21 @@ def test_fracture_dislocations_are_one_code() -> None:
     kb, _ = load_knowledge(knowledge_dir())
     combined = {d.id: {o.code for o in d.options} for d in kb.distinctions if d.kind == "fracture_dislocation"}
     assert {"23665", "23675"} <= combined["shoulder-dislocation-with-fracture"]
-    assert "24620" in combined["monteggia-fracture-dislocation"] and "25520" in combined["galeazzi-fracture-dislocation"]
+    assert (
+        "24620" in combined["monteggia-fracture-dislocation"] and "25520" in combined["galeazzi-fracture-dislocation"]
+    )
     assert "26645" in combined["thumb-base-fracture-dislocation"]
 
 
-@pytest.mark.parametrize("question, first", [
-    ("nondisplaced proximal humerus fx, sling only, which code?", "23600"),
-    ("radial shaft fracture reduced closed in the office under a hematoma block, code?", "25505"),
-    ("supracondylar fracture, closed reduction and percutaneous pinning in the OR: 24535 or 24538?", "24538"),
-    ("humeral shaft fracture fixed with an intramedullary nail, 24515 or 24516?", "24516"),
-])
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        ("nondisplaced proximal humerus fx, sling only, which code?", "23600"),
+        ("radial shaft fracture reduced closed in the office under a hematoma block, code?", "25505"),
+        ("supracondylar fracture, closed reduction and percutaneous pinning in the OR: 24535 or 24538?", "24538"),
+        ("humeral shaft fracture fixed with an intramedullary nail, 24515 or 24516?", "24516"),
+    ],
+)
 def test_the_treatment_the_note_documents_decides_the_fracture_code(engine, question: str, first: str) -> None:
     a = engine.answer(question)
     assert a.codes and a.codes[0] == first, (a.codes, a.text)
@@ -76,6 +84,7 @@ def test_when_the_note_leaves_several_codes_it_says_what_decides(engine) -> None
 
 
 def test_a_modifier_on_a_choice_of_codes_is_judged_on_the_right_code(engine) -> None:
-    a = engine.answer("ED doc reduced a distal radius fracture under a hematoma block, ortho to follow. "
-                      "25600-54 or 25605-54?")
+    a = engine.answer(
+        "ED doc reduced a distal radius fracture under a hematoma block, ortho to follow. 25600-54 or 25605-54?"
+    )
     assert a.codes[0] == "25605" and "54" in a.modifiers, (a.codes, a.text)

@@ -8,8 +8,10 @@ import pytest
 from bot.engine import Engine
 
 
-@pytest.mark.parametrize("question, code", [("what is E0114", "E0114"), ("q4012 - what is it?", "Q4012"),
-                                            ("what does hcpcs A4570 mean", "A4570")])
+@pytest.mark.parametrize(
+    "question, code",
+    [("what is E0114", "E0114"), ("q4012 - what is it?", "Q4012"), ("what does hcpcs A4570 mean", "A4570")],
+)
 def test_a_level_ii_code_is_described_as_cms_lists_it(engine: Engine, question: str, code: str) -> None:
     a = engine.answer(question)
     listed = engine.store.hcpcs(code)
@@ -18,8 +20,10 @@ def test_a_level_ii_code_is_described_as_cms_lists_it(engine: Engine, question: 
     assert "cms-hcpcs" in [s.id for s in a.sources]
 
 
-@pytest.mark.parametrize("question, modifier", [("what does modifier GW mean", "GW"), ("whats KX used for?", "KX"),
-                                                ("-GZ on 27842, what is that", "GZ")])
+@pytest.mark.parametrize(
+    "question, modifier",
+    [("what does modifier GW mean", "GW"), ("whats KX used for?", "KX"), ("-GZ on 27842, what is that", "GZ")],
+)
 def test_an_uncurated_modifier_is_described_from_the_hcpcs_file(engine: Engine, question: str, modifier: str) -> None:
     a = engine.answer(question)
     assert a.answered and modifier in a.modifiers and "HCPCS Level II" in a.text, a.text

@@ -12,8 +12,16 @@ import pytest
 
 from bot.cli import main
 from bot.kb.hcpcs import (
-    COLUMNS, CONVERTED, EXTRACT_NAME, RELEASE_NAME, HcpcsImportError, parse_anweb, parse_converted_csv, parse_hcpcs,
-    read_extract, write_extract,
+    COLUMNS,
+    CONVERTED,
+    EXTRACT_NAME,
+    RELEASE_NAME,
+    HcpcsImportError,
+    parse_anweb,
+    parse_converted_csv,
+    parse_hcpcs,
+    read_extract,
+    write_extract,
 )
 from tests.conftest import FIXTURES, REPO, SHARED_HCPCS
 
@@ -32,18 +40,32 @@ def test_anweb_fixture(tmp_path: Path) -> None:
     result = parse_anweb(ANWEB)
     rows = _by_code(result.rows)
     assert rows["E0114"] == {
-        "code": "E0114", "kind": "procedure",
-        "long_description": "Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips",
-        "short_description": "Crutch underarm pair no wood", "add_date": "1986-01-01", "effective_date": "1997-01-01",
-        "termination_date": "", "action_code": "N",
+        "code": "E0114",
+        "kind": "procedure",
+        "long_description": (
+            "Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips"
+        ),
+        "short_description": "Crutch underarm pair no wood",
+        "add_date": "1986-01-01",
+        "effective_date": "1997-01-01",
+        "termination_date": "",
+        "action_code": "N",
     }
-    assert rows["AD"]["kind"] == "modifier" and rows["AD"]["long_description"].endswith("anesthesia procedures"), \
+    assert rows["AD"]["kind"] == "modifier" and rows["AD"]["long_description"].endswith("anesthesia procedures"), (
         "a modifier's continuation record (id 8) is joined to its first line"
-    assert rows["FA"]["long_description"] == "Left hand, thumb" and rows["TA"]["long_description"] == "Left foot, great toe"
+    )
+    assert (
+        rows["FA"]["long_description"] == "Left hand, thumb"
+        and rows["TA"]["long_description"] == "Left foot, great toe"
+    )
     assert rows["A4466"]["termination_date"] == "2016-12-31", "terminated codes are kept, with their date"
     assert "Note regarding" not in str(result.rows), "CMS's notice above the records is not a record"
     release = result.release
-    assert (release["release"], release["effective"], release["layout"]) == ("January 2020", "2020-01-01", "CMS ANWEB fixed-width")
+    assert (release["release"], release["effective"], release["layout"]) == (
+        "January 2020",
+        "2020-01-01",
+        "CMS ANWEB fixed-width",
+    )
     assert (release["rows"], release["procedures"], release["modifiers"]) == (13, 7, 6)
     assert release["sha256"] == hashlib.sha256(ANWEB.read_bytes()).hexdigest()
 
@@ -51,8 +73,9 @@ def test_anweb_fixture(tmp_path: Path) -> None:
 def test_converted_csv_fixture_trusts_code_and_description1_only() -> None:
     result = parse_converted_csv(CONVERTED_CSV)
     rows = _by_code(result.rows)
-    assert rows["AB"]["long_description"].startswith("Audiology service furnished personally by an audiologist without a "
-                                                     "physician/npp order")
+    assert rows["AB"]["long_description"].startswith(
+        "Audiology service furnished personally by an audiologist without a physician/npp order"
+    )
     assert rows["AB"]["long_description"].endswith("once every 12 months, per beneficiary"), "five records joined"
     assert rows["E0114"]["long_description"] == _by_code(parse_anweb(ANWEB).rows)["E0114"]["long_description"]
     for row in result.rows:  # its other columns are cut at the wrong places
@@ -103,26 +126,29 @@ def _at(lines: list[str], code: str, record_id: str = "3") -> int:
 
 def _replace(code: str, start: int, text: str, record_id: str = "3") -> Callable[[list[str]], list[str]]:
     """Overwrite columns from `start` (1-based) of one record."""
+
     def mutate(lines: list[str]) -> list[str]:
         i = _at(lines, code, record_id)
         line = lines[i]
-        lines[i] = line[: start - 1] + text + line[start - 1 + len(text):]
+        lines[i] = line[: start - 1] + text + line[start - 1 + len(text) :]
         return lines
+
     return mutate
 
 
 def _drop(code: str, record_id: str = "3") -> Callable[[list[str]], list[str]]:
-    return lambda lines: lines[: _at(lines, code, record_id)] + lines[_at(lines, code, record_id) + 1:]
+    return lambda lines: lines[: _at(lines, code, record_id)] + lines[_at(lines, code, record_id) + 1 :]
 
 
 def _duplicate(code: str) -> Callable[[list[str]], list[str]]:
-    return lambda lines: lines[: _at(lines, code)] + [lines[_at(lines, code)]] + lines[_at(lines, code):]
+    return lambda lines: lines[: _at(lines, code)] + [lines[_at(lines, code)]] + lines[_at(lines, code) :]
 
 
 def _cut(code: str, length: int) -> Callable[[list[str]], list[str]]:
     def mutate(lines: list[str]) -> list[str]:
         lines[_at(lines, code)] = lines[_at(lines, code)][:length]
         return lines
+
     return mutate
 
 
@@ -134,29 +160,62 @@ def _cut(code: str, length: int) -> Callable[[list[str]], list[str]]:
         (_cut("E0114", 60), "record of 60 characters"),
         (_replace("A4570", 11, "5"), "unknown record id '5' for A4570"),
         (_drop("E0114"), "a continuation (record id 4) of E0114 without its first line (record id 3)"),
-        (_replace("E0114", 11, "8", record_id="4"), "a continuation (record id 8) of E0114 without its first line (record id 7)"),
+        (
+            _replace("E0114", 11, "8", record_id="4"),
+            "a continuation (record id 8) of E0114 without its first line (record id 7)",
+        ),
         (_replace("E0114", 6, "00100", record_id="4"), "sequence 00100 of E0114 does not follow 00100"),
         (_replace("A4570", 1, "27252"), "27252 is a CPT code"),
         (_replace("FA", 1, "   25", record_id="7"), "25 is a CPT code"),
-        (_replace("A4570", 1, "W4570"), "code 'W4570' with record id 3 (a procedure) is not a letter A-V and four digits"),
-        (_replace("KX", 1, "E0114", record_id="7"), "code 'E0114' with record id 7 (a modifier) is not two letters or digits"),
+        (
+            _replace("A4570", 1, "W4570"),
+            "code 'W4570' with record id 3 (a procedure) is not a letter A-V and four digits",
+        ),
+        (
+            _replace("KX", 1, "E0114", record_id="7"),
+            "code 'E0114' with record id 7 (a modifier) is not two letters or digits",
+        ),
         (_duplicate("A4570"), "A4570 starts again (its first line was line"),
         (_replace("A4570", 12, " " * 80), "A4570 has no long description (columns 12-91)"),
         (_replace("A4570", 269, "2002X701"), "A4570: ADD DT (columns 269-276) is '2002X701', expected a date YYYYMMDD"),
         (_replace("A4570", 285, "20201340"), "TERM DT (columns 285-292) is '20201340'"),
         (_replace("A4570", 293, "7"), "ACTION CD (column 293) is '7'"),
-        (lambda lines: lines[:12] + ["a note typed in the middle of the file"] + lines[12:], "line 13: not an ANWEB record"),
+        (
+            lambda lines: lines[:12] + ["a note typed in the middle of the file"] + lines[12:],
+            "line 13: not an ANWEB record",
+        ),
         (lambda lines: lines[:9], "no HCPCS record in the first 40 lines"),
         (lambda lines: lines[:9] * 6 + lines[9:], "no HCPCS record in the first 40 lines"),
         (lambda lines: [], "the file is empty"),
         (lambda lines: ["", "   ", "\x1a"], "the file is empty"),
     ],
-    ids=["truncated-last-record", "trailing-spaces-stripped", "truncated-record", "unknown-record-id",
-         "continuation-without-first-line", "continuation-of-the-other-kind", "sequence-out-of-order", "cpt-code",
-         "cpt-modifier", "not-a-hcpcs-code", "procedure-code-as-modifier", "code-twice", "no-description", "bad-add-date",
-         "bad-term-date", "bad-action-code", "text-among-records", "notice-only", "notice-too-long", "empty", "blank"],
+    ids=[
+        "truncated-last-record",
+        "trailing-spaces-stripped",
+        "truncated-record",
+        "unknown-record-id",
+        "continuation-without-first-line",
+        "continuation-of-the-other-kind",
+        "sequence-out-of-order",
+        "cpt-code",
+        "cpt-modifier",
+        "not-a-hcpcs-code",
+        "procedure-code-as-modifier",
+        "code-twice",
+        "no-description",
+        "bad-add-date",
+        "bad-term-date",
+        "bad-action-code",
+        "text-among-records",
+        "notice-only",
+        "notice-too-long",
+        "empty",
+        "blank",
+    ],
 )
-def test_broken_anweb_files_are_refused_whole(tmp_path: Path, mutate: Callable[[list[str]], list[str]], message: str) -> None:
+def test_broken_anweb_files_are_refused_whole(
+    tmp_path: Path, mutate: Callable[[list[str]], list[str]], message: str
+) -> None:
     path = tmp_path / "HCPC2020_ANWEB_bad.txt"
     path.write_bytes("\r\n".join(mutate(_lines())).encode("cp1252"))
     with pytest.raises(HcpcsImportError) as err:
@@ -172,7 +231,9 @@ def test_the_line_that_is_wrong_is_named_once(tmp_path: Path) -> None:
     lines[i] = lines[i][:150]
     path = tmp_path / "HCPC2020_ANWEB_bad.txt"
     path.write_text("\r\n".join(lines), encoding="cp1252")
-    with pytest.raises(HcpcsImportError, match=f"1 bad record\\(s\\); nothing was imported:\n  line {i + 1}: record of 150"):
+    with pytest.raises(
+        HcpcsImportError, match=f"1 bad record\\(s\\); nothing was imported:\n  line {i + 1}: record of 150"
+    ):
         parse_anweb(path)
 
 
@@ -185,8 +246,11 @@ def test_many_problems_stop_early(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00", b"PK\x03\x04\x14\x00\x06\x00",
-     ANWEB.read_bytes()[:900] + b"\x00\x01" + ANWEB.read_bytes()[900:]],
+    [
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00",
+        b"PK\x03\x04\x14\x00\x06\x00",
+        ANWEB.read_bytes()[:900] + b"\x00\x01" + ANWEB.read_bytes()[900:],
+    ],
     ids=["xls", "zip", "nul-in-text"],
 )
 def test_binary_data_is_refused(tmp_path: Path, data: bytes) -> None:
@@ -222,16 +286,32 @@ def _csv_lines() -> list[str]:
     "mutate, message",
     [
         (lambda lines: ["HCPCS,Long,Short"] + lines[1:], "wrong header ['HCPCS', 'Long', 'Short']"),
-        (lambda lines: [re.sub(r"^E0114001003", "E0114-00100", line) for line in lines], "Code is 'E0114-00100', expected a code"),
+        (
+            lambda lines: [re.sub(r"^E0114001003", "E0114-00100", line) for line in lines],
+            "Code is 'E0114-00100', expected a code",
+        ),
         (lambda lines: lines[:-1] + ["Q4022001003,Cast supplies"], "2 columns, expected 8 (truncated file?)"),
-        (lambda lines: [line for line in lines if not line.startswith("E0114001003")], "a continuation (record id 4) of E0114 without"),
+        (
+            lambda lines: [line for line in lines if not line.startswith("E0114001003")],
+            "a continuation (record id 4) of E0114 without",
+        ),
         (lambda lines: lines + ["27252001003,pasted,,,,,,"], "27252 is a CPT code"),
         (lambda lines: lines + ["E0114001003,again,,,,,,"], "E0114 starts again"),
         (lambda lines: lines[:1], "no HCPCS codes in the file"),
     ],
-    ids=["wrong-header", "bad-code", "truncated-row", "continuation-without-first-line", "cpt-code", "code-twice", "header-only"],
+    ids=[
+        "wrong-header",
+        "bad-code",
+        "truncated-row",
+        "continuation-without-first-line",
+        "cpt-code",
+        "code-twice",
+        "header-only",
+    ],
 )
-def test_broken_converted_csv_is_refused_whole(tmp_path: Path, mutate: Callable[[list[str]], list[str]], message: str) -> None:
+def test_broken_converted_csv_is_refused_whole(
+    tmp_path: Path, mutate: Callable[[list[str]], list[str]], message: str
+) -> None:
     path = tmp_path / "HCPC2025_OCT_ANWEB_converted.csv"
     path.write_text("\n".join(mutate(_csv_lines())) + "\n")
     with pytest.raises(HcpcsImportError) as err:

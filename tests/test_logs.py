@@ -9,8 +9,9 @@ from bot.logs import JsonFormatter
 
 
 def _format(message: str, *args: object, exc: BaseException | None = None) -> dict:
-    record = logging.LogRecord("bot.slack", logging.ERROR, __file__, 1, message, args,
-                               (type(exc), exc, exc.__traceback__) if exc else None)
+    record = logging.LogRecord(
+        "bot.slack", logging.ERROR, __file__, 1, message, args, (type(exc), exc, exc.__traceback__) if exc else None
+    )
     return json.loads(JsonFormatter().format(record))
 
 
@@ -33,8 +34,10 @@ def test_exception_text_is_scrubbed() -> None:
 def test_a_request_body_and_a_response_url_never_reach_the_log() -> None:
     """Issue 10: Bolt's line for a request failing signature checking held the whole body; slack_sdk names the
     response_url it retries (a capability to post as the bot)."""
-    body = ("token=x&text=pt+Ann+Lee+DOB+01%2F02%2F1950"
-            "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fsecret")
+    body = (
+        "token=x&text=pt+Ann+Lee+DOB+01%2F02%2F1950"
+        "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F2%2Fsecret"
+    )
     bolt = _format(f"Invalid request signature detected (signature: v0=abc, timestamp: 1, body: {body})")
     assert bolt["message"] == "Invalid request signature detected (body not logged)"
     retry = _format("Going to retry the same request: POST https://hooks.slack.com/commands/T1/2/secret-capability")
@@ -52,8 +55,14 @@ def test_a_huge_message_is_cut_before_it_is_scrubbed() -> None:
 def test_the_filter_rewrites_records_for_any_handler() -> None:
     from bot.logs import NO_REQUEST_BODIES
 
-    record = logging.LogRecord("slack_bolt.RequestVerification", logging.INFO, __file__, 1,
-                               "Invalid request signature detected (signature: %s, timestamp: %s, body: %s)",
-                               ("v0=1", "1", "text=pt+Ann+Lee"), None)
+    record = logging.LogRecord(
+        "slack_bolt.RequestVerification",
+        logging.INFO,
+        __file__,
+        1,
+        "Invalid request signature detected (signature: %s, timestamp: %s, body: %s)",
+        ("v0=1", "1", "text=pt+Ann+Lee"),
+        None,
+    )
     assert NO_REQUEST_BODIES.filter(record)
     assert record.getMessage() == "Invalid request signature detected (body not logged)"

@@ -8,12 +8,15 @@ import pytest
 from bot.engine import Engine
 
 
-@pytest.mark.parametrize("question, codes", [
-    ("pcs code for reducing a dislocated left elbow under general in the OR?", ["0RSMXZZ"]),
-    ("inpatient facility coder: icd 10 pcs for closed reduction of a right ankle dislocation", ["0SSFXZZ"]),
-    ("PCS for the closed reduction of her left thumb CMC joint", ["0RSTXZZ"]),
-    ("what pcs code for percutaneous pinning of a left distal radius fracture", ["0PSJ34Z"]),
-])
+@pytest.mark.parametrize(
+    "question, codes",
+    [
+        ("pcs code for reducing a dislocated left elbow under general in the OR?", ["0RSMXZZ"]),
+        ("inpatient facility coder: icd 10 pcs for closed reduction of a right ankle dislocation", ["0SSFXZZ"]),
+        ("PCS for the closed reduction of her left thumb CMC joint", ["0RSTXZZ"]),
+        ("what pcs code for percutaneous pinning of a left distal radius fracture", ["0PSJ34Z"]),
+    ],
+)
 def test_the_reposition_code_for_the_reduction_described(engine: Engine, question: str, codes: list[str]) -> None:
     a = engine.answer(question)
     assert a.answered and a.codes[: len(codes)] == codes, (a.intent, a.codes, a.text)

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.pfs import COLUMNS, EXTRACT_NAME, HASHES_NAME, RELEASE_NAME, PfsImportError, parse_pfs, read_extract, write_extract
+from bot.kb.pfs import (
+    COLUMNS,
+    EXTRACT_NAME,
+    HASHES_NAME,
+    RELEASE_NAME,
+    PfsImportError,
+    parse_pfs,
+    read_extract,
+    write_extract,
+)
 from tests.conftest import FIXTURES, SHARED_CMS
 
 FIXTURE = FIXTURES / "pfs_small.csv"
@@ -97,6 +106,6 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 def test_hashes_file_holds_no_text(tmp_path: Path) -> None:
     write_extract(parse_pfs(FIXTURE), tmp_path)
-    lines = [l for l in (tmp_path / HASHES_NAME).read_text().splitlines() if not l.startswith("#")]
-    assert lines and all(len(l) == 16 and int(l, 16) >= 0 for l in lines)
+    lines = [line for line in (tmp_path / HASHES_NAME).read_text().splitlines() if not line.startswith("#")]
+    assert lines and all(len(line) == 16 and int(line, 16) >= 0 for line in lines)
     assert (tmp_path / RELEASE_NAME).exists()

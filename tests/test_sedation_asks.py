@@ -8,32 +8,49 @@ import pytest
 from bot.engine import Engine
 
 
-@pytest.mark.parametrize("question, codes", [
-    # the provider asked about only sedated: the sedation codes, not the reduction another physician did
-    ("Ortho reduced the shoulder while our ED attending ran the sedation (70 yo, 30 minutes intraservice, RN "
-     "observing). What does the ED attending put down?", ["99156", "99157"]),
-    ("the ER doc sedated, the orthopedist reduced the knee. what should the ED bill?", ["99156"]),
-    # a deleted code quoted: today's code for the same service, from the case (who sedated, the age)
-    ("A second doctor sedated an adult for a knee reduction. In 2015 we reported 99149 for that; what replaces "
-     "it today?", ["99156"]),
-    ("what do we use now instead of 99143 for a 2 year old sedated by the physician who reduced her finger?", ["99151"]),
-])
+@pytest.mark.parametrize(
+    "question, codes",
+    [
+        # the provider asked about only sedated: the sedation codes, not the reduction another physician did
+        (
+            "Ortho reduced the shoulder while our ED attending ran the sedation (70 yo, 30 minutes intraservice, RN "
+            "observing). What does the ED attending put down?",
+            ["99156", "99157"],
+        ),
+        ("the ER doc sedated, the orthopedist reduced the knee. what should the ED bill?", ["99156"]),
+        # a deleted code quoted: today's code for the same service, from the case (who sedated, the age)
+        (
+            "A second doctor sedated an adult for a knee reduction. In 2015 we reported 99149 for that; what replaces "
+            "it today?",
+            ["99156"],
+        ),
+        (
+            "what do we use now instead of 99143 for a 2 year old sedated by the physician who reduced her finger?",
+            ["99151"],
+        ),
+    ],
+)
 def test_the_sedation_codes_of_whoever_is_asked_about(engine: Engine, question: str, codes: list[str]) -> None:
     a = engine.answer(question)
     assert a.answered and a.codes[: len(codes)] == codes, (a.intent, a.codes, a.text)
 
 
 def test_the_whole_claim_when_one_physician_reduced_and_sedated(engine: Engine) -> None:
-    a = engine.answer("Same physician sedated and reduced a toddler's dislocated elbow (age 3), moderate sedation, "
-                      "20 min, RN present. Full set of codes for the claim?")
+    a = engine.answer(
+        "Same physician sedated and reduced a toddler's dislocated elbow (age 3), moderate sedation, "
+        "20 min, RN present. Full set of codes for the claim?"
+    )
     assert a.codes[:2] == ["24600", "99151"], (a.codes, a.text)
 
 
-@pytest.mark.parametrize("question", [
-    "Propofol documented as moderate sedation, nurse watching, only 6 minutes, ED doc reduced the elbow himself. "
-    "24600 + 99152 ok?",
-    "moderate sedation by the surgeon for a knee reduction, 25 min, and no observer was present. 27550 with 99152?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Propofol documented as moderate sedation, nurse watching, only 6 minutes, ED doc reduced the elbow himself. "
+        "24600 + 99152 ok?",
+        "moderate sedation by the surgeon for a knee reduction, 25 min, and no observer was present. 27550 with 99152?",
+    ],
+)
 def test_a_sedation_code_the_case_does_not_support_gets_no(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert a.asks[0].verdict == "no" and "99152" not in a.codes[:2], (a.codes, a.text)

@@ -9,12 +9,21 @@ from bot.engine import Engine
 from bot.respond import situations
 
 
-@pytest.mark.parametrize("question, modifier", [
-    ("The orthopedist ran an interscalene block himself, then reduced the shoulder. 23655 needs which modifier?", "47"),
-    ("both knees dislocated and put back under GA, 27552, which modifier", "50"),
-    ("ED doc reduced the elbow, ortho to follow in clinic. what modifier does the ED doc put on 24600?", "54"),
-    ("ED doc reduced the elbow and handed off to ortho; which modifier goes on ortho's 24600 for the follow up?", "55"),
-])
+@pytest.mark.parametrize(
+    "question, modifier",
+    [
+        (
+            "The orthopedist ran an interscalene block himself, then reduced the shoulder. 23655 needs which modifier?",
+            "47",
+        ),
+        ("both knees dislocated and put back under GA, 27552, which modifier", "50"),
+        ("ED doc reduced the elbow, ortho to follow in clinic. what modifier does the ED doc put on 24600?", "54"),
+        (
+            "ED doc reduced the elbow and handed off to ortho; which modifier goes on ortho's 24600 for the follow up?",
+            "55",
+        ),
+    ],
+)
 def test_the_modifier_for_the_situation_the_case_shows(engine: Engine, question: str, modifier: str) -> None:
     a = engine.answer(question)
     assert modifier in a.modifiers[:2], (a.modifiers, a.text)
@@ -25,12 +34,15 @@ def test_every_situation_a_modifier_names_is_one_the_reader_can_show(engine: Eng
     assert named and named <= set(situations.READ)
 
 
-@pytest.mark.parametrize("question, first", [
-    ("hip put back under general, code?", "27252"),
-    ("dislocated hip relocated without sedation, cpt", "27250"),
-    ("baby with DDH, closed reduction under GA, code?", "27257"),
-    ("dislocated hip replacement relocated under general", "27266"),
-])
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        ("hip put back under general, code?", "27252"),
+        ("dislocated hip relocated without sedation, cpt", "27250"),
+        ("baby with DDH, closed reduction under GA, code?", "27257"),
+        ("dislocated hip replacement relocated under general", "27266"),
+    ],
+)
 def test_a_site_said_alone_is_not_a_family_its_qualifier_names(engine: Engine, question: str, first: str) -> None:
     a = engine.answer(question)
     assert a.codes and a.codes[0] == first, (a.codes, a.text)

@@ -29,8 +29,13 @@ def test_every_built_source_has_a_tier_and_copies_stay_curator_only(store: Knowl
 
 
 def test_the_cms_manuals_and_files_cite_cms_not_a_copy(store: KnowledgeStore) -> None:
-    for sid in ("cms-pfs-rvu-2024-jul", "cms-claims-manual-ch12-40-2", "cms-claims-manual-ch12-40-7",
-                "cms-claims-manual-ch12-50", "icd10cm-guidelines-fy2026"):
+    for sid in (
+        "cms-pfs-rvu-2024-jul",
+        "cms-claims-manual-ch12-40-2",
+        "cms-claims-manual-ch12-40-7",
+        "cms-claims-manual-ch12-50",
+        "icd10cm-guidelines-fy2026",
+    ):
         s = store.sources[sid]
         assert s.tier == "primary" and s.url and s.url.startswith("https://www.cms.gov/"), sid
         assert "copy" not in s.publisher.lower() and "github" not in (s.url or ""), sid

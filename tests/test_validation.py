@@ -9,8 +9,8 @@ import yaml
 
 from bot.cli import main
 from bot.kb.ama import descriptor_hash
-from bot.kb.pfs import HASHES_NAME
 from bot.kb.build import validated_knowledge
+from bot.kb.pfs import HASHES_NAME
 from bot.yamlfile import ContentErrors
 
 
@@ -76,8 +76,11 @@ def test_reference_to_missing_code_and_family(knowledge_copy: Path) -> None:
 
 
 def test_unreliable_source_is_refused(knowledge_copy: Path) -> None:
-    _edit(knowledge_copy / "sources.yaml", "sources",
-          lambda sources: sources[0].update(url="https://www.openpayer.com/billing-codes/cpt-27252"))
+    _edit(
+        knowledge_copy / "sources.yaml",
+        "sources",
+        lambda sources: sources[0].update(url="https://www.openpayer.com/billing-codes/cpt-27252"),
+    )
     assert any("unreliable list" in e for e in _errors(knowledge_copy))
 
 
@@ -88,8 +91,11 @@ def test_fact_without_source_is_refused(knowledge_copy: Path) -> None:
 
 def test_ama_descriptor_style_is_refused(knowledge_copy: Path) -> None:
     # A made-up service in the AMA long-descriptor shape (real descriptor text never enters the repo)
-    _edit(knowledge_copy / "codes" / "hip.yaml", "codes",
-          lambda codes: codes[0].update(title="Gadget repair of the widget joint, acute; requiring anesthesia"))
+    _edit(
+        knowledge_copy / "codes" / "hip.yaml",
+        "codes",
+        lambda codes: codes[0].update(title="Gadget repair of the widget joint, acute; requiring anesthesia"),
+    )
     assert any("AMA" in e and "field 'title'" in e for e in _errors(knowledge_copy))
 
 
@@ -98,7 +104,9 @@ def test_text_pasted_from_the_cms_description_column_is_refused(knowledge_copy: 
     pasted = "Fix sprocket joint widget"
     with (knowledge_copy / "data" / HASHES_NAME).open("a") as fh:
         fh.write(descriptor_hash(pasted) + "\n")
-    _edit(knowledge_copy / "codes" / "hip.yaml", "codes", lambda codes: codes[0].update(summary=f"{pasted}. More words."))
+    _edit(
+        knowledge_copy / "codes" / "hip.yaml", "codes", lambda codes: codes[0].update(summary=f"{pasted}. More words.")
+    )
     assert any("short descriptor" in e and "field 'summary'" in e for e in _errors(knowledge_copy))
 
 

@@ -35,25 +35,39 @@ def _source(root: Path, sid: str, **fields) -> None:
 
 
 def test_internal_wording_in_a_note_is_refused_with_file_entry_field_and_line(knowledge_copy: Path) -> None:
-    _edit(knowledge_copy / "codes" / "hip.yaml", "codes",
-          lambda codes: codes[0]["notes"][0].update(text="Global 000, as read for the research brief."))
+    _edit(
+        knowledge_copy / "codes" / "hip.yaml",
+        "codes",
+        lambda codes: codes[0]["notes"][0].update(text="Global 000, as read for the research brief."),
+    )
     errors = [e for e in _errors(knowledge_copy) if "internal wording" in e]
     assert len(errors) == 1 and LOCATED.match(errors[0]), errors
     assert "codes/hip.yaml" in errors[0] and "(27250)" in errors[0] and "field 'notes[0].text'" in errors[0]
 
 
 def test_internal_wording_is_refused_in_a_citation_but_allowed_in_curator_notes(knowledge_copy: Path) -> None:
-    _source(knowledge_copy, "palmetto-mod79", edition="Web article, date not stated in the brief (2024)",
-            copy_note="Read for the research brief; a source we no longer trust had it too.")
-    _edit(knowledge_copy / "modifiers.yaml", "modifiers",
-          lambda mods: mods[0].update(curator_notes=["Not in a source of our research yet."]))
+    _source(
+        knowledge_copy,
+        "palmetto-mod79",
+        edition="Web article, date not stated in the brief (2024)",
+        copy_note="Read for the research brief; a source we no longer trust had it too.",
+    )
+    _edit(
+        knowledge_copy / "modifiers.yaml",
+        "modifiers",
+        lambda mods: mods[0].update(curator_notes=["Not in a source of our research yet."]),
+    )
     errors = [e for e in _errors(knowledge_copy) if "internal wording" in e]
     assert len(errors) == 1 and "palmetto-mod79" in errors[0] and "field 'edition'" in errors[0], errors
 
 
 def test_the_phrase_list_is_data(knowledge_copy: Path) -> None:
     _edit(knowledge_copy / "validation.yaml", "internal_wording", lambda phrases: phrases.append("see the wiki"))
-    _edit(knowledge_copy / "modifiers.yaml", "modifiers", lambda mods: mods[0].update(meaning="Harder work; see the wiki."))
+    _edit(
+        knowledge_copy / "modifiers.yaml",
+        "modifiers",
+        lambda mods: mods[0].update(meaning="Harder work; see the wiki."),
+    )
     assert any("'see the wiki'" in e and "field 'meaning'" in e for e in _errors(knowledge_copy))
 
 
@@ -72,8 +86,11 @@ def test_a_site_home_page_is_refused(knowledge_copy: Path) -> None:
 
 
 def test_a_copy_site_for_a_cms_document_is_refused(knowledge_copy: Path) -> None:
-    _source(knowledge_copy, "cms-claims-manual-ch12-40-7",
-            url="https://medicarepaymentandreimbursement.com/2010/06/how-to-bill-bilateral-procedure-and-get.html")
+    _source(
+        knowledge_copy,
+        "cms-claims-manual-ch12-40-7",
+        url="https://medicarepaymentandreimbursement.com/2010/06/how-to-bill-bilateral-procedure-and-get.html",
+    )
     _source(knowledge_copy, "noridian-jfb-mod47", url="https://www.codingahead.com/noridian-modifier-47-copy/")
     errors = [e for e in _errors(knowledge_copy) if "official address" in e]
     assert len(errors) == 2 and all("copy_url" in e for e in errors), errors
@@ -95,15 +112,24 @@ def test_a_rule_only_tertiary_sources_support_cannot_be_stated_as_fact(knowledge
 
 
 def test_coders_practice_from_tertiary_sources_is_allowed_when_unconfirmed(knowledge_copy: Path) -> None:
-    _edit(knowledge_copy / "codes" / "hip.yaml", "codes", lambda codes: codes[0]["notes"][0].update(
-        status="unconfirmed", text="Coders' practice, not confirmed: some report it this way.",
-        sources=["aapc-forum-deep-sedation-ed"]))
+    _edit(
+        knowledge_copy / "codes" / "hip.yaml",
+        "codes",
+        lambda codes: codes[0]["notes"][0].update(
+            status="unconfirmed",
+            text="Coders' practice, not confirmed: some report it this way.",
+            sources=["aapc-forum-deep-sedation-ed"],
+        ),
+    )
     validated_knowledge(knowledge_copy)
 
 
 def test_a_modifier_resting_only_on_vendor_pages_is_refused(knowledge_copy: Path) -> None:
-    _edit(knowledge_copy / "modifiers.yaml", "modifiers",
-          lambda mods: next(m for m in mods if m["code"] == "XS").update(sources=["x-modifiers-definitions"]))
+    _edit(
+        knowledge_copy / "modifiers.yaml",
+        "modifiers",
+        lambda mods: next(m for m in mods if m["code"] == "XS").update(sources=["x-modifiers-definitions"]),
+    )
     assert any("(XS)" in e and "tertiary" in e for e in _errors(knowledge_copy))
 
 

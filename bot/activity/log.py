@@ -153,7 +153,8 @@ class ActivityLog:
             raise ActivityKeyError(
                 f"{self.key_path} is {what} ({len(key)} characters; a key is {2 * KEY_BYTES} hex characters), probably "
                 "cut short by a full disk: ids hashed with it could be recovered. Restore it from a backup, or delete "
-                "it to start a new key (ids stored before will no longer match the same people)")
+                "it to start a new key (ids stored before will no longer match the same people)"
+            )
         return bytes.fromhex(key[: 2 * KEY_BYTES])
 
     def _create_key(self) -> bytes:
@@ -200,8 +201,9 @@ class ActivityLog:
         """The one connection (opened, and the schema made, on first use). Callers hold _db_lock."""
         with self._db_lock:
             if self._db is None:
-                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                     check_same_thread=False)
+                db = sqlite3.connect(
+                    self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+                )
                 try:
                     db.execute(f"pragma busy_timeout={BUSY_TIMEOUT_MS}")
                     db.execute("pragma journal_mode=wal")
@@ -218,16 +220,24 @@ class ActivityLog:
     def new_id(self) -> str:
         return uuid.uuid4().hex
 
-    def record_question(self, answer: Answer, surface: str, latency_ms: float, user: str | None = None,
-                        channel: str | None = None, qid: str | None = None) -> str:
+    def record_question(
+        self,
+        answer: Answer,
+        surface: str,
+        latency_ms: float,
+        user: str | None = None,
+        channel: str | None = None,
+        qid: str | None = None,
+    ) -> str:
         """Queue one answered (or declined) question; returns its id for feedback at once. It is redacted and
         written by the writer thread."""
         qid = qid or self.new_id()
         self._enqueue(_Question(qid, time.time(), surface, answer, latency_ms, user, channel))
         return qid
 
-    def record_feedback(self, question_id: str, helpful: bool, reason: str | None = None,
-                        user: str | None = None) -> Stored:
+    def record_feedback(
+        self, question_id: str, helpful: bool, reason: str | None = None, user: str | None = None
+    ) -> Stored:
         """Queue a vote; a person's later vote on the same answer replaces the earlier one."""
         return self._enqueue(_Feedback(question_id, time.time(), helpful, reason, user))
 
@@ -308,16 +318,31 @@ class ActivityLog:
     def _row(self, item: _Question | _Feedback) -> tuple[str, tuple[Any, ...]]:
         if isinstance(item, _Question):
             a = item.answer
-            return ("insert or replace into questions values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (item.qid, item.at, item.surface, _stored_text(a.question, MAX_QUESTION_CHARS),
-                     a.intent, a.confidence, int(a.answered), json.dumps(a.codes), json.dumps(a.modifiers),
-                     round(item.latency_ms, 3), self.hash_id(item.user), self.hash_id(item.channel),
-                     int(a.phi_detected)))
+            return (
+                "insert or replace into questions values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    item.qid,
+                    item.at,
+                    item.surface,
+                    _stored_text(a.question, MAX_QUESTION_CHARS),
+                    a.intent,
+                    a.confidence,
+                    int(a.answered),
+                    json.dumps(a.codes),
+                    json.dumps(a.modifiers),
+                    round(item.latency_ms, 3),
+                    self.hash_id(item.user),
+                    self.hash_id(item.channel),
+                    int(a.phi_detected),
+                ),
+            )
         reason = _stored_text(item.reason, MAX_REASON_CHARS) if item.reason else None
-        return ("insert into feedback (question_id, at, helpful, reason, user_hash) values (?,?,?,?,?) "
-                "on conflict (question_id, user_hash) do update set at = excluded.at, helpful = excluded.helpful, "
-                "reason = excluded.reason",
-                (item.question_id, item.at, int(item.helpful), reason, self.hash_id(item.user)))
+        return (
+            "insert into feedback (question_id, at, helpful, reason, user_hash) values (?,?,?,?,?) "
+            "on conflict (question_id, user_hash) do update set at = excluded.at, helpful = excluded.helpful, "
+            "reason = excluded.reason",
+            (item.question_id, item.at, int(item.helpful), reason, self.hash_id(item.user)),
+        )
 
     def _reset(self) -> None:
         with self._db_lock:
@@ -335,8 +360,11 @@ class ActivityLog:
             self.last_error = message
             self._failed_at = time.monotonic()
         if first:
-            log.warning("activity database: %s; answers go on, records are kept in memory or dropped and counted "
-                        "until it can be written again", message)
+            log.warning(
+                "activity database: %s; answers go on, records are kept in memory or dropped and counted "
+                "until it can be written again",
+                message,
+            )
 
     def _lose(self, count: int, message: str) -> Stored:
         with self._stats:
@@ -445,8 +473,14 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def answer_and_log(engine: Any, activity: ActivityLog | None, question: str, surface: str,
-                   user: str | None = None, channel: str | None = None) -> tuple[Answer, str | None]:
+def answer_and_log(
+    engine: Any,
+    activity: ActivityLog | None,
+    question: str,
+    surface: str,
+    user: str | None = None,
+    channel: str | None = None,
+) -> tuple[Answer, str | None]:
     """The one path plus bookkeeping: answer(), then queue the question for the activity log (redacted and
     written in the background). Logging never blocks answering, nor fails it."""
     started = time.perf_counter()
@@ -455,8 +489,15 @@ def answer_and_log(engine: Any, activity: ActivityLog | None, question: str, sur
     return answer, record(activity, answer, surface, latency_ms, user, channel)
 
 
-def record(activity: ActivityLog | None, answer: Answer, surface: str, latency_ms: float, user: str | None = None,
-           channel: str | None = None, qid: str | None = None) -> str | None:
+def record(
+    activity: ActivityLog | None,
+    answer: Answer,
+    surface: str,
+    latency_ms: float,
+    user: str | None = None,
+    channel: str | None = None,
+    qid: str | None = None,
+) -> str | None:
     """Queue a question for the activity log; the id, or None without a log (or if queuing itself failed)."""
     if activity is None:
         return None
@@ -465,4 +506,3 @@ def record(activity: ActivityLog | None, answer: Answer, surface: str, latency_m
     except Exception:  # noqa: BLE001 - the coder still gets the answer
         log.exception("could not record a question")
         return None
-

@@ -47,7 +47,9 @@ def build_report(activity: ActivityLog, since_days: float = 30, now: float | Non
     gaps = [r["question"] for r in rows if not r["answered"] or (r["confidence"] or 0) < LOW_CONFIDENCE]
     disliked = activity.rows(
         "select q.question, q.intent, f.reason from feedback f left join questions q on q.id = f.question_id "
-        "where f.at >= ? and f.helpful = 0 order by f.at desc", (since,))
+        "where f.at >= ? and f.helpful = 0 order by f.at desc",
+        (since,),
+    )
     liked = activity.rows("select count(*) as n from feedback where at >= ? and helpful = 1", (since,))[0]["n"]
     codes = Counter(code for r in rows for code in json.loads(r["codes"] or "[]"))
     latencies = [r["latency_ms"] for r in rows if r["latency_ms"] is not None]
@@ -71,13 +73,17 @@ def render_report(report: dict[str, Any], limit: int = 10) -> str:
     lines = [f"Activity over the last {report['since_days']:g} days: {report['questions']} questions"]
     if not report["questions"]:
         return lines[0] + "."
-    lines.append(f"Answered {report['answer_rate']:.0%}; latency p50 {report['latency_ms']['p50']} ms, "
-                 f"p95 {report['latency_ms']['p95']} ms; {report['phi_flagged']} looked like they held PHI (redacted).")
+    lines.append(
+        f"Answered {report['answer_rate']:.0%}; latency p50 {report['latency_ms']['p50']} ms, "
+        f"p95 {report['latency_ms']['p95']} ms; {report['phi_flagged']} looked like they held PHI (redacted)."
+    )
     lines.append("By surface: " + ", ".join(f"{k} {v}" for k, v in report["by_surface"].items()))
     lines.append("Unanswered or unsure (grouped):")
     lines += [f"  {g['count']:>3} x {g['example']}" for g in report["unanswered_groups"][:limit]] or ["  none"]
     lines.append(f"Thumbs down ({len(report['thumbs_down'])}; thumbs up {report['thumbs_up']}):")
-    lines += [f"  - {d['question']} [{d['intent']}]: {d['reason'] or 'no reason given'}"
-              for d in report["thumbs_down"][:limit]] or ["  none"]
+    lines += [
+        f"  - {d['question']} [{d['intent']}]: {d['reason'] or 'no reason given'}"
+        for d in report["thumbs_down"][:limit]
+    ] or ["  none"]
     lines.append("Most asked codes: " + (", ".join(f"{c} ({n})" for c, n in report["top_codes"]) or "none"))
     return "\n".join(lines)

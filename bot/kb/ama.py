@@ -2,7 +2,8 @@
 
 Two guards, because descriptors leak in two ways: pasted from the CMS fee-schedule file (its DESCRIPTION
 column holds AMA short descriptors; we keep only
-hashes of them, never the text, to recognise a paste), and typed from memory in the AMA long-descriptor style ("...; requiring anesthesia").
+hashes of them, never the text, to recognise a paste), and typed from memory in the AMA long-descriptor style
+("...; requiring anesthesia").
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class AmaTextGuard:
     def from_file(cls, path: Path) -> AmaTextGuard:
         if not path.exists():
             return cls()
-        return cls({line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")})
+        return cls(
+            {line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")}
+        )
 
     def problem(self, text: str) -> str | None:
         for pattern in _AMA_STYLE:

@@ -47,12 +47,14 @@ def ama_guard(knowledge_root: Path, imports_dir: Path | None) -> AmaTextGuard:
     return AmaTextGuard(hashes)
 
 
-def validated_knowledge(knowledge_root: Path, imports_dir: Path | None = None, intents_root: Path | None = None) -> Knowledge:
+def validated_knowledge(
+    knowledge_root: Path, imports_dir: Path | None = None, intents_root: Path | None = None
+) -> Knowledge:
     """Load and check all content (knowledge/, its lexicon, intents/); raise ContentErrors listing every problem."""
     from bot.answer import INTENTS
     from bot.content import intents_dir
-    from bot.nlu.intents import load_intents
     from bot.kb.lexicon import load_lexicon
+    from bot.nlu.intents import load_intents
 
     kb, errors = load_knowledge(knowledge_root)
     if kb is not None:
@@ -84,7 +86,8 @@ def pfs_data_dir(knowledge_root: Path, imports_dir: Path | None) -> Path:
 
 def inputs_digest(knowledge_root: Path, imports_dir: Path | None) -> str:
     """What a build is made of: the content and data files, the operator's imports, the build code and the
-    code-set packages' versions (ICD-10-CM, ICD-10-PCS). The same digest means the same database, so `kb build --if-changed` skips."""
+    code-set packages' versions (ICD-10-CM, ICD-10-PCS). The same digest means the same database, so
+    `kb build --if-changed` skips."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     h.update(content_digest(knowledge_root).encode())
     if imports_dir is not None and imports_dir.is_dir():
@@ -169,33 +172,34 @@ def build(
         db.conn.execute("PRAGMA synchronous=OFF")
         progress(f"  curated content: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers")
         _write_curated(db, kb)
-        db["sources"].insert_all(_data_sources(pfs_release, bool(licensed)), pk="id")
+        db.table("sources").insert_all(_data_sources(pfs_release, bool(licensed)), pk="id")
         db.table("sources").insert_all([hcpcs.source_record(hcpcs_release), icd10pcs.source_record(pcs_release)])
         progress(f"  CMS fee schedule indicators: {len(pfs_rows):,} rows ({pfs_release['title']})")
         _write_pfs(db, pfs_rows)
         derived = derived_rules(kb, {r["hcpcs"]: r for r in pfs_rows if not r["mod"]})
-        db["modifier_rules"].insert_all(derived)
+        db.table("modifier_rules").insert_all(derived)
         progress("  ICD-10-CM code set (simple-icd-10-cm)...")
         vocabulary: set[str] = set()
-        db["icd10cm"].insert_all(
+        db.table("icd10cm").insert_all(
             _collect_words(icd10cm.icd10cm_rows(lambda n: progress(f"    {n:,} ICD-10-CM codes")), vocabulary),
-            pk="code", batch_size=5000,
+            pk="code",
+            batch_size=5000,
         )
         _write_vocabulary(db, kb, vocabulary)
-        db["icd10cm"].create_index(["compact"])
-        db["icd10cm"].enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
+        db.table("icd10cm").create_index(["compact"])
+        db.table("icd10cm").enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
         progress(f"  HCPCS Level II: {len(hcpcs_rows):,} codes and modifiers ({hcpcs_release['title']})")
         _write_hcpcs(db, hcpcs_rows)
         progress(f"  ICD-10-PCS: {len(pcs_rows):,} codes ({pcs_release['source_note']})")
         _write_icd10pcs(db, pcs_rows)
         if licensed:
             progress(f"  licensed CPT descriptors: {len(licensed):,}")
-            db["cpt_licensed"].insert_all(({"code": c, "descriptor": d} for c, d in licensed), pk="code")
+            db.table("cpt_licensed").insert_all(({"code": c, "descriptor": d} for c, d in licensed), pk="code")
         progress("  counts, release records, VACUUM")
         counts = _counts(db)
         datasets = _datasets(pfs_release, hcpcs_release, pcs_release, counts, imports_dir if licensed else None)
         version = f"{kb.manifest.version}+{kb.digest}"
-        db["meta"].insert_all(
+        db.table("meta").insert_all(
             [
                 {"key": "content_version", "value": version},
                 {"key": "schema_version", "value": SCHEMA_VERSION},
@@ -205,9 +209,15 @@ def build(
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
                 {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
-                {"key": "sedation", "value": json.dumps({
-                    "rows": [r.model_dump() for r in kb.sedation],
-                    "time": kb.sedation_time.model_dump() if kb.sedation_time else None})},
+                {
+                    "key": "sedation",
+                    "value": json.dumps(
+                        {
+                            "rows": [r.model_dump() for r in kb.sedation],
+                            "time": kb.sedation_time.model_dump() if kb.sedation_time else None,
+                        }
+                    ),
+                },
                 {"key": "datasets", "value": json.dumps([d.model_dump(mode="json") for d in datasets])},
                 {"key": "inputs_digest", "value": digest},
             ],
@@ -234,8 +244,13 @@ def _intent_masks(kb: Knowledge, vocabulary: set[str]) -> dict[str, object]:
         return {}
     curated = frozenset(m.code for m in kb.modifiers)
     sides = {m.code: m.side for m in kb.modifiers if m.side}
-    reader = Reader(compile_lexicon(kb.lexicon.model_dump()), curated | frozenset(kb.public_modifiers),
-                    frozenset(m for m in curated if not m.isdigit()), vocabulary.__contains__, sides)
+    reader = Reader(
+        compile_lexicon(kb.lexicon.model_dump()),
+        curated | frozenset(kb.public_modifiers),
+        frozenset(m for m in curated if not m.isdigit()),
+        vocabulary.__contains__,
+        sides,
+    )
     return {"reader": fingerprint(), **IntentMatcher.export(kb.intents, reader.mask)}
 
 
@@ -257,7 +272,7 @@ def _write_vocabulary(db: sqlite_utils.Database, kb: Knowledge, words: set[str])
         words.update(_WORD.findall(record.model_dump_json().lower()))
     for intent in kb.intents:
         words.update(w for text in intent.examples for w in _WORD.findall(text.lower()))
-    db["vocabulary"].insert_all(({"word": w} for w in sorted(words)), pk="word", batch_size=10000)
+    db.table("vocabulary").insert_all(({"word": w} for w in sorted(words)), pk="word", batch_size=10000)
 
 
 def _dump(model: object) -> str:
@@ -265,43 +280,56 @@ def _dump(model: object) -> str:
 
 
 def _write_curated(db: sqlite_utils.Database, kb: Knowledge) -> None:
-    db["sources"].insert_all((s.model_dump() for s in kb.sources), pk="id")
-    db["codes"].insert_all(
+    db.table("sources").insert_all((s.model_dump() for s in kb.sources), pk="id")
+    db.table("codes").insert_all(
         (
             {
-                "code": c.code, "system": c.system, "title": c.title, "summary": c.summary,
-                "body_site": c.body_site, "approach": c.approach, "anesthesia": c.anesthesia, "family": c.family,
-                "aliases": " | ".join(c.aliases), "data": _dump(c),
+                "code": c.code,
+                "system": c.system,
+                "title": c.title,
+                "summary": c.summary,
+                "body_site": c.body_site,
+                "approach": c.approach,
+                "anesthesia": c.anesthesia,
+                "family": c.family,
+                "aliases": " | ".join(c.aliases),
+                "data": _dump(c),
             }
             for c in kb.codes
         ),
         pk="code",
     )
-    db["codes"].enable_fts(["title", "summary", "aliases"], tokenize="porter")
-    db["guidance"].insert_all(({"id": g.id, "data": _dump(g)} for g in kb.guidance), pk="id")
-    db["distinctions"].insert_all(
+    db.table("codes").enable_fts(["title", "summary", "aliases"], tokenize="porter")
+    db.table("guidance").insert_all(({"id": g.id, "data": _dump(g)} for g in kb.guidance), pk="id")
+    db.table("distinctions").insert_all(
         ({"id": d.id, "kind": d.kind, "family": d.family, "data": _dump(d)} for d in kb.distinctions), pk="id"
     )
-    db["modifiers"].insert_all(
-        ({"code": m.code, "name": m.name, "meaning": m.meaning, "aliases": " | ".join(m.aliases), "data": _dump(m)}
-         for m in kb.modifiers),
+    db.table("modifiers").insert_all(
+        (
+            {"code": m.code, "name": m.name, "meaning": m.meaning, "aliases": " | ".join(m.aliases), "data": _dump(m)}
+            for m in kb.modifiers
+        ),
         pk="code",
     )
-    db["modifiers"].enable_fts(["name", "meaning", "aliases"], tokenize="porter")
-    db["modifier_rules"].insert_all(
+    db.table("modifiers").enable_fts(["name", "meaning", "aliases"], tokenize="porter")
+    db.table("modifier_rules").insert_all(
         (
             {
-                "id": r.id, "modifier": r.modifier, "origin": "curated", "code": None,
-                "verdict": r.verdict, "data": _dump(r),
+                "id": r.id,
+                "modifier": r.modifier,
+                "origin": "curated",
+                "code": None,
+                "verdict": r.verdict,
+                "data": _dump(r),
             }
             for r in kb.rules
         ),
         pk="id",
     )
-    db["indicators"].insert_all(({"field": i.field, "data": _dump(i)} for i in kb.indicators), pk="field")
-    db["anesthesia_sites"].insert_all(({"site": s.site, "data": _dump(s)} for s in kb.sites), pk="site")
-    db["encounter_rules"].create({"id": str, "topic": str, "report": str, "data": str}, pk="id")
-    db["encounter_rules"].insert_all(
+    db.table("indicators").insert_all(({"field": i.field, "data": _dump(i)} for i in kb.indicators), pk="field")
+    db.table("anesthesia_sites").insert_all(({"site": s.site, "data": _dump(s)} for s in kb.sites), pk="site")
+    db.table("encounter_rules").create({"id": str, "topic": str, "report": str, "data": str}, pk="id")
+    db.table("encounter_rules").insert_all(
         ({"id": r.id, "topic": r.topic, "report": r.report, "data": _dump(r)} for r in kb.encounter), pk="id"
     )
 
@@ -309,26 +337,39 @@ def _write_curated(db: sqlite_utils.Database, kb: Knowledge) -> None:
 def _data_sources(pfs_release: dict[str, object], licensed: bool) -> list[dict[str, object]]:
     """Sources for imported data, described from the files themselves so a newer import cites itself."""
     released = f"released {pfs_release['released']}" if pfs_release.get("released") else str(pfs_release["file"])
-    rows: list[dict[str, object]] = [{
-        "id": source_ids.PFS, "title": str(pfs_release["title"]), "publisher": "Centers for Medicare and Medicaid Services",
-        "edition": f"{pfs_release['file']}, {released}",
-        "url": "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
-        "licence": "CMS public data; indicators only, descriptors not imported", "tier": "primary", "kind": "primary",
-        "brief_ref": None,
-    }]
-    if licensed:
-        rows.append({
-            "id": "licensed-cpt", "title": "CPT descriptors (licensed to this organisation)",
-            "publisher": "American Medical Association", "edition": "as imported by this installation", "url": None,
-            "licence": "AMA licence held by this organisation; never redistributed", "tier": "primary", "kind": "primary",
+    rows: list[dict[str, object]] = [
+        {
+            "id": source_ids.PFS,
+            "title": str(pfs_release["title"]),
+            "publisher": "Centers for Medicare and Medicaid Services",
+            "edition": f"{pfs_release['file']}, {released}",
+            "url": "https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relative-value-files",
+            "licence": "CMS public data; indicators only, descriptors not imported",
+            "tier": "primary",
+            "kind": "primary",
             "brief_ref": None,
-        })
+        }
+    ]
+    if licensed:
+        rows.append(
+            {
+                "id": "licensed-cpt",
+                "title": "CPT descriptors (licensed to this organisation)",
+                "publisher": "American Medical Association",
+                "edition": "as imported by this installation",
+                "url": None,
+                "licence": "AMA licence held by this organisation; never redistributed",
+                "tier": "primary",
+                "kind": "primary",
+                "brief_ref": None,
+            }
+        )
     return rows
 
 
 def _write_pfs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
     numeric = {"work_rvu", "total_nonfac", "total_fac", "pre_op", "intra_op", "post_op", "conv_factor"}
-    db["pfs"].insert_all(
+    db.table("pfs").insert_all(
         ({k: (float(v) if k in numeric else v) for k, v in r.items()} for r in rows),
         pk=("hcpcs", "mod"),
         batch_size=5000,
@@ -349,12 +390,19 @@ def _write_icd10pcs(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> No
 
 
 def _datasets(
-    pfs_release: dict[str, object], hcpcs_release: dict[str, object], pcs_release: dict[str, object],
-    counts: dict[str, int], licensed_dir: Path | None,
+    pfs_release: dict[str, object],
+    hcpcs_release: dict[str, object],
+    pcs_release: dict[str, object],
+    counts: dict[str, int],
+    licensed_dir: Path | None,
 ) -> list[Dataset]:
     """Each dataset with its release and date, so answers and `kb stats` can say how old the data is."""
-    found = [pfs_dataset(pfs_release), hcpcs.dataset(hcpcs_release), icd10cm.dataset(counts["icd10cm"]),
-             icd10pcs.dataset(pcs_release)]
+    found = [
+        pfs_dataset(pfs_release),
+        hcpcs.dataset(hcpcs_release),
+        icd10cm.dataset(counts["icd10cm"]),
+        icd10pcs.dataset(pcs_release),
+    ]
     if licensed_dir is not None:
         imported = date.fromtimestamp((licensed_dir / cpt_licensed.LICENSED_NAME).stat().st_mtime)
         found.append(licensed_cpt_dataset(imported, counts["licensed_cpt"]))
@@ -378,5 +426,5 @@ def _counts(db: sqlite_utils.Database) -> dict[str, int]:
         "hcpcs": count("select count(*) from hcpcs where kind = 'procedure'"),
         "hcpcs_modifiers": count("select count(*) from hcpcs where kind = 'modifier'"),
         "icd10pcs": count("select count(*) from icd10pcs"),
-        "licensed_cpt": count("select count(*) from cpt_licensed") if db["cpt_licensed"].exists() else 0,
+        "licensed_cpt": count("select count(*) from cpt_licensed") if db.table("cpt_licensed").exists() else 0,
     }

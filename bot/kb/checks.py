@@ -49,8 +49,18 @@ def _ident(record: BaseModel) -> str:
 
 
 def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
-    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "sedation",
-                 "encounter"):
+    for kind in (
+        "sources",
+        "codes",
+        "guidance",
+        "distinctions",
+        "modifiers",
+        "rules",
+        "indicators",
+        "sites",
+        "sedation",
+        "encounter",
+    ):
         for record in getattr(kb, kind):
             yield kind, record
     if kb.sedation_time is not None:
@@ -59,14 +69,26 @@ def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
 
 def _duplicates(kb: Knowledge) -> list[ContentError]:
     errors = []
-    for kind in ("sources", "codes", "guidance", "distinctions", "modifiers", "rules", "indicators", "sites", "encounter"):
+    for kind in (
+        "sources",
+        "codes",
+        "guidance",
+        "distinctions",
+        "modifiers",
+        "rules",
+        "indicators",
+        "sites",
+        "encounter",
+    ):
         seen: set[str] = set()
         for record in getattr(kb, kind):
             ident = _ident(record)
             if ident in seen:
                 file, label, line = _find_duplicate_origin(kb, kind, ident)
                 what = "encounter rule" if kind == "encounter" else kind[:-1]
-                errors.append(ContentError(file, f"duplicate {what} {ident!r} (it is defined twice)", label, None, line))
+                errors.append(
+                    ContentError(file, f"duplicate {what} {ident!r} (it is defined twice)", label, None, line)
+                )
             seen.add(ident)
     return errors
 
@@ -96,15 +118,24 @@ def _source_references(kb: Knowledge) -> list[ContentError]:
     for source in kb.sources:
         for bad in kb.unreliable:
             if source.url and bad.match.lower() in source.url.lower():
-                errors.append(_err(kb, "sources", source.id, "url",
-                                   f"this source is on the unreliable list ({bad.match}): {bad.reason}"))
+                errors.append(
+                    _err(
+                        kb,
+                        "sources",
+                        source.id,
+                        "url",
+                        f"this source is on the unreliable list ({bad.match}): {bad.reason}",
+                    )
+                )
     for kind, record in _records(kb):
         if kind == "sources":
             continue
         for field, ids in _walk_sources(record, ""):
             for sid in ids:
                 if sid not in known:
-                    errors.append(_err(kb, kind, _ident(record), field, f"unknown source id {sid!r} (not in sources.yaml)"))
+                    errors.append(
+                        _err(kb, kind, _ident(record), field, f"unknown source id {sid!r} (not in sources.yaml)")
+                    )
     return errors
 
 
@@ -136,8 +167,15 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
         need_codes("codes", code.code, "related", code.related)
         need_codes("codes", code.code, "replaced_by", code.replaced_by)
         if code.replaced_by and not code.is_deleted:
-            errors.append(_err(kb, "codes", code.code, "deleted",
-                               "a code with replaced_by is deleted: give effective_to (its last day) or deleted: true"))
+            errors.append(
+                _err(
+                    kb,
+                    "codes",
+                    code.code,
+                    "deleted",
+                    "a code with replaced_by is deleted: give effective_to (its last day) or deleted: true",
+                )
+            )
     for g in kb.guidance:
         for i, f in enumerate(g.findings):
             need_codes("guidance", g.id, f"findings[{i}].add_codes", f.add_codes)
@@ -155,12 +193,21 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     for ind in kb.indicators:
         for i, rule in enumerate(ind.decides):
             if rule.modifier not in modifiers:
-                errors.append(_err(kb, "indicators", ind.field, f"decides[{i}].modifier", f"unknown modifier {rule.modifier!r}"))
+                errors.append(
+                    _err(kb, "indicators", ind.field, f"decides[{i}].modifier", f"unknown modifier {rule.modifier!r}")
+                )
             known_values = {v.value for v in ind.values}
             for value in rule.values:
                 if value not in known_values:
-                    errors.append(_err(kb, "indicators", ind.field, f"decides[{i}].values",
-                                       f"value {value!r} is not defined under values"))
+                    errors.append(
+                        _err(
+                            kb,
+                            "indicators",
+                            ind.field,
+                            f"decides[{i}].values",
+                            f"value {value!r} is not defined under values",
+                        )
+                    )
     for s in kb.sites:
         need_codes("sites", s.site, "anesthesia_codes", s.anesthesia_codes)
         need_families("sites", s.site, "families", s.families)
@@ -191,8 +238,15 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
                     errors.append(_err(kb, "encounter", r.id, f"{name}[{i}]", f"unknown {what}: {where}"))
         for i, mod in enumerate(r.modifiers):
             if mod not in modifiers:
-                errors.append(_err(kb, "encounter", r.id, f"modifiers[{i}]",
-                                   f"unknown modifier {mod!r} (not in modifiers.yaml or the HCPCS extract)"))
+                errors.append(
+                    _err(
+                        kb,
+                        "encounter",
+                        r.id,
+                        f"modifiers[{i}]",
+                        f"unknown modifier {mod!r} (not in modifiers.yaml or the HCPCS extract)",
+                    )
+                )
         for i, value in enumerate(r.instead):
             match = _INSTEAD_CODE.match(value)
             code = match.group(1) if match else value
@@ -200,7 +254,9 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
                 errors.append(_err(kb, "encounter", r.id, f"instead[{i}]", f"unknown code {value!r}: {where}"))
             for mod in value.split("-")[1:]:
                 if mod not in modifiers:
-                    errors.append(_err(kb, "encounter", r.id, f"instead[{i}]", f"unknown modifier {mod!r} in {value!r}"))
+                    errors.append(
+                        _err(kb, "encounter", r.id, f"instead[{i}]", f"unknown modifier {mod!r} in {value!r}")
+                    )
     return errors
 
 
@@ -218,17 +274,27 @@ def _encounter_conditions(kb: Knowledge) -> list[ContentError]:
         when = r.applies_when
         if when is None:
             continue
-        checks = (("topics", when.topics, topics, "topic"), ("also", when.also, topics, "topic"),
-                  ("not_topics", when.not_topics, topics, "topic"),
-                  ("procedures", when.procedures, concepts["procedure"], "procedure"),
-                  ("providers", when.providers, concepts["provider"], "provider"),
-                  ("families", when.families + when.families_all, families, "code family"),
-                  ("sites", when.sites, sites, "body site"))
+        checks = (
+            ("topics", when.topics, topics, "topic"),
+            ("also", when.also, topics, "topic"),
+            ("not_topics", when.not_topics, topics, "topic"),
+            ("procedures", when.procedures, concepts["procedure"], "procedure"),
+            ("providers", when.providers, concepts["provider"], "provider"),
+            ("families", when.families + when.families_all, families, "code family"),
+            ("sites", when.sites, sites, "body site"),
+        )
         for name, values, known, what in checks:
             for v in values:
                 if v not in known:
-                    errors.append(_err(kb, "encounter", r.id, f"applies_when.{name}",
-                                       f"unknown {what} {v!r} (not in knowledge/lexicon or the codes)"))
+                    errors.append(
+                        _err(
+                            kb,
+                            "encounter",
+                            r.id,
+                            f"applies_when.{name}",
+                            f"unknown {what} {v!r} (not in knowledge/lexicon or the codes)",
+                        )
+                    )
     return errors
 
 
@@ -255,8 +321,15 @@ def _text_checks(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
             if problem:
                 errors.append(_err(kb, kind, _ident(record), field, problem))
             if "<" in text or ">" in text:
-                errors.append(_err(kb, kind, _ident(record), field,
-                                   "'<' and '>' are Slack control characters; write 'less than' / 'more than'"))
+                errors.append(
+                    _err(
+                        kb,
+                        kind,
+                        _ident(record),
+                        field,
+                        "'<' and '>' are Slack control characters; write 'less than' / 'more than'",
+                    )
+                )
     return errors
 
 
@@ -279,25 +352,53 @@ def _source_checks(kb: Knowledge) -> list[ContentError]:
         edition = s.edition.strip()
         bad = next((w for w in policy.not_an_edition if w.lower() in edition.lower()), None)
         if not edition or bad:
-            errors.append(_err(kb, "sources", s.id, "edition",
-                               f"{edition!r} is not an edition{f' ({bad!r})' if bad else ''}: give the revision, release "
-                               "or publication date the publication prints, or 'undated web page, viewed <month year>'"))
+            errors.append(
+                _err(
+                    kb,
+                    "sources",
+                    s.id,
+                    "edition",
+                    f"{edition!r} is not an edition{f' ({bad!r})' if bad else ''}: give the revision, release "
+                    "or publication date the publication prints, or 'undated web page, viewed <month year>'",
+                )
+            )
         elif not year.search(edition):
-            errors.append(_err(kb, "sources", s.id, "edition",
-                               f"{edition!r} names no year: give the revision, release or publication date, or "
-                               "'undated web page, viewed <month year>'"))
+            errors.append(
+                _err(
+                    kb,
+                    "sources",
+                    s.id,
+                    "edition",
+                    f"{edition!r} names no year: give the revision, release or publication date, or "
+                    "'undated web page, viewed <month year>'",
+                )
+            )
         if s.url:
             parsed = urlparse(s.url)
             if not parsed.scheme or not parsed.netloc:
                 errors.append(_err(kb, "sources", s.id, "url", f"{s.url!r} is not a web address"))
             elif parsed.path.strip("/") == "" and not parsed.query:
-                errors.append(_err(kb, "sources", s.id, "url",
-                                   f"{s.url!r} is only a site's home page: cite the page that says it (or leave url "
-                                   "out and say in copy_note where the wording was read)"))
+                errors.append(
+                    _err(
+                        kb,
+                        "sources",
+                        s.id,
+                        "url",
+                        f"{s.url!r} is only a site's home page: cite the page that says it (or leave url "
+                        "out and say in copy_note where the wording was read)",
+                    )
+                )
             elif _government(kb, s) and not _host_is(parsed.netloc, policy.official_domains):
-                errors.append(_err(kb, "sources", s.id, "url",
-                                   f"{parsed.netloc} is not an official address for a {s.publisher} document: cite it at "
-                                   "cms.gov, the contractor's site, govinfo, uscode or ecfr, and move this copy to copy_url"))
+                errors.append(
+                    _err(
+                        kb,
+                        "sources",
+                        s.id,
+                        "url",
+                        f"{parsed.netloc} is not an official address for a {s.publisher} document: cite it at "
+                        "cms.gov, the contractor's site, govinfo, uscode or ecfr, and move this copy to copy_url",
+                    )
+                )
     return errors
 
 
@@ -320,9 +421,16 @@ def _internal_wording(kb: Knowledge) -> list[ContentError]:
         for field, text in fields:
             found = next((p for p in phrases if p in text.lower()), None)
             if found:
-                errors.append(_err(kb, kind, _ident(record), field,
-                                   f"internal wording {found!r} in text users see: say what the publication states "
-                                   "(keep how we worked in copy_note or curator_notes)"))
+                errors.append(
+                    _err(
+                        kb,
+                        kind,
+                        _ident(record),
+                        field,
+                        f"internal wording {found!r} in text users see: say what the publication states "
+                        "(keep how we worked in copy_note or curator_notes)",
+                    )
+                )
     return errors
 
 
@@ -330,8 +438,9 @@ def _statements(value: Any, path: str) -> Iterator[tuple[str, str | None, list[s
     """Every sourced statement inside a record: (field path, its status if it has one, its sources)."""
     if isinstance(value, BaseModel):
         fields = type(value).model_fields
-        if "sources" in fields and getattr(value, "sources"):
-            yield path or "sources", getattr(value, "status", None), getattr(value, "sources")
+        sources = getattr(value, "sources", None)  # noqa: B009  # models without sources have no such field
+        if "sources" in fields and sources:
+            yield path or "sources", getattr(value, "status", None), sources
         for name in fields:
             if name != "sources":
                 yield from _statements(getattr(value, name), f"{path}.{name}" if path else name)
@@ -354,11 +463,15 @@ def _tertiary_only(kb: Knowledge) -> list[ContentError]:
                 continue
             where = field if field == "sources" else f"{field}.sources"
             if status is None:
-                message = ("only tertiary sources (forums, blogs, vendor pages) support this: add a primary or secondary "
-                           "source, or state it in a note with status: unconfirmed as coders' practice")
+                message = (
+                    "only tertiary sources (forums, blogs, vendor pages) support this: add a primary or secondary "
+                    "source, or state it in a note with status: unconfirmed as coders' practice"
+                )
             else:
-                message = (f"status {status!r} rests only on tertiary sources (forums, blogs, vendor pages): make it "
-                           "status: unconfirmed (coders' practice, not confirmed) or add a primary or secondary source")
+                message = (
+                    f"status {status!r} rests only on tertiary sources (forums, blogs, vendor pages): make it "
+                    "status: unconfirmed (coders' practice, not confirmed) or add a primary or secondary source"
+                )
             errors.append(_err(kb, kind, _ident(record), where, message))
     return errors
 
@@ -366,6 +479,15 @@ def _tertiary_only(kb: Knowledge) -> list[ContentError]:
 def _decision_sources(kb: Knowledge) -> list[ContentError]:
     """Each decision an indicator makes cites what supports that decision: a 57 verdict must not borrow the
     modifier 79 page because both hang off the global-days indicator."""
-    return [_err(kb, "indicators", ind.field, f"decides[{i}].sources",
-                 f"the {rule.modifier} decision names no sources of its own: list the ones that support it")
-            for ind in kb.indicators for i, rule in enumerate(ind.decides) if not rule.sources]
+    return [
+        _err(
+            kb,
+            "indicators",
+            ind.field,
+            f"decides[{i}].sources",
+            f"the {rule.modifier} decision names no sources of its own: list the ones that support it",
+        )
+        for ind in kb.indicators
+        for i, rule in enumerate(ind.decides)
+        if not rule.sources
+    ]

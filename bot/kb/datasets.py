@@ -48,16 +48,27 @@ def pfs_dataset(release: dict[str, object]) -> Dataset:
     quarter = re.search(r"\b(\d{4})\b.*\b(January|April|July|October)\b", title, re.IGNORECASE)
     name = f"{quarter.group(2).capitalize()} {quarter.group(1)} release" if quarter else title
     return Dataset(
-        id=source_ids.PFS, name="CMS Physician Fee Schedule", release=name, date=us_date(str(release.get("released", ""))),
-        date_kind="released", source=source_ids.PFS, rows=int(str(release["rows"])), note=f"{title} ({release['file']})",
+        id=source_ids.PFS,
+        name="CMS Physician Fee Schedule",
+        release=name,
+        date=us_date(str(release.get("released", ""))),
+        date_kind="released",
+        source=source_ids.PFS,
+        rows=int(str(release["rows"])),
+        note=f"{title} ({release['file']})",
     )
 
 
 def licensed_cpt_dataset(imported: dt.date, rows: int) -> Dataset:
     """A licensed descriptor file carries no edition: the day it was imported is all that is known."""
     return Dataset(
-        id="licensed-cpt", name="CPT descriptors (licensed)", release="as imported by this installation",
-        date=imported, date_kind="imported", source="licensed-cpt", rows=rows,
+        id="licensed-cpt",
+        name="CPT descriptors (licensed)",
+        release="as imported by this installation",
+        date=imported,
+        date_kind="imported",
+        source="licensed-cpt",
+        rows=rows,
     )
 
 

@@ -9,8 +9,6 @@ the line that is wrong: a code set with holes would answer "no such code" for co
 
 from __future__ import annotations
 
-from bot.kb import source_ids
-
 import csv
 import hashlib
 import io
@@ -20,23 +18,38 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.kb import source_ids
 from bot.kb.datasets import Dataset
 
 EXTRACT_NAME = "cms-hcpcs.csv"
 RELEASE_NAME = "cms-hcpcs-release.json"
 SOURCE_ID = source_ids.HCPCS
 URL = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
-COLUMNS = ["code", "kind", "long_description", "short_description", "add_date", "effective_date",
-           "termination_date", "action_code"]
+COLUMNS = [
+    "code",
+    "kind",
+    "long_description",
+    "short_description",
+    "add_date",
+    "effective_date",
+    "termination_date",
+    "action_code",
+]
 MAX_REPORTED = 20
 
 # The ANWEB record: 1-based inclusive columns, checked against every record of the 2020 release's .xls.
 RECORD_LENGTH = 320
 CONTINUATION_LENGTH = 91  # CMS ends a continuation record after its line of long description
 LAYOUT = {
-    "code": (1, 5), "sequence": (6, 10), "record_id": (11, 11), "long_description": (12, 91),
-    "short_description": (92, 119), "add_date": (269, 276), "effective_date": (277, 284),
-    "termination_date": (285, 292), "action_code": (293, 293),
+    "code": (1, 5),
+    "sequence": (6, 10),
+    "record_id": (11, 11),
+    "long_description": (12, 91),
+    "short_description": (92, 119),
+    "add_date": (269, 276),
+    "effective_date": (277, 284),
+    "termination_date": (285, 292),
+    "action_code": (293, 293),
 }
 _XLS_NAMES = {"add_date": "ADD DT", "effective_date": "ACT EFF DT", "termination_date": "TERM DT"}
 FIRST_LINE = {"3": "procedure", "7": "modifier"}
@@ -107,8 +120,10 @@ class _Assembler:
 
     def _check(self, code: str, sequence: str, record_id: str, text: str) -> str | None:
         if record_id not in FIRST_LINE and record_id not in CONTINUES:
-            return (f"unknown record id {record_id!r} for {code or 'a blank code'}; expected 3 or 4 (a procedure, "
-                    "first line or continuation) or 7 or 8 (a modifier)")
+            return (
+                f"unknown record id {record_id!r} for {code or 'a blank code'}; expected 3 or 4 (a procedure, "
+                "first line or continuation) or 7 or 8 (a modifier)"
+            )
         if _CPT.match(code):
             return f"{code} is a CPT code: CMS's HCPCS Level II file holds none, so this is not that file"
         if record_id in FIRST_LINE:
@@ -131,7 +146,9 @@ class _Assembler:
     def rows(self) -> list[dict[str, str]]:
         return [
             {
-                "code": code, "kind": c.kind, "long_description": " ".join(" ".join(c.parts).split()),
+                "code": code,
+                "kind": c.kind,
+                "long_description": " ".join(" ".join(c.parts).split()),
                 "short_description": " ".join(c.fields.get("short_description", "").split()),
                 **{k: c.fields.get(k, "") for k in ("add_date", "effective_date", "termination_date", "action_code")},
             }
@@ -179,8 +196,10 @@ def parse_anweb(path: Path, release: str | None = None) -> HcpcsImport:
     """CMS's own fixed-width alpha-numeric file (HCPCyyyy[_QQQ]_ANWEB*.txt)."""
     raw, text = _read_text(path)
     if _is_converted(text):
-        raise HcpcsImportError(f"{path}: this is the third-party CSV conversion, not CMS's fixed-width file; "
-                               "`coding-bot kb import-hcpcs` reads it as such")
+        raise HcpcsImportError(
+            f"{path}: this is the third-party CSV conversion, not CMS's fixed-width file; "
+            "`coding-bot kb import-hcpcs` reads it as such"
+        )
     return _anweb(path, raw, text, release)
 
 
@@ -210,8 +229,14 @@ def _anweb(path: Path, raw: bytes, text: str, release: str | None) -> HcpcsImpor
         if problem:
             codes.refuse(n, fields["code"], fields["record_id"], problem)
         else:
-            codes.add(n, fields["code"], fields["sequence"], fields["record_id"], fields["long_description"],
-                      {**fields, **{k: _iso(fields[k]) for k in _XLS_NAMES}})
+            codes.add(
+                n,
+                fields["code"],
+                fields["sequence"],
+                fields["record_id"],
+                fields["long_description"],
+                {**fields, **{k: _iso(fields[k]) for k in _XLS_NAMES}},
+            )
         if len(codes.problems) >= MAX_REPORTED:
             break
     return _result(path, raw, codes, release, "CMS ANWEB fixed-width")
@@ -219,15 +244,18 @@ def _anweb(path: Path, raw: bytes, text: str, release: str | None) -> HcpcsImpor
 
 def _record_problem(line: str) -> str | None:
     if not _RECORD_START.match(line):
-        return (f"not an ANWEB record: expected a code in columns 1-5 and a 5-digit sequence in 6-10, "
-                f"got {line[:20]!r}")
+        return f"not an ANWEB record: expected a code in columns 1-5 and a 5-digit sequence in 6-10, got {line[:20]!r}"
     record_id = line[10]
     if record_id in FIRST_LINE and len(line) != RECORD_LENGTH:
-        return (f"record of {len(line)} characters, expected {RECORD_LENGTH} for a first line (record id "
-                f"{record_id}); a truncated file, or trailing spaces stripped?")
+        return (
+            f"record of {len(line)} characters, expected {RECORD_LENGTH} for a first line (record id "
+            f"{record_id}); a truncated file, or trailing spaces stripped?"
+        )
     if record_id in CONTINUES and len(line) not in (CONTINUATION_LENGTH, RECORD_LENGTH):
-        return (f"record of {len(line)} characters, expected {CONTINUATION_LENGTH} or {RECORD_LENGTH} for a "
-                f"continuation (record id {record_id}); a truncated file?")
+        return (
+            f"record of {len(line)} characters, expected {CONTINUATION_LENGTH} or {RECORD_LENGTH} for a "
+            f"continuation (record id {record_id}); a truncated file?"
+        )
     return None
 
 
@@ -237,8 +265,10 @@ def _fields_problem(fields: dict[str, str]) -> str | None:
         if value and _iso(value) == "":
             return f"{fields['code']}: {xls} (columns {_span(name)}) is {value!r}, expected a date YYYYMMDD or blank"
     if not re.match(r"^[A-Z]?$", fields["action_code"]):
-        return (f"{fields['code']}: ACTION CD (column {_span('action_code')}) is {fields['action_code']!r}, "
-                "expected a letter or blank")
+        return (
+            f"{fields['code']}: ACTION CD (column {_span('action_code')}) is {fields['action_code']!r}, "
+            "expected a letter or blank"
+        )
     return None
 
 
@@ -254,8 +284,10 @@ def _converted(path: Path, raw: bytes, text: str, release: str | None) -> HcpcsI
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     if "Code" not in header or "Description1" not in header:
-        raise HcpcsImportError(f"{path}: wrong header {header[:4]!r}: the converted CSV has columns Code and "
-                               "Description1 (Code = code, 5-digit sequence and record id)")
+        raise HcpcsImportError(
+            f"{path}: wrong header {header[:4]!r}: the converted CSV has columns Code and "
+            "Description1 (Code = code, 5-digit sequence and record id)"
+        )
     at_code, at_text = header.index("Code"), header.index("Description1")
     codes = _Assembler()
     for row in reader:
@@ -270,8 +302,13 @@ def _converted(path: Path, raw: bytes, text: str, release: str | None) -> HcpcsI
                 code, sequence, record_id = match.groups()
                 codes.add(n, code, sequence, record_id, row[at_text].strip(), {})
             else:
-                codes.refuse(n, "", "", f"Code is {row[at_code]!r}, expected a code (2 or 5 characters), a 5-digit "
-                             "sequence and a 1-digit record id, as E0114001003")
+                codes.refuse(
+                    n,
+                    "",
+                    "",
+                    f"Code is {row[at_code]!r}, expected a code (2 or 5 characters), a 5-digit "
+                    "sequence and a 1-digit record id, as E0114001003",
+                )
         if len(codes.problems) >= MAX_REPORTED:
             break
     return _result(path, raw, codes, release, CONVERTED)
@@ -288,23 +325,28 @@ def _result(path: Path, raw: bytes, codes: _Assembler, release: str | None, layo
     name, effective = release_of(path.name, release)
     modifiers = sum(1 for r in rows if r["kind"] == "modifier")
     if layout == CONVERTED:
-        note = (f"A third-party CSV conversion of the CMS {name} HCPCS Level II alpha-numeric file (ANWEB). Only its "
-                "Code (code, sequence, record id) and Description1 (long description) columns are read, since the "
-                "others are cut at the wrong places: short descriptions, dates and action codes are left empty.")
+        note = (
+            f"A third-party CSV conversion of the CMS {name} HCPCS Level II alpha-numeric file (ANWEB). Only its "
+            "Code (code, sequence, record id) and Description1 (long description) columns are read, since the "
+            "others are cut at the wrong places: short descriptions, dates and action codes are left empty."
+        )
     else:
         note = f"The CMS HCPCS Level II alpha-numeric file {path.name}, read in CMS's fixed-width ANWEB layout."
-    return HcpcsImport(rows, {
-        "title": f"HCPCS Level II alpha-numeric file, {name}",
-        "release": name,
-        "effective": effective.isoformat(),
-        "file": path.name,
-        "layout": layout,
-        "rows": len(rows),
-        "procedures": len(rows) - modifiers,
-        "modifiers": modifiers,
-        "sha256": hashlib.sha256(raw).hexdigest(),
-        "source_note": note,
-    })
+    return HcpcsImport(
+        rows,
+        {
+            "title": f"HCPCS Level II alpha-numeric file, {name}",
+            "release": name,
+            "effective": effective.isoformat(),
+            "file": path.name,
+            "layout": layout,
+            "rows": len(rows),
+            "procedures": len(rows) - modifiers,
+            "modifiers": modifiers,
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "source_note": note,
+        },
+    )
 
 
 def release_of(file_name: str, given: str | None) -> tuple[str, date]:
@@ -312,14 +354,17 @@ def release_of(file_name: str, given: str | None) -> tuple[str, date]:
     if given:
         match = re.fullmatch(r"(\d{4})-(01|04|07|10)", given.strip())
         if not match:
-            raise HcpcsImportError(f"release {given!r}: expected YYYY-MM with the quarter's month (01, 04, 07 or "
-                                   "10), as 2026-01")
+            raise HcpcsImportError(
+                f"release {given!r}: expected YYYY-MM with the quarter's month (01, 04, 07 or 10), as 2026-01"
+            )
         year, month = int(match.group(1)), int(match.group(2))
     else:
         named = _NAMED_RELEASE.search(file_name)
         if not named:
-            raise HcpcsImportError(f"{file_name}: the file name does not say which release this is; keep CMS's "
-                                   "name (as HCPC2026_JAN_ANWEB.txt) or give the release (--release 2026-01)")
+            raise HcpcsImportError(
+                f"{file_name}: the file name does not say which release this is; keep CMS's "
+                "name (as HCPC2026_JAN_ANWEB.txt) or give the release (--release 2026-01)"
+            )
         year, month = int(named.group(1)), _QUARTERS[(named.group(2) or "JAN").upper()]
     return f"{_MONTHS[month]} {year}", date(year, month, 1)
 
@@ -356,25 +401,36 @@ def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object
     for n, row in enumerate(rows, start=2):
         pattern = _CODE.get(row["kind"])
         if pattern is None or not pattern.match(row["code"]) or _CPT.match(row["code"]):
-            raise HcpcsImportError(f"{path}: line {n}: {row['code']!r} ({row['kind']!r}) is not a HCPCS Level II "
-                                   "procedure or modifier code")
+            raise HcpcsImportError(
+                f"{path}: line {n}: {row['code']!r} ({row['kind']!r}) is not a HCPCS Level II "
+                "procedure or modifier code"
+            )
     return rows, json.loads((data_dir / RELEASE_NAME).read_text(encoding="utf-8"))
 
 
 def dataset(release: dict[str, object]) -> Dataset:
     return Dataset(
-        id=SOURCE_ID, name="HCPCS Level II", release=f"{release['release']} release",
-        date=date.fromisoformat(str(release["effective"])), date_kind="effective", source=SOURCE_ID,
-        rows=int(str(release["rows"])), note=str(release["source_note"]),
+        id=SOURCE_ID,
+        name="HCPCS Level II",
+        release=f"{release['release']} release",
+        date=date.fromisoformat(str(release["effective"])),
+        date_kind="effective",
+        source=SOURCE_ID,
+        rows=int(str(release["rows"])),
+        note=str(release["source_note"]),
     )
 
 
 def source_record(release: dict[str, object]) -> dict[str, object]:
     """The source answers cite: CMS's publication, whichever copy of it was read (that stays in the release note)."""
     return {
-        "id": SOURCE_ID, "title": "HCPCS Level II alpha-numeric file (Healthcare Common Procedure Coding System)",
+        "id": SOURCE_ID,
+        "title": "HCPCS Level II alpha-numeric file (Healthcare Common Procedure Coding System)",
         "publisher": "Centers for Medicare and Medicaid Services",
-        "edition": f"{release['release']} release, effective {release['effective']}", "url": URL,
-        "licence": "CMS public data; holds no CPT or CDT text; descriptions as published", "tier": "primary", "kind": "primary",
+        "edition": f"{release['release']} release, effective {release['effective']}",
+        "url": URL,
+        "licence": "CMS public data; holds no CPT or CDT text; descriptions as published",
+        "tier": "primary",
+        "kind": "primary",
         "brief_ref": None,
     }

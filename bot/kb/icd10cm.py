@@ -45,8 +45,12 @@ def dataset(rows: int) -> Dataset:
     named = re.search(r"tabular-([A-Za-z]+)-(\d{1,2})-(\d{4})", name)
     release = " ".join(named.groups()) if named else ""  # "April 1 2026"
     return Dataset(
-        id="icd10cm", name="ICD-10-CM", release=f"{release} release" if release else "as packaged",
-        date=datetime.strptime(release, "%B %d %Y").date() if release else None, date_kind="effective",
-        source=SOURCE_ID, rows=rows,
+        id="icd10cm",
+        name="ICD-10-CM",
+        release=f"{release} release" if release else "as packaged",
+        date=datetime.strptime(release, "%B %d %Y").date() if release else None,
+        date_kind="effective",
+        source=SOURCE_ID,
+        rows=rows,
         note=f"CDC/NCHS tabular list {name or '(file not found)'}, via simple-icd-10-cm {version('simple-icd-10-cm')}",
     )

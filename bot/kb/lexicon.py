@@ -9,11 +9,11 @@ running bot never parses YAML; bot.nlu.lexicon compiles it into the index the re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.nlu.lexicon import BESIDE, AskKind, FindingId, iter_terms
+from bot.nlu.lexicon import AskKind, FindingId, iter_terms
 from bot.nlu.tokens import words
 from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
@@ -28,7 +28,9 @@ class Concept(_Strict):
     id: str
     terms: list[str] = Field(default=[], description="Whole words, any case, after shorthand is expanded")
     exact: list[str] = Field(default=[], description="Matched only as written: abbreviations that are also words")
-    icd_words: list[str] = Field(default=[], description="The words ICD-10-CM descriptions use for it, for a diagnosis search")
+    icd_words: list[str] = Field(
+        default=[], description="The words ICD-10-CM descriptions use for it, for a diagnosis search"
+    )
 
 
 class SiteConcept(Concept):
@@ -38,12 +40,15 @@ class SiteConcept(Concept):
     by_site: dict[str, str] = {}
     unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
     digit: int | None = Field(default=None, ge=1, le=5, description="Which finger or toe (1 the thumb or great toe)")
-    pcs_body_part: str | None = Field(default=None, description="The ICD-10-PCS body part it is ('Hip Joint', 'Radius'), "
-                                      "for a reposition code")
+    pcs_body_part: str | None = Field(
+        default=None, description="The ICD-10-PCS body part it is ('Hip Joint', 'Radius'), for a reposition code"
+    )
     pcs_by_site: dict[str, str] = Field(default={}, description="The PCS body part by site, for a joint of two sites")
     condition: Literal["fracture", "fracture_dislocation"] | None = Field(
-        default=None, description="fracture: the family it names is fracture care, decided only when a fracture is "
-                                  "described; fracture_dislocation: its name says both (Monteggia, Bennett)")
+        default=None,
+        description="fracture: the family it names is fracture care, decided only when a fracture is "
+        "described; fracture_dislocation: its name says both (Monteggia, Bennett)",
+    )
 
 
 class SideConcept(Concept):
@@ -68,14 +73,17 @@ class DrugConcept(Concept):
 
 
 class ProviderConcept(Concept):
-    role: Literal["anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician",
-                  "staff"]
+    role: Literal[
+        "anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician", "staff"
+    ]
 
 
 class SettingConcept(Concept):
     facility: bool | None = None
-    bills_as: str | None = Field(default=None, description="The provider concept meant when the place bills ('the ED "
-                                 "billed 99148' is the ED physician)")
+    bills_as: str | None = Field(
+        default=None,
+        description="The provider concept meant when the place bills ('the ED billed 99148' is the ED physician)",
+    )
 
 
 class EncounterConcept(Concept):
@@ -96,9 +104,14 @@ class ContextRule(Concept):
     category: Literal["negated", "hypothetical", "historical", "correction", "pseudo"]
     direction: Literal["forward", "backward", "both"]
     window: int = Field(ge=0, le=60)
-    not_after: list[str] = Field(default=[], description="Words that, a few words before the trigger, make it no "
-                                 "trigger: 'so ortho could reduce it' says why, not what if")
-    not_after_window: int = Field(default=1, ge=1, le=6, description="How many words before the trigger not_after looks")
+    not_after: list[str] = Field(
+        default=[],
+        description="Words that, a few words before the trigger, make it no "
+        "trigger: 'so ortho could reduce it' says why, not what if",
+    )
+    not_after_window: int = Field(
+        default=1, ge=1, le=6, description="How many words before the trigger not_after looks"
+    )
 
 
 class AskCue(Concept):
@@ -169,18 +182,35 @@ WORD_LISTS: list[tuple[str, str, str]] = [
 ]
 # Categories whose terms are read as facts of the question: a term may belong to one of them only.
 # Section headers are read only before a colon, stop words and abbreviations only as ordinary words.
-_EXCLUSIVE = {"site", "side", "procedure", "finding", "mention", "drug", "provider", "setting", "encounter", "age", "unit", "context",
-              "ask", "gap", "terminator", "greeting", "thanks"}
+_EXCLUSIVE = {
+    "site",
+    "side",
+    "procedure",
+    "finding",
+    "mention",
+    "drug",
+    "provider",
+    "setting",
+    "encounter",
+    "age",
+    "unit",
+    "context",
+    "ask",
+    "gap",
+    "terminator",
+    "greeting",
+    "thanks",
+}
 
 
 class Lexicon(_Strict):
     """Everything under knowledge/lexicon/, validated; stored whole in the knowledge base."""
 
-    concepts: dict[str, list[dict[str, object]]]  # category -> concept records (model dumps)
+    concepts: dict[str, list[dict[str, Any]]]  # category -> concept records (model dumps)
     word_lists: dict[str, list[str]]  # category -> words
     shorthand: list[Shorthand]
 
-    def records(self, category: str) -> list[dict[str, object]]:
+    def records(self, category: str) -> list[dict[str, Any]]:
         return self.concepts.get(category, [])
 
 
@@ -188,7 +218,7 @@ def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lex
     """Parse and check knowledge/lexicon/; every problem with its file, entry, field and line."""
     folder = root / "lexicon"
     errors: list[ContentError] = []
-    concepts: dict[str, list[dict[str, object]]] = {}
+    concepts: dict[str, list[dict[str, Any]]] = {}
     origin: dict[tuple[str, str], tuple[str, str, int | None]] = {}
     if not folder.is_dir():
         return None, [ContentError("knowledge/lexicon/", "folder is missing")]
@@ -205,9 +235,11 @@ def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lex
             errors += entry_errors
             if record is None:
                 continue
-            ident = str(getattr(record, "id"))
+            ident = str(cast(Concept, record).id)
             if ident in seen:
-                errors.append(ContentError(display, f"duplicate id {ident!r} in '{key}'", entry.label, "id", entry.line))
+                errors.append(
+                    ContentError(display, f"duplicate id {ident!r} in '{key}'", entry.label, "id", entry.line)
+                )
             seen.add(ident)
             origin[(category, ident)] = (display, entry.label, entry.line)
             errors += _check_record(record, category, families, sources, display, entry.label, entry.line)
@@ -245,29 +277,37 @@ def _load_shorthand(path: Path, errors: list[ContentError]) -> list[Shorthand]:
         errors += entry_errors
         if record is not None:
             if not words(record.written) or not words(record.means):
-                errors.append(ContentError(display, "written and means must each hold a word", entry.label, line=entry.line))
+                errors.append(
+                    ContentError(display, "written and means must each hold a word", entry.label, line=entry.line)
+                )
             out.append(record)
     return out
 
 
-def _check_record(record: BaseModel, category: str, families: set[str], sources: set[str], file: str, label: str,
-                  line: int | None) -> list[ContentError]:
+def _check_record(
+    record: BaseModel, category: str, families: set[str], sources: set[str], file: str, label: str, line: int | None
+) -> list[ContentError]:
     errors = []
-    if not (getattr(record, "terms") or getattr(record, "exact")):
+    concept = cast(Concept, record)
+    if not (concept.terms or concept.exact):
         errors.append(ContentError(file, "needs at least one term", label, "terms", line))
-    for term in [*getattr(record, "terms"), *getattr(record, "exact")]:
+    for term in [*concept.terms, *concept.exact]:
         if not words(term):
             errors.append(ContentError(file, f"term {term!r} has no letters or digits", label, "terms", line))
     if isinstance(record, SiteConcept):
         for fam in [record.family, *record.by_site.values()]:
             if fam is not None and fam not in families:
-                errors.append(ContentError(file, f"unknown family {fam!r} (no code in knowledge/codes has it)", label,
-                                           "family", line))
+                errors.append(
+                    ContentError(
+                        file, f"unknown family {fam!r} (no code in knowledge/codes has it)", label, "family", line
+                    )
+                )
     if isinstance(record, Gap):
         for sid in record.published_in:
             if sid not in sources:
-                errors.append(ContentError(file, f"unknown source id {sid!r} (not in sources.yaml)", label,
-                                           "published_in", line))
+                errors.append(
+                    ContentError(file, f"unknown source id {sid!r} (not in sources.yaml)", label, "published_in", line)
+                )
     return errors
 
 
@@ -285,7 +325,15 @@ def _check_terms(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str,
             other = owner[key]
             file, label, line = origin.get(here, (f"knowledge/lexicon ({category})", ident, None))
             where = origin.get(other, ("", other[1], None))
-            errors.append(ContentError(file, f"term {term!r} also belongs to {where[1]} in {where[0] or other[0]}: "
-                                             "a term may mean one thing only", label, "terms", line))
+            errors.append(
+                ContentError(
+                    file,
+                    f"term {term!r} also belongs to {where[1]} in {where[0] or other[0]}: "
+                    "a term may mean one thing only",
+                    label,
+                    "terms",
+                    line,
+                )
+            )
         owner.setdefault(key, here)
     return errors

@@ -9,15 +9,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
 from bot.kb.models import (
-    AnesthesiaSite, Code, Distinction, EncounterRule, Guidance, Indicator, Manifest, Modifier, ModifierRule, SedationRow,
-    SedationTime, Source, UnreliableSource, ValidationPolicy,
+    AnesthesiaSite,
+    Code,
+    Distinction,
+    EncounterRule,
+    Guidance,
+    Indicator,
+    Manifest,
+    Modifier,
+    ModifierRule,
+    SedationRow,
+    SedationTime,
+    Source,
+    UnreliableSource,
+    ValidationPolicy,
 )
 from bot.yamlfile import ContentError, list_entries, read_yaml, validate_entry
 
 if TYPE_CHECKING:
-    from bot.nlu.intents import IntentDef
     from bot.kb.lexicon import Lexicon
+    from bot.nlu.intents import IntentDef
 
 
 @dataclass
@@ -49,7 +63,7 @@ class Knowledge:
 
 
 # (attribute, file glob, top-level key, model, identifying field)
-_SECTIONS = [
+_SECTIONS: list[tuple[str, str, str, type[BaseModel], str]] = [
     ("sources", "sources*.yaml", "sources", Source, "id"),
     ("unreliable", "unreliable.yaml", "unreliable", UnreliableSource, "match"),
     ("codes", "codes/*.yaml", "codes", Code, "code"),
@@ -97,7 +111,9 @@ def load_knowledge(root: Path) -> tuple[Knowledge | None, list[ContentError]]:
 def _matches_its_release(extract: Path) -> bool:
     """An extract cut short or changed after import no longer matches the SHA-256 its release record holds (the
     build refuses it, naming why); one whose record holds none is taken as it is."""
-    record = extract.with_name(extract.name.replace("-indicators.csv", "-release.json").replace(".csv", "-release.json"))
+    record = extract.with_name(
+        extract.name.replace("-indicators.csv", "-release.json").replace(".csv", "-release.json")
+    )
     try:
         expected = json.loads(record.read_text()).get("extract_sha256") if record.is_file() else None
         return not isinstance(expected, str) or hashlib.sha256(extract.read_bytes()).hexdigest() == expected
@@ -193,8 +209,9 @@ def content_digest(root: Path) -> str:
     h = hashlib.sha256()
     base = root.parent
     folders = [root] + ([base / "intents"] if (base / "intents").is_dir() else [])
-    for path in sorted(p for folder in folders for p in folder.rglob("*")
-                       if p.is_file() and p.suffix in {".yaml", ".csv", ".json"}):
+    for path in sorted(
+        p for folder in folders for p in folder.rglob("*") if p.is_file() and p.suffix in {".yaml", ".csv", ".json"}
+    ):
         h.update(str(path.relative_to(base)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]

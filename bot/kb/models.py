@@ -26,8 +26,18 @@ Verdict = Literal["fits", "does_not_fit", "depends"]
 Tier = Literal["primary", "secondary", "tertiary"]
 # What a note can say about how the reduction was done; drives the anesthesia distinction.
 Finding = Literal[
-    "general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation", "minimal_sedation",
-    "local", "digital_block", "topical", "none",
+    "general",
+    "regional",
+    "mac",
+    "anesthesia",
+    "deep_sedation",
+    "moderate_sedation",
+    "sedation",
+    "minimal_sedation",
+    "local",
+    "digital_block",
+    "topical",
+    "none",
 ]
 
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
@@ -60,7 +70,8 @@ class Source(Strict):
     licence: str = Field(description="What we may take from it: facts only, public domain, licensed, ...")
     tier: Tier = Field(description="Authority: primary, secondary or tertiary (see Tier)")
     kind: Literal["primary", "secondary"] | None = Field(
-        default=None, description="Older two-way label, kept for readers of it: derived from tier")
+        default=None, description="Older two-way label, kept for readers of it: derived from tier"
+    )
     copy_url: str | None = Field(default=None, description="Curator only: the copy we actually read")
     copy_note: str | None = Field(default=None, description="Curator only: how and where the wording was read")
     brief_ref: str | None = Field(default=None, description="Tag in the research brief, e.g. S19")
@@ -75,7 +86,11 @@ class Source(Strict):
     @model_validator(mode="before")
     @classmethod
     def _kind_from_tier(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("kind") is None and data.get("tier") in ("primary", "secondary", "tertiary"):
+        if (
+            isinstance(data, dict)
+            and data.get("kind") is None
+            and data.get("tier") in ("primary", "secondary", "tertiary")
+        ):
             data = {**data, "kind": "primary" if data["tier"] == "primary" else "secondary"}
         return data
 
@@ -111,16 +126,22 @@ class Code(Strict):
     anesthesia: Anesthesia = "not_applicable"
     family: str | None = None
     condition: Literal["dislocation", "fracture", "fracture_dislocation"] | None = Field(
-        default=None, description="What the code treats, for procedure codes: a question about a fracture is "
-                                  "answered from fracture codes, one about a dislocation from dislocation codes")
+        default=None,
+        description="What the code treats, for procedure codes: a question about a fracture is "
+        "answered from fracture codes, one about a dislocation from dislocation codes",
+    )
     related: list[str] = []
     aliases: list[str] = Field(default=[], description="What coders type for this service")
     effective_from: date | None = None
     effective_to: date | None = Field(default=None, description="Last day the code could be reported: a deleted code")
-    deleted: bool = Field(default=False, description="No longer in the code set; effective_to says since when, if known")
+    deleted: bool = Field(
+        default=False, description="No longer in the code set; effective_to says since when, if known"
+    )
     replaced_by: list[str] = Field(default=[], description="For a deleted code: what is reported instead today")
     notes: list[Note] = []
-    curator_notes: list[str] = Field(default=[], description="Curator only, never shown: history, disagreements, to-dos")
+    curator_notes: list[str] = Field(
+        default=[], description="Curator only, never shown: history, disagreements, to-dos"
+    )
     sources: list[str] = Field(min_length=1)
 
     @property
@@ -194,8 +215,11 @@ class Modifier(Strict):
     code: str
     kind: Literal["CPT", "HCPCS"]
     side: Literal["right", "left"] | None = Field(default=None, description="The side it says (RT, LT)")
-    digit: str | None = Field(default=None, pattern=r"^(finger|toe)-[1-5]$",
-                              description="The digit it names, with side: finger-1 (the thumb) to toe-5")
+    digit: str | None = Field(
+        default=None,
+        pattern=r"^(finger|toe)-[1-5]$",
+        description="The digit it names, with side: finger-1 (the thumb) to toe-5",
+    )
     name: str
     meaning: str
     use_when: list[str] = []
@@ -204,10 +228,14 @@ class Modifier(Strict):
     other_payers: str | None = None
     aliases: list[str] = []
     situations: list[CaseSituation] = Field(
-        default=[], description="Situations the reader can tell from a question that call for this modifier "
-                                "(bot.respond.situations says how each is read): 'anesthesia_by_surgeon' for 47")
+        default=[],
+        description="Situations the reader can tell from a question that call for this modifier "
+        "(bot.respond.situations says how each is read): 'anesthesia_by_surgeon' for 47",
+    )
     notes: list[Note] = []
-    curator_notes: list[str] = Field(default=[], description="Curator only, never shown: history, disagreements, to-dos")
+    curator_notes: list[str] = Field(
+        default=[], description="Curator only, never shown: history, disagreements, to-dos"
+    )
     sources: list[str] = Field(min_length=1)
 
     @field_validator("code")
@@ -255,7 +283,8 @@ class IndicatorRule(Strict):
     why: str
     instead: list[str] = Field(default=[], description="Modifiers to use instead, e.g. ['25'] for 57 on a 000 global")
     sources: list[str] = Field(
-        default=[], description="What supports this decision; when empty, the indicator's own sources are cited")
+        default=[], description="What supports this decision; when empty, the indicator's own sources are cited"
+    )
 
 
 class Indicator(Strict):
@@ -331,13 +360,17 @@ class AppliesWhen(Strict):
     procedures: list[str] = Field(default=[], description="At least one of these procedure concepts (open-injury, ...)")
     providers: list[str] = Field(default=[], description="At least one of these providers is named (staff, ...)")
     condition: list[Literal["fracture", "dislocation", "fracture_dislocation", "none"]] = Field(
-        default=[], description="What was treated, as the reader tells it; none: neither a fracture nor a dislocation")
+        default=[], description="What was treated, as the reader tells it; none: neither a fracture nor a dislocation"
+    )
     approach: list[Literal["closed", "percutaneous", "open"]] = []
     sites: list[str] = Field(default=[], description="At least one of these body sites (as codes name them)")
     families: list[str] = Field(default=[], description="At least one of these code families")
     families_all: list[str] = Field(default=[], description="All of these code families")
-    treated: bool | None = Field(default=None, description="Whether the physician asked about reduced or treated "
-                                 "the fracture or dislocation (false: someone else does, or only first care was given)")
+    treated: bool | None = Field(
+        default=None,
+        description="Whether the physician asked about reduced or treated "
+        "the fracture or dislocation (false: someone else does, or only first care was given)",
+    )
     several: bool | None = Field(default=None, description="Two or more fractures, digits or injuries")
     global_days: list[str] = Field(default=[], description="The treatment code's CMS global period is one of these")
 
@@ -360,15 +393,20 @@ class EncounterRule(Strict):
     codes: list[str] = Field(min_length=1, description="Codes or inclusive ranges the rule is about")
     report: EncounterReport
     modifiers: list[str] = Field(default=[], validate_default=True)
-    modifiers_on: list[str] = Field(default=[], description="The codes or ranges the modifiers go on; empty: the rule's codes")
+    modifiers_on: list[str] = Field(
+        default=[], description="The codes or ranges the modifiers go on; empty: the rule's codes"
+    )
     instead: list[str] = Field(default=[], description="What to report instead, e.g. ['99283-25', '29125']")
     rule: str = Field(description="What to do and why, in our own words")
     effective_from: date | None = Field(default=None, description="First day the rule applies, for a policy change")
     status: Status = "confirmed"
     positions: list[Position] = Field(default=[], description="Where sources disagree, most authoritative first")
     notes: list[Note] = []
-    applies_when: AppliesWhen | None = Field(default=None, description="What the question must show for the rule to "
-                                             "answer it; without it the rule answers only questions naming its codes")
+    applies_when: AppliesWhen | None = Field(
+        default=None,
+        description="What the question must show for the rule to "
+        "answer it; without it the rule answers only questions naming its codes",
+    )
     sources: list[str] = Field(min_length=1)
 
     @field_validator("id")
@@ -414,15 +452,20 @@ class ValidationPolicy(Strict):
     """knowledge/validation.yaml: what `kb validate` refuses in what users see, kept as data curators extend."""
 
     internal_wording: list[str] = Field(
-        default=[], description="Phrases about how the content was made, refused in any field a user sees")
+        default=[], description="Phrases about how the content was made, refused in any field a user sees"
+    )
     not_an_edition: list[str] = Field(
-        default=[], description="Words that show an edition names no edition ('as read', 'n/a', ...)")
-    edition_year: str = Field(default=r"\b(19|20)\d\d\b",
-                              description="Every edition names a year: a date, a release or 'viewed <month year>'")
+        default=[], description="Words that show an edition names no edition ('as read', 'n/a', ...)"
+    )
+    edition_year: str = Field(
+        default=r"\b(19|20)\d\d\b", description="Every edition names a year: a date, a release or 'viewed <month year>'"
+    )
     government_publishers: list[str] = Field(
-        default=[], description="Publisher names whose documents must be cited at an official address")
+        default=[], description="Publisher names whose documents must be cited at an official address"
+    )
     official_domains: list[str] = Field(
-        default=[], description="Hosts (and their subdomains) that are official addresses for those publishers")
+        default=[], description="Hosts (and their subdomains) that are official addresses for those publishers"
+    )
 
 
 class Manifest(Strict):

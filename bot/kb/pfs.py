@@ -56,8 +56,14 @@ _CHECKS: dict[str, tuple[Callable[[str], bool], str]] = {
     "status": (lambda v: bool(re.match(r"^[A-Z]$", v)), "a one-letter status code"),
     "glob_days": (lambda v: v in _GLOB, "one of " + ", ".join(sorted(_GLOB))),
     "pctc": (lambda v: bool(_DIGIT.match(v)), "a digit"),
-    **{k: (lambda v: bool(_DIGIT.match(v)), "a digit") for k in ("mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg")},
-    **{k: (lambda v: bool(_NUMBER.match(v)), "a number") for k in ("pre_op", "intra_op", "post_op", "work_rvu", "total_nonfac", "total_fac", "conv_factor")},
+    **{
+        k: (lambda v: bool(_DIGIT.match(v)), "a digit")
+        for k in ("mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg")
+    },
+    **{
+        k: (lambda v: bool(_NUMBER.match(v)), "a number")
+        for k in ("pre_op", "intra_op", "post_op", "work_rvu", "total_nonfac", "total_fac", "conv_factor")
+    },
 }
 MAX_REPORTED = 20
 
@@ -92,7 +98,9 @@ def parse_pfs(path: Path, progress: Callable[[int], None] | None = None) -> PfsI
     if "\x00" in text:
         raise PfsImportError(f"{path}: this is a binary file, not the CMS RVU CSV")
     lines = list(csv.reader(text.splitlines()))
-    header_at = next((i for i, row in enumerate(lines) if len(row) >= 2 and _key(row[0]) == "HCPCS" and _key(row[1]) == "MOD"), None)
+    header_at = next(
+        (i for i, row in enumerate(lines) if len(row) >= 2 and _key(row[0]) == "HCPCS" and _key(row[1]) == "MOD"), None
+    )
     if header_at is None:
         raise PfsImportError(
             f"{path}: wrong header: no row starting 'HCPCS,MOD' was found; "
@@ -129,7 +137,9 @@ def parse_pfs(path: Path, progress: Callable[[int], None] | None = None) -> PfsI
             progress(len(rows))
     if problems:
         more = " (stopped after the first problems)" if len(problems) >= MAX_REPORTED else ""
-        raise PfsImportError(f"{path}: {len(problems)} bad row(s){more}; nothing was imported:\n  " + "\n  ".join(problems))
+        raise PfsImportError(
+            f"{path}: {len(problems)} bad row(s){more}; nothing was imported:\n  " + "\n  ".join(problems)
+        )
     if not rows:
         raise PfsImportError(f"{path}: the header is there but there are no data rows")
     return PfsImport(rows, _release(lines[:header_at], path, raw, len(rows)), hashes)
@@ -175,10 +185,14 @@ def write_extract(result: PfsImport, out_dir: Path) -> list[Path]:
     writer.writerows(result.rows)
     data = buffer.getvalue().encode("utf-8")
     record = {**result.release, "extract_rows": len(result.rows), "extract_sha256": hashlib.sha256(data).hexdigest()}
-    _replace(hashes, (
-        "# SHA-256 (first 16 hex) of each normalised CPT short descriptor in the CMS file: used only to\n"
-        "# refuse pasted AMA text in knowledge/. The descriptor text itself is never stored.\n"
-        + "".join(h + "\n" for h in sorted(result.descriptor_hashes))).encode("utf-8"))
+    _replace(
+        hashes,
+        (
+            "# SHA-256 (first 16 hex) of each normalised CPT short descriptor in the CMS file: used only to\n"
+            "# refuse pasted AMA text in knowledge/. The descriptor text itself is never stored.\n"
+            + "".join(h + "\n" for h in sorted(result.descriptor_hashes))
+        ).encode("utf-8"),
+    )
     _replace(extract, data)
     _replace(release, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
     return [extract, release, hashes]
@@ -204,8 +218,9 @@ def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object
     try:
         release = json.loads(release_path.read_text())
     except (OSError, ValueError) as exc:
-        raise PfsImportError(f"{release_path}: cannot read the release record ({exc}); run "
-                             "`coding-bot kb import-pfs` again") from exc
+        raise PfsImportError(
+            f"{release_path}: cannot read the release record ({exc}); run `coding-bot kb import-pfs` again"
+        ) from exc
     try:
         raw = extract_path.read_bytes()
     except OSError as exc:
@@ -215,13 +230,17 @@ def read_extract(data_dir: Path) -> tuple[list[dict[str, str]], dict[str, object
         raise PfsImportError(f"{extract_path}: not an extract written by `coding-bot kb import-pfs`")
     expected_rows = release.get("extract_rows", release.get("rows"))
     if isinstance(expected_rows, int) and len(rows) != expected_rows:
-        raise PfsImportError(f"{extract_path}: {len(rows):,} rows where its release record ({release_path.name}) says "
-                             f"{expected_rows:,}: the file is cut short or was changed; run `coding-bot kb import-pfs` "
-                             "again")
+        raise PfsImportError(
+            f"{extract_path}: {len(rows):,} rows where its release record ({release_path.name}) says "
+            f"{expected_rows:,}: the file is cut short or was changed; run `coding-bot kb import-pfs` "
+            "again"
+        )
     expected_sha = release.get("extract_sha256")
     if isinstance(expected_sha, str) and hashlib.sha256(raw).hexdigest() != expected_sha:
-        raise PfsImportError(f"{extract_path}: its SHA-256 does not match its release record ({release_path.name}): "
-                             "the file was changed after import; run `coding-bot kb import-pfs` again")
+        raise PfsImportError(
+            f"{extract_path}: its SHA-256 does not match its release record ({release_path.name}): "
+            "the file was changed after import; run `coding-bot kb import-pfs` again"
+        )
     return rows, release
 
 

@@ -27,7 +27,9 @@ class RuleVerdict:
     status: str = "confirmed"
 
 
-def indicator_verdicts(indicators: list[Indicator], code: str, row: dict[str, str], modifier: str | None = None) -> list[RuleVerdict]:
+def indicator_verdicts(
+    indicators: list[Indicator], code: str, row: dict[str, str], modifier: str | None = None
+) -> list[RuleVerdict]:
     """Verdicts that the CMS indicator values of `row` decide, for one modifier or all; each cites the sources of
     its own decision (the indicator's only when the decision names none)."""
     out = []
@@ -36,8 +38,17 @@ def indicator_verdicts(indicators: list[Indicator], code: str, row: dict[str, st
         for rule in ind.decides:
             if (modifier is None or rule.modifier == modifier) and value in rule.values:
                 out.append(
-                    RuleVerdict(rule.modifier, code, rule.verdict, rule.why, tuple(rule.sources or ind.sources), "cms-indicator",
-                                ind.field, value, tuple(rule.instead))
+                    RuleVerdict(
+                        rule.modifier,
+                        code,
+                        rule.verdict,
+                        rule.why,
+                        tuple(rule.sources or ind.sources),
+                        "cms-indicator",
+                        ind.field,
+                        value,
+                        tuple(rule.instead),
+                    )
                 )
     return out
 
@@ -52,10 +63,13 @@ def rule_applies(rule: ModifierRule, code: str, curated: Code | None) -> bool:
     )
 
 
-def curated_verdicts(rules: list[ModifierRule], code: str, curated: Code | None, modifier: str | None = None) -> list[RuleVerdict]:
+def curated_verdicts(
+    rules: list[ModifierRule], code: str, curated: Code | None, modifier: str | None = None
+) -> list[RuleVerdict]:
     return [
-        RuleVerdict(r.modifier, code, r.verdict, r.why, tuple(r.sources), "curated", instead=tuple(r.instead),
-                    status=r.status)
+        RuleVerdict(
+            r.modifier, code, r.verdict, r.why, tuple(r.sources), "curated", instead=tuple(r.instead), status=r.status
+        )
         for r in rules
         if (modifier is None or r.modifier == modifier) and rule_applies(r, code, curated)
     ]
@@ -63,14 +77,20 @@ def curated_verdicts(rules: list[ModifierRule], code: str, curated: Code | None,
 
 def derived_rules(kb: Knowledge, pfs_by_code: dict[str, dict[str, str]]) -> list[dict[str, object]]:
     """Rows for the `modifier_rules` table: indicator verdicts for every curated code in the fee schedule."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for code in kb.codes:
         row = pfs_by_code.get(code.code)
         if row is None:
             continue
         for v in indicator_verdicts(kb.indicators, code.code, row):
-            rows.append({
-                "id": f"{v.modifier}:{v.code}:{v.field}", "modifier": v.modifier, "origin": v.origin, "code": v.code,
-                "verdict": v.verdict, "data": json.dumps(asdict(v)),
-            })
+            rows.append(
+                {
+                    "id": f"{v.modifier}:{v.code}:{v.field}",
+                    "modifier": v.modifier,
+                    "origin": v.origin,
+                    "code": v.code,
+                    "verdict": v.verdict,
+                    "data": json.dumps(asdict(v)),
+                }
+            )
     return rows

@@ -21,11 +21,19 @@ from typing import Any
 
 from bot.kb.datasets import Dataset
 from bot.kb.models import (
-    AnesthesiaSite, Code, Distinction, EncounterRule, Guidance, Indicator, Modifier, ModifierRule, SedationRow,
-    SedationTime, Source,
+    AnesthesiaSite,
+    Code,
+    Distinction,
+    EncounterRule,
+    Guidance,
+    Indicator,
+    Modifier,
+    ModifierRule,
+    SedationRow,
+    SedationTime,
+    Source,
 )
 from bot.kb.schema import SCHEMA_VERSION
-
 
 MAX_ICD_TERMS = 8  # a long note's words beyond these add little; the searches grow with every one kept
 MAX_ICD_QUERIES = 40  # each a fast FTS5 intersection; enough to leave out any two of eight words
@@ -89,7 +97,7 @@ class KnowledgeStore:
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         cursor = self.db().execute(sql, params)
         cols = [c[0] for c in cursor.description]
-        return [dict(zip(cols, row)) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]  # type: ignore[misc]
 
     # -- load curated content -------------------------------------------------------------------
     def _load(self) -> None:
@@ -102,21 +110,30 @@ class KnowledgeStore:
         self.counts: dict[str, int] = json.loads(meta["counts"])
         self.datasets = {d["id"]: Dataset.model_validate(d) for d in json.loads(meta["datasets"])}
         self.sources = {r["id"]: Source.model_validate(r) for r in self._rows("select * from sources")}
-        self.codes = {r["code"]: Code.model_validate_json(r["data"]) for r in self._rows("select code, data from codes")}
+        self.codes = {
+            r["code"]: Code.model_validate_json(r["data"]) for r in self._rows("select code, data from codes")
+        }
         self.modifiers = {
             r["code"]: Modifier.model_validate_json(r["data"]) for r in self._rows("select code, data from modifiers")
         }
-        self.guidance = {r["id"]: Guidance.model_validate_json(r["data"]) for r in self._rows("select id, data from guidance")}
-        self.distinctions = [Distinction.model_validate_json(r["data"]) for r in self._rows("select data from distinctions")]
+        self.guidance = {
+            r["id"]: Guidance.model_validate_json(r["data"]) for r in self._rows("select id, data from guidance")
+        }
+        self.distinctions = [
+            Distinction.model_validate_json(r["data"]) for r in self._rows("select data from distinctions")
+        ]
         self.rules = [
             ModifierRule.model_validate_json(r["data"])
             for r in self._rows("select data from modifier_rules where origin = 'curated'")
         ]
         self.indicators = [Indicator.model_validate_json(r["data"]) for r in self._rows("select data from indicators")]
-        self.sites = [AnesthesiaSite.model_validate_json(r["data"]) for r in self._rows("select data from anesthesia_sites")]
+        self.sites = [
+            AnesthesiaSite.model_validate_json(r["data"]) for r in self._rows("select data from anesthesia_sites")
+        ]
         # the encounter around the reduction: splints, casts, supplies, x-ray reads, the E/M, the global period
         self.encounter_rules = [
-            EncounterRule.model_validate_json(r["data"]) for r in self._rows("select data from encounter_rules order by rowid")
+            EncounterRule.model_validate_json(r["data"])
+            for r in self._rows("select data from encounter_rules order by rowid")
         ]
         self.has_licensed_cpt = self.counts.get("licensed_cpt", 0) > 0
         self.lexicon_json: str = meta.get("lexicon", "{}")
@@ -129,7 +146,7 @@ class KnowledgeStore:
     # -- lookups ----------------------------------------------------------------------------------
     def pfs(self, hcpcs: str, mod: str = "") -> dict[str, Any] | None:
         rows = self._rows("select * from pfs where hcpcs = ? and mod = ?", (hcpcs, mod))
-        return rows[0] if rows else None
+        return dict(rows[0]) if rows else None
 
     def icd(self, code: str) -> IcdCode | None:
         compact = code.replace(".", "").upper()
@@ -141,7 +158,8 @@ class KnowledgeStore:
 
     def icd_children(self, code: str, limit: int = 60) -> list[IcdCode]:
         rows = self._rows(
-            "select code, description, billable, parent from icd10cm where parent = ? order by code limit ?", (code, limit)
+            "select code, description, billable, parent from icd10cm where parent = ? order by code limit ?",
+            (code, limit),
         )
         return [IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"]) for r in rows]
 
@@ -155,7 +173,9 @@ class KnowledgeStore:
         uses are left out first. An any-word search would have to rank thousands of rows.
         """
         terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
-        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:MAX_ICD_TERMS]  # porter stems: "dislocated" ~ "dislocation"
+        terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[
+            :MAX_ICD_TERMS
+        ]  # porter stems: "dislocated" ~ "dislocation"
         terms = [t for t in terms if self._icd_uses(t)]
         found: dict[str, IcdCode] = {}
         budget = MAX_ICD_QUERIES
@@ -170,7 +190,9 @@ class KnowledgeStore:
                     (" AND ".join(f'"{t}"' for t in kept), limit),
                 )
                 for r in rows:
-                    found.setdefault(r["code"], IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"]))
+                    found.setdefault(
+                        r["code"], IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"])
+                    )
             if len(found) >= 5:
                 break
         return list(found.values())
@@ -181,7 +203,13 @@ class KnowledgeStore:
         term = re.sub(r"[^a-z0-9]", "", word.lower())
         if term not in self._word_weights:
             total = self._icd_count or 1
-            used = self.db().execute("select count(*) from icd10cm_fts where icd10cm_fts match ?", (f'"{term}"',)).fetchone()[0] if term else 0
+            used = (
+                self.db()
+                .execute("select count(*) from icd10cm_fts where icd10cm_fts match ?", (f'"{term}"',))
+                .fetchone()[0]
+                if term
+                else 0
+            )
             self._word_weights[term] = math.log(1 + total / (1 + used))
         return self._word_weights[term]
 
@@ -200,7 +228,9 @@ class KnowledgeStore:
 
     def _icd_uses(self, term: str) -> bool:
         """Whether any description uses the word, as FTS5 stems it ("ankle" is stored as "ankl")."""
-        return bool(self.db().execute("select 1 from icd10cm_fts where icd10cm_fts match ? limit 1", (f'"{term}"',)).fetchone())
+        return bool(
+            self.db().execute("select 1 from icd10cm_fts where icd10cm_fts match ? limit 1", (f'"{term}"',)).fetchone()
+        )
 
     def hcpcs(self, code: str) -> HcpcsCode | None:
         """A HCPCS Level II procedure code (E0114); terminated codes too, with their termination date."""
@@ -221,8 +251,9 @@ class KnowledgeStore:
 
     def hcpcs_range(self, first: str, last: str) -> list[HcpcsCode]:
         """The HCPCS Level II procedure codes from `first` to `last` (Q4001-Q4051, the cast and splint supplies)."""
-        rows = self._rows("select * from hcpcs where kind = 'procedure' and code between ? and ? order by code",
-                          (first, last))
+        rows = self._rows(
+            "select * from hcpcs where kind = 'procedure' and code between ? and ? order by code", (first, last)
+        )
         return [HcpcsCode(**r) for r in rows]
 
     def hcpcs_search(self, words: list[str], limit: int = 20) -> list[HcpcsCode]:
@@ -244,8 +275,11 @@ class KnowledgeStore:
         """
         terms = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in words]
         terms = list(dict.fromkeys(t for t in terms if len(t) >= 2))[:MAX_ICD_TERMS]
-        terms = [t for t in terms if self.db().execute(f"select 1 from {table}_fts where {table}_fts match ? limit 1",
-                                                       (f'"{t}"',)).fetchone()]
+        terms = [
+            t
+            for t in terms
+            if self.db().execute(f"select 1 from {table}_fts where {table}_fts match ? limit 1", (f'"{t}"',)).fetchone()
+        ]
         found: dict[str, Any] = {}  # code -> row, in the order found
         budget = MAX_ICD_QUERIES
         for size in range(len(terms), 0, -1):
@@ -293,8 +327,9 @@ class KnowledgeStore:
 
     def encounter_rules_for(self, code: str | None = None, topic: str | None = None) -> list[EncounterRule]:
         """Encounter rules about `code` (named or inside one of their ranges) and/or of `topic`, in file order."""
-        return [r for r in self.encounter_rules
-                if (code is None or r.covers(code)) and (topic is None or r.topic == topic)]
+        return [
+            r for r in self.encounter_rules if (code is None or r.covers(code)) and (topic is None or r.topic == topic)
+        ]
 
     def site_for(self, code: Code) -> AnesthesiaSite | None:
         return next((s for s in self.sites if code.family in s.families), None)

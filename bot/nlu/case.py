@@ -9,13 +9,25 @@ composer decides from the same reading.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["asserted", "negated", "hypothetical", "historical"]
 CodeRole = Literal["asked", "proposed", "prior", "rejected", "mentioned", "compared"]
 # A documented type or depth outranks what a drug usually gives ("propofol, moderate sedation documented").
-_SPECIFIC_FIRST = ("general", "regional", "mac", "deep_sedation", "moderate_sedation", "minimal_sedation",
-                   "digital_block", "local", "topical", "anesthesia", "sedation", "none")
+_SPECIFIC_FIRST = (
+    "general",
+    "regional",
+    "mac",
+    "deep_sedation",
+    "moderate_sedation",
+    "minimal_sedation",
+    "digital_block",
+    "local",
+    "topical",
+    "anesthesia",
+    "sedation",
+    "none",
+)
 REQUIRING = {"general", "regional", "mac", "anesthesia"}
 
 
@@ -42,7 +54,7 @@ class Fact:
     correction: bool = False  # stated in a correction ("sorry, the LEFT one"): outranks what came before
     fuzzy: bool = False  # read through a typo
     value: float | None = None  # minutes, years
-    attrs: dict[str, object] = field(default_factory=dict)  # the lexicon concept's attributes
+    attrs: dict[str, Any] = field(default_factory=dict)  # the lexicon concept's attributes
 
     @property
     def in_force(self) -> bool:
@@ -172,7 +184,7 @@ class Case:
         note documents no type or depth."""
         if self.anesthesia_provider and any(f.concept == "propofol" for f in self.of("drug")):
             return [["mac"]]  # propofol run by an anesthesia practitioner is monitored anesthesia care
-        return [[str(d) for d in f.attrs.get("depths") or []] for f in self.of("drug")]  # type: ignore[union-attr]
+        return [[str(d) for d in f.attrs.get("depths") or []] for f in self.of("drug")]
 
     @property
     def conflicting(self) -> bool:
@@ -181,9 +193,10 @@ class Case:
         stated = self.of("finding")
         if any(f.correction for f in stated):
             return False
-        said_none = any(f.concept == "none" and (f.attrs.get("section") == "anesthesia" or "anesth" in f.words.lower())
-                        for f in stated) or \
-            "anesthesia" in self.negated("mention")
+        said_none = any(
+            f.concept == "none" and (f.attrs.get("section") == "anesthesia" or "anesth" in f.words.lower())
+            for f in stated
+        ) or "anesthesia" in self.negated("mention")
         return said_none and any(f.concept in REQUIRING for f in stated)
 
     @property
@@ -212,9 +225,12 @@ class Case:
 
     @property
     def side(self) -> str | None:
+        """The one side: a correction's, else the only one named, else the first."""
         sides = self.sides
-        return sides[-1] if len(sides) == 1 or (sides and self._latest("side") and self._latest("side").correction) else (  # type: ignore[union-attr]
-            sides[0] if sides else None)
+        latest = self._latest("side")
+        if len(sides) == 1 or (sides and latest is not None and latest.correction):
+            return sides[-1]
+        return sides[0] if sides else None
 
     @property
     def sites(self) -> list[str]:
@@ -252,15 +268,18 @@ class Case:
         condition = self.condition
         for f in self.joints:
             named = f.attrs.get("condition")
-            if named != "fracture_dislocation" and condition != "fracture_dislocation" and (
-                    (named == "fracture") != (condition == "fracture")):
+            if (
+                named != "fracture_dislocation"
+                and condition != "fracture_dislocation"
+                and ((named == "fracture") != (condition == "fracture"))
+            ):
                 continue
             by_site = f.attrs.get("by_site") or {}
-            family = next((fam for s, fam in by_site.items() if s in sites and s != f.attrs.get("site")), None)  # type: ignore[union-attr]
-            family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)  # type: ignore[union-attr]
+            family = next((fam for s, fam in by_site.items() if s in sites and s != f.attrs.get("site")), None)
+            family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)
             if f.attrs.get("kind") == "qualifier" and f.attrs.get("site") not in sites - {None}:
                 continue
-            if any(self.has("procedure", c) for c in f.attrs.get("unless") or []):  # type: ignore[union-attr]
+            if any(self.has("procedure", c) for c in f.attrs.get("unless") or []):
                 continue  # "dislocated before, but this time he fell": a new injury is traumatic
             if family and family not in out:
                 out.append(str(family))
@@ -316,7 +335,9 @@ class Case:
     @property
     def manipulation(self) -> bool | None:
         """True when manipulated or reduced, False when it was explicitly not (or went back by itself)."""
-        if self.has("procedure", "no-manipulation") or (self.procedures("self_reduced") and not self.has("procedure", "manipulation")):
+        if self.has("procedure", "no-manipulation") or (
+            self.procedures("self_reduced") and not self.has("procedure", "manipulation")
+        ):
             return False
         if self.procedures("manipulation") or self.procedures("reduction"):
             return True
@@ -345,11 +366,18 @@ class Case:
     def doer(self, what: str) -> Fact | None:
         """The provider named nearest to the sedation (or the reduction), in the same sentence."""
         if what == "sedation":
-            acts = [f for f in self.of("finding") + self.of("drug") + self.of("mention")
-                    if "sedation" in f.concept or f.category == "drug"]
+            acts = [
+                f
+                for f in self.of("finding") + self.of("drug") + self.of("mention")
+                if "sedation" in f.concept or f.category == "drug"
+            ]
         else:
             acts = [f for f in self.of("procedure") if f.attrs.get("kind") in ("reduction", "manipulation")]
-        providers = [p for p in self.of("provider") if p.attrs.get("role") in ("emergency", "surgeon", "nonphysician", "anesthesia")]
+        providers = [
+            p
+            for p in self.of("provider")
+            if p.attrs.get("role") in ("emergency", "surgeon", "nonphysician", "anesthesia")
+        ]
         best: tuple[int, Fact] | None = None
         for act in acts:
             for p in providers:
@@ -377,17 +405,27 @@ class Case:
         took ("posterior", "obturator")."""
         from bot.nlu.tokens import words
 
-        facts = [f for f in self.of("site") + self.of("procedure") + self.of("side")
-                 if f.attrs.get("icd_words") or f.category == "site"]
+        facts = [
+            f
+            for f in self.of("site") + self.of("procedure") + self.of("side")
+            if f.attrs.get("icd_words") or f.category == "site"
+        ]
         regions_with_joint = {f.attrs.get("site") for f in facts if f.attrs.get("kind") == "joint"}
         out: list[str] = []
         for f in facts:
             typed = list(words(f.words)) if f.category == "site" else []
-            synonyms = [] if f.attrs.get("kind") == "site" and f.attrs.get("site") in regions_with_joint else [
-                w for phrase in f.attrs.get("icd_words") or [] for w in str(phrase).split()]  # type: ignore[union-attr]
+            synonyms = (
+                []
+                if f.attrs.get("kind") == "site" and f.attrs.get("site") in regions_with_joint
+                else [w for phrase in f.attrs.get("icd_words") or [] for w in str(phrase).split()]
+            )
             out += [w for w in typed + synonyms if w not in out]
         clinical = {f.segment for f in facts}  # words from sentences about the injury, not the chatter around it
-        return out + [w for w, seg in zip(self.search_words, self.search_segments) if w not in out and seg in clinical]
+        return out + [
+            w
+            for w, seg in zip(self.search_words, self.search_segments, strict=True)
+            if w not in out and seg in clinical
+        ]
 
     @property
     def gaps(self) -> list[Fact]:
@@ -408,8 +446,13 @@ class Case:
         known = self.code_list()
         compared = [c for c in known if all(m.role == "compared" for m in self.codes if m.code == c)]
         own = [c for c in item.codes if c in known and c not in compared]
-        return (own or self.code_list("asked", "proposed", "mentioned") or self.code_list("prior") or list(earlier or [])
-                or [c for c in item.codes if c in known])
+        return (
+            own
+            or self.code_list("asked", "proposed", "mentioned")
+            or self.code_list("prior")
+            or list(earlier or [])
+            or [c for c in item.codes if c in known]
+        )
 
     @property
     def procedure_codes(self) -> list[str]:

@@ -21,8 +21,19 @@ from rapidfuzz import fuzz, process
 from bot.nlu.lexicon import AskKind
 
 Slot = Literal[
-    "codes", "code_pair", "modifiers", "modifier_request", "icd_codes", "anesthesia_codes", "body_site",
-    "anesthesia_finding", "indicator", "anesthesia_code_request", "code_question", "modifier_question", "pair_question",
+    "codes",
+    "code_pair",
+    "modifiers",
+    "modifier_request",
+    "icd_codes",
+    "anesthesia_codes",
+    "body_site",
+    "anesthesia_finding",
+    "indicator",
+    "anesthesia_code_request",
+    "code_question",
+    "modifier_question",
+    "pair_question",
     "sedation_question",
 ]
 
@@ -35,20 +46,28 @@ class IntentDef(BaseModel):
     slots: list[Slot] = []
     keywords: list[str] = Field(default=[], description="Words or phrases that point strongly at this intent")
     keyword_weight: float = Field(
-        default=12.0, ge=0, le=60,
+        default=12.0,
+        ge=0,
+        le=60,
         description="Points a keyword adds; out_of_scope uses more, since 'how much does Aetna pay' is out of scope "
-                    "whatever codes it names",
+        "whatever codes it names",
     )
     decisive: list[str] = Field(
-        default=[], description="Phrases that settle the intent whatever else the question holds: another code set "
-                                "(ICD-10-PCS, CDT) is out of scope even when it names a body site we cover")
+        default=[],
+        description="Phrases that settle the intent whatever else the question holds: another code set "
+        "(ICD-10-PCS, CDT) is out of scope even when it names a body site we cover",
+    )
     asks: list[AskKind | Literal["gap"]] = Field(
-        default=[], description="Kinds of ask (knowledge/lexicon/asks.yaml) that point at this intent: a cue of one of "
-                                "these in the ask adds ask_weight points ('gap' = a topic the knowledge base does not hold)")
+        default=[],
+        description="Kinds of ask (knowledge/lexicon/asks.yaml) that point at this intent: a cue of one of "
+        "these in the ask adds ask_weight points ('gap' = a topic the knowledge base does not hold)",
+    )
     ask_weight: float = Field(default=10.0, ge=0, le=60)
     needs: list[Slot] = Field(
-        default=[], description="The intent loses its slot bonus unless the question has one of these: a modifier "
-                                "check is about a code, a body site or a request for a modifier, never a modifier alone")
+        default=[],
+        description="The intent loses its slot bonus unless the question has one of these: a modifier "
+        "check is about a code, a body site or a request for a modifier, never a modifier alone",
+    )
     examples: list[str] = Field(min_length=5)
 
 
@@ -129,12 +148,16 @@ class IntentMatcher:
         self._masked: list[str] = []
         self._labels: list[str] = []
         done = masked or {}
-        if done.get("texts") and not set(done["texts"]) >= {t for i in intents for t in (*i.examples, *i.keywords, *i.decisive)}:
+        if done.get("texts") and not set(done["texts"]) >= {
+            t for i in intents for t in (*i.examples, *i.keywords, *i.decisive)
+        }:
             done = {}
         known: dict[str, str] = done.get("texts", {})
-        mask_ = (lambda t: known[t] if t in known else mask(t))  # noqa: E731
+        mask_ = lambda t: known[t] if t in known else mask(t)  # noqa: E731
         self._keywords = {i.intent: [mask_(k) for k in i.keywords] for i in intents}
-        self._long_keywords = {name: [k for k in kws if " " not in k and len(k) >= 6] for name, kws in self._keywords.items()}
+        self._long_keywords = {
+            name: [k for k in kws if " " not in k and len(k) >= 6] for name, kws in self._keywords.items()
+        }
         self._decisive = {i.intent: [f" {mask_(k)} " for k in i.decisive] for i in intents if i.decisive}
         for intent in intents:
             for example in intent.examples:
@@ -143,10 +166,19 @@ class IntentMatcher:
                 self._labels.append(intent.intent)
         self._sorted = [" ".join(sorted(m.split())) for m in self._masked]
         self.vocabulary = {
-            w for i, text in zip(self._labels, self._masked) if i != OUT_OF_SCOPE for w in text.split()
+            w
+            for i, text in zip(self._labels, self._masked, strict=True)
+            if i != OUT_OF_SCOPE
+            for w in text.split()
             if w not in STOPWORDS and not w.isdigit()
-        } | {w for i, kws in self._keywords.items() if i != OUT_OF_SCOPE for k in kws for w in k.split()
-             if w not in STOPWORDS and not w.isdigit()}
+        } | {
+            w
+            for i, kws in self._keywords.items()
+            if i != OUT_OF_SCOPE
+            for k in kws
+            for w in k.split()
+            if w not in STOPWORDS and not w.isdigit()
+        }
 
     @staticmethod
     def export(intents: list[IntentDef], mask: Callable[[str], str]) -> dict[str, Any]:
@@ -166,14 +198,20 @@ class IntentMatcher:
 
     def in_domain(self, ent: AskView) -> bool:
         """Whether most of the question is coding vocabulary; typos of long words count."""
-        if self.present_slots(ent) or HELP in self.intents and self._keyword_hit(HELP, ent.masked, _long_words(ent.masked)):
+        if (
+            self.present_slots(ent)
+            or HELP in self.intents
+            and self._keyword_hit(HELP, ent.masked, _long_words(ent.masked))
+        ):
             return True  # a question about the bot itself is in scope, in whatever words
         words = [w for w in ent.masked.split() if w not in STOPWORDS]
         if not words:
             return True  # "what can you do?": nothing to judge by, let the examples decide
         known = sum(
-            1 for w in words
-            if w in self.vocabulary or (len(w) >= 6 and process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85))
+            1
+            for w in words
+            if w in self.vocabulary
+            or (len(w) >= 6 and process.extractOne(w, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85))
         )
         return known / len(words) > 0.5
 
@@ -190,8 +228,12 @@ class IntentMatcher:
         ordered = " ".join(sorted(query.split()))
         order = process.extract(ordered, self._sorted, scorer=fuzz.ratio, processor=None, limit=None)
         short = [idx for _, _, idx in order[:PARTIAL_SHORTLIST] if idx != exclude]
-        partials = {idx: p for _, p, idx in process.extract(ordered, {i: self._sorted[i] for i in short},
-                                                            scorer=fuzz.partial_ratio, processor=None, limit=None)}
+        partials = {
+            idx: p
+            for _, p, idx in process.extract(
+                ordered, {i: self._sorted[i] for i in short}, scorer=fuzz.partial_ratio, processor=None, limit=None
+            )
+        }
         best: dict[str, list[tuple[float, int]]] = {}
         plain: dict[str, int] = {}  # examples outside the shortlist kept per intent: sorted by sim, three suffice
         for n, (_, sim, idx) in enumerate(order):
@@ -222,12 +264,15 @@ class IntentMatcher:
                 bonus += intent.ask_weight
             nearest = self._examples[top[0][1]] if top[0][1] >= 0 else ""
             scores.append(IntentScore(name, max(0.0, fuzzy + bonus), nearest))
-        settled = next((name for name, phrases in self._decisive.items() if any(p in f" {query} " for p in phrases)), None)
+        settled = next(
+            (name for name, phrases in self._decisive.items() if any(p in f" {query} " for p in phrases)), None
+        )
         if settled is None and OUT_OF_SCOPE in self.intents and not self.in_domain(ent):
             settled = OUT_OF_SCOPE
         if settled:
-            scores = [IntentScore(s.intent, 100.0 if s.intent == settled else min(s.score, 40.0), s.nearest)
-                      for s in scores]
+            scores = [
+                IntentScore(s.intent, 100.0 if s.intent == settled else min(s.score, 40.0), s.nearest) for s in scores
+            ]
         return sorted(scores, key=lambda s: s.score, reverse=True)
 
 
@@ -250,7 +295,10 @@ SLOT_EVIDENCE: list[tuple[str, Callable[[AskView], bool]]] = [
     ("anesthesia_code_request", lambda e: e.anesthesia_code_request),
     ("code_question", lambda e: e.asks_what_code_is),
     ("modifier_question", lambda e: e.asks_what_modifier_is),
-    ("pair_question", lambda e: bool(e.kinds & {"compare", "meaning"})),  # "with or without anesthesia?", "does X count"
+    (
+        "pair_question",
+        lambda e: bool(e.kinds & {"compare", "meaning"}),
+    ),  # "with or without anesthesia?", "does X count"
     ("sedation_question", lambda e: "sedation_code" in e.kinds),  # about the sedation codes, not the reduction's
 ]
 OUT_OF_SCOPE = "out_of_scope"
@@ -261,6 +309,12 @@ STOPWORDS = set(
     "got tell give know want need like about with without one".split()
 )
 # Slots that cost an intent nothing when it does not use them: they add evidence, never rule an intent out.
-_WEAK_SLOTS = {"body_site", "anesthesia_finding", "code_pair", "code_question", "modifier_question", "pair_question",
-               "sedation_question"}
-
+_WEAK_SLOTS = {
+    "body_site",
+    "anesthesia_finding",
+    "code_pair",
+    "code_question",
+    "modifier_question",
+    "pair_question",
+    "sedation_question",
+}

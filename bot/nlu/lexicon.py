@@ -13,11 +13,44 @@ from typing import Any, Literal
 
 from bot.nlu.tokens import expand_words, words
 
-FindingId = Literal["general", "regional", "mac", "anesthesia", "deep_sedation", "moderate_sedation", "sedation",
-                    "minimal_sedation", "local", "digital_block", "topical", "none"]
-AskKind = Literal["define", "define_code", "define_modifier", "which_code", "verify", "proposal", "compare", "alternative", "meaning", "who_is_right", "where_written",
-                  "which_modifier", "anesthesia_code", "sedation_code", "diagnosis", "more", "add_on", "help", "indicator",
-                  "request", "every_claim", "pcs"]
+FindingId = Literal[
+    "general",
+    "regional",
+    "mac",
+    "anesthesia",
+    "deep_sedation",
+    "moderate_sedation",
+    "sedation",
+    "minimal_sedation",
+    "local",
+    "digital_block",
+    "topical",
+    "none",
+]
+AskKind = Literal[
+    "define",
+    "define_code",
+    "define_modifier",
+    "which_code",
+    "verify",
+    "proposal",
+    "compare",
+    "alternative",
+    "meaning",
+    "who_is_right",
+    "where_written",
+    "which_modifier",
+    "anesthesia_code",
+    "sedation_code",
+    "diagnosis",
+    "more",
+    "add_on",
+    "help",
+    "indicator",
+    "request",
+    "every_claim",
+    "pcs",
+]
 
 
 def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
@@ -25,9 +58,9 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
     the category)."""
     for category, records in lexicon["concepts"].items():
         for record in records:
-            for term in record.get("terms", []):  # type: ignore[union-attr]
+            for term in record.get("terms", []):
                 yield category, str(record["id"]), str(term), False
-            for term in record.get("exact", []):  # type: ignore[union-attr]
+            for term in record.get("exact", []):
                 yield category, str(record["id"]), str(term), True
     for category, terms in lexicon["word_lists"].items():
         for term in terms:
@@ -35,8 +68,21 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
 
 
 # Word lists read beside the facts rather than as facts: they may share words with them.
-BESIDE = {"stopword", "abbreviation", "quantity", "icd_common", "modifier_cue", "billing_verb", "side_word", "age_subject",
-          "modifier_before_code", "modifier_after_code", "modifier_link_verb", "determiner", "comparison_cue"}
+BESIDE = {
+    "stopword",
+    "abbreviation",
+    "quantity",
+    "icd_common",
+    "modifier_cue",
+    "billing_verb",
+    "side_word",
+    "age_subject",
+    "modifier_before_code",
+    "modifier_after_code",
+    "modifier_link_verb",
+    "determiner",
+    "comparison_cue",
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +100,7 @@ class CompiledLexicon:
     sections: dict[tuple[str, ...], str] = field(default_factory=dict)  # header words -> role
     section_values: dict[str, dict[str, str]] = field(default_factory=dict)  # role -> bare value word -> finding
     shorthand: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
-    concepts: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    concepts: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
     abbreviations: frozenset[str] = frozenset()
     age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
@@ -78,10 +124,10 @@ class CompiledLexicon:
     shorthand_firsts: frozenset[str] = frozenset()
     before_site: dict[str, str] = field(default_factory=dict)  # "r" -> right, only before a site word
 
-    def concept(self, match: Match) -> dict[str, object]:
+    def concept(self, match: Match) -> dict[str, Any]:
         return self.concepts.get((match.category, match.concept), {})
 
-    def records(self, category: str) -> list[dict[str, object]]:
+    def records(self, category: str) -> list[dict[str, Any]]:
         return [c for (cat, _), c in self.concepts.items() if cat == category]
 
 
@@ -106,8 +152,10 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
             continue
         if category == "section":
             record = out.concepts[("section", ident)]
-            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len, out.shorthand_firsts)] = str(record["role"])
-            out.section_values.setdefault(str(record["role"]), {}).update(record.get("values") or {})  # type: ignore[arg-type]
+            out.sections[expand_words(words(term), out.shorthand, out.shorthand_len, out.shorthand_firsts)] = str(
+                record["role"]
+            )
+            out.section_values.setdefault(str(record["role"]), {}).update(record.get("values") or {})
             continue
         match = Match(category, ident)
         if exact:
@@ -120,7 +168,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
                 targets.update(w for w in key if len(w) >= FUZZY_MIN_LENGTH and w.isalpha())
         out.max_len = max(out.max_len, len(key))
     for record in lexicon["concepts"].get("side", []):
-        for letter in record.get("before_site", []):  # type: ignore[union-attr]
+        for letter in record.get("before_site", []):
             out.before_site[str(letter).lower()] = str(record["id"])
     out.stopwords = frozenset(w for t in lexicon["word_lists"].get("stopword", []) for w in words(t))
     out.abbreviations = frozenset(w for t in lexicon["word_lists"].get("abbreviation", []) for w in words(t))
@@ -128,11 +176,19 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
-    out.modifier_before_code = frozenset(w for t in lexicon["word_lists"].get("modifier_before_code", []) for w in words(t))
-    out.modifier_after_code = frozenset(w for t in lexicon["word_lists"].get("modifier_after_code", []) for w in words(t))
-    out.modifier_link_verbs = frozenset(w for t in lexicon["word_lists"].get("modifier_link_verb", []) for w in words(t))
+    out.modifier_before_code = frozenset(
+        w for t in lexicon["word_lists"].get("modifier_before_code", []) for w in words(t)
+    )
+    out.modifier_after_code = frozenset(
+        w for t in lexicon["word_lists"].get("modifier_after_code", []) for w in words(t)
+    )
+    out.modifier_link_verbs = frozenset(
+        w for t in lexicon["word_lists"].get("modifier_link_verb", []) for w in words(t)
+    )
     out.determiners = frozenset(w for t in lexicon["word_lists"].get("determiner", []) for w in words(t))
-    out.comparisons = tuple(sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True))
+    out.comparisons = tuple(
+        sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True)
+    )
     out.icd_common = frozenset(w for t in lexicon["word_lists"].get("icd_common", []) for w in words(t))
     out.quantities = frozenset(words(t)[-1] for t in lexicon["word_lists"].get("quantity", []) if words(t))
     out.units = frozenset(k[0] for k, m in out.index.items() if m.category == "unit" and len(k) == 1)

@@ -23,8 +23,10 @@ _ICD_COMPACT = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9a-z]{2,5})(?![\w])", re.I)
 _ICD_CATEGORY = re.compile(r"(?<![\w.])([a-tv-z]\d\d)(?=[ \t]*(?:\.|-|\bcodes?\b|\bfamily\b|\bcategory\b|$))", re.I)
 _PCS = re.compile(r"(?<![\w.])(0[0-9a-hj-np-z]{6})(?![\w.])", re.I)  # ICD-10-PCS: 7 characters, no I or O
 _MOD_KEYWORD = re.compile(
-    r"\b(?:mod(?:ifier|ifer)?s?)[ \t]*[-#:]?[ \t]*([0-9a-z]{2})\b((?:[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*-?[0-9a-z]{2}\b){0,6})",
-    re.I)
+    r"\b(?:mod(?:ifier|ifer)?s?)[ \t]*[-#:]?[ \t]*([0-9a-z]{2})\b"
+    r"((?:[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*-?[0-9a-z]{2}\b){0,6})",
+    re.I,
+)
 _MOD_TRAILING = re.compile(r"(?<![\w-])-?([0-9a-z]{2})[ \t]+mod(?:ifier|ifer)?s?\b", re.I)
 _PHYSICAL_STATUS = re.compile(r"(?<![\w-])p[- ]([1-6])\b(?![ \t]*(?:mg|ml|min|%|percent))", re.I)
 _MOD_DASH = re.compile(r"(?<![\w-])-([0-9a-z]{2})\b", re.I)
@@ -45,8 +47,13 @@ class Entity:
         return self.kind == "cpt" and bool(_ANESTHESIA_CODE.fullmatch(self.value))
 
 
-def find_entities(folded: str, cased: str, known_modifiers: frozenset[str], ordinary: frozenset[str],
-                  units: frozenset[str] = frozenset()) -> list[Entity]:
+def find_entities(
+    folded: str,
+    cased: str,
+    known_modifiers: frozenset[str],
+    ordinary: frozenset[str],
+    units: frozenset[str] = frozenset(),
+) -> list[Entity]:
     """Codes of every code set and the modifiers written explicitly, in order, never overlapping.
 
     `folded` and `cased` are the same text, lower case and as written; `ordinary` holds the two-letter
@@ -67,9 +74,13 @@ def find_entities(folded: str, cased: str, known_modifiers: frozenset[str], ordi
         for s in re.finditer(r"[0-9a-z]{2}", m.group(2)):
             start, end = m.start(2) + s.start(), m.start(2) + s.end()
             mod = s.group().upper()
-            written_as_modifier = cased[start:end].isupper() and not cased[start:end].isdigit()  # "27842-GZ": read, to decline
-            if not mod.isdigit() and (is_word(start, end) or not (
-                    mod in known_modifiers or re.fullmatch(r"[A-Z]\d", mod) or written_as_modifier)):
+            written_as_modifier = (
+                cased[start:end].isupper() and not cased[start:end].isdigit()
+            )  # "27842-GZ": read, to decline
+            if not mod.isdigit() and (
+                is_word(start, end)
+                or not (mod in known_modifiers or re.fullmatch(r"[A-Z]\d", mod) or written_as_modifier)
+            ):
                 break  # "23700 - is that one", "27252 - pt got ketamine": a dash between words
             if _next_word(folded, end) in units:
                 break
@@ -108,7 +119,8 @@ def find_entities(folded: str, cased: str, known_modifiers: frozenset[str], ordi
         parts = [(m.start(1), m.end(1))] + [
             (m.start(2) + s.start(), m.start(2) + s.end())
             for s in re.finditer(r"(?<![a-z])[0-9a-z]{2}(?![a-z])", m.group(2) or "")
-            if s.group() not in ("or", "an")]
+            if s.group() not in ("or", "an")
+        ]
         for start, end in parts:
             if free(start, end) and not is_word(start, end):
                 found.append(Entity("modifier", folded[start:end].upper(), start, end))

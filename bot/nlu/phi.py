@@ -22,7 +22,8 @@ from typing import NamedTuple
 from bot.content import intents_dir, knowledge_dir
 
 # -- vocabulary: capitalised words that are never names ---------------------------------------------------
-_STOP_WORDS = set("""
+_STOP_WORDS = set(
+    """
 a about after again age aged all also an and any anyone anything are as at back be before being both but by
 c came can could daily dear did do does done each else even every few for from get go good got had has have
 he hello her here hey hi his how i if in into is it its just last left let like made many may me mine more
@@ -57,16 +58,46 @@ alabama alaska arizona arkansas california colorado connecticut delaware florida
 iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana
 nebraska nevada ohio oklahoma oregon pennsylvania rhode tennessee texas utah vermont wisconsin
 wyoming puerto rico guam samoa san santa los las workers comp compensation
-""".split())
-_ABBREVIATIONS = set("""
+""".split()
+)
+_ABBREVIATIONS = set(
+    """
 DOB MRN SSN GA ED ER OR MAC CRNA ASA ICU PACU CPT ICD DX HX PMH S/P SP W/ LT RT ACCT FIN DOS PT MR MD DO PA NP
 RN EMS MVC CT MRI XR ID NKDA BMI CC HPI ROS ORIF THA TKA FAQ NCCI MUE CMS AMA LCD NCD MLN OIG HHS CDC NCHS
 AL AK AZ AR CA CO CT DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH NJ NM NV NY OH OK OR
 PA RI SC SD TN TX UT VA VT WA WI WV WY DC PR USA US UK EOB ERA HMO PPO EPO POS ABN GBA IV IM PO PRN BID TID
 CTRL HTTP HTTPS URL API JSON
-""".split())
-_PARTICLES = {"van", "von", "der", "den", "de", "la", "le", "del", "della", "da", "di", "du", "dos", "das", "ní", "ni",
-              "nic", "bin", "ibn", "ben", "bat", "abu", "al", "el", "ter", "ten", "y"}
+""".split()
+)
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "la",
+    "le",
+    "del",
+    "della",
+    "da",
+    "di",
+    "du",
+    "dos",
+    "das",
+    "ní",
+    "ni",
+    "nic",
+    "bin",
+    "ibn",
+    "ben",
+    "bat",
+    "abu",
+    "al",
+    "el",
+    "ter",
+    "ten",
+    "y",
+}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
@@ -89,13 +120,15 @@ def _modifier_codes() -> frozenset[str]:
 
 
 # -- patterns with a cue --------------------------------------------------------------------------------
-_MONTH = (r"(?=[jfmasondeJFMASONDE])"  # what a month's name can start with: other words fail at once
-          r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-          # coders paste notes in Spanish, French and German too
-          r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre"
-          r"|janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
-          r"|januar|februar|märz|juni|juli|oktober|dezember)\.?")
+_MONTH = (
+    r"(?=[jfmasondeJFMASONDE])"  # what a month's name can start with: other words fail at once
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    # coders paste notes in Spanish, French and German too
+    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre"
+    r"|janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
+    r"|januar|februar|märz|juni|juli|oktober|dezember)\.?"
+)
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?"
 _DATE = (
     r"(?:\d{1,2}[/\-.]\d{1,2}[/\-.](?:\d{4}|\d{2})|\d{4}[/\-.]\d{1,2}[/\-.]\d{1,2}"
@@ -104,21 +137,47 @@ _DATE = (
     rf"|{_DAY}(?:\s++of|\s++de)?[ \-]{_MONTH}(?:,?(?:\s++de)?[ \-](?:\d{{4}}|\d{{2}}))?"
     r"|(?<![\d.])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?![\w/]))"
 )
-_STREET = (r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|ct|court|way|pl|place|ter|terrace|hwy|"
-           r"highway|pkwy|parkway|cir|circle|sq|square|trl|trail|loop)")
-_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|IA|ID|IL|IN|KS|KY|LA|MA|MD|ME|MI|MN|MO|MS|MT|NC|ND|NE|NH|NJ|NM|NV|NY|"
-           "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VA|VT|WA|WI|WV|WY|DC|PR")
+_STREET = (
+    r"(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|ln|lane|ct|court|way|pl|place|ter|terrace|hwy|"
+    r"highway|pkwy|parkway|cir|circle|sq|square|trl|trail|loop)"
+)
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|IA|ID|IL|IN|KS|KY|LA|MA|MD|ME|MI|MN|MO|MS|MT|NC|ND|NE|NH|NJ|NM|NV|NY|"
+    "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VA|VT|WA|WI|WV|WY|DC|PR"
+)
 _AGE = r"(?:9\d|1[01]\d)"
-_ID_CUES = (r"mrn|mr ?#|med(?:ical)? rec(?:ord)?(?: number| no\.?| #)?|acct|account|member|subscriber|policy|mbi|medicare|"
-            r"medicaid|fin|csn|har|encounter|enc|visit|chart|claim|case|ref|reference|ticket|invoice|expediente|dossier|"
-            r"icn|dcn|card|nr|patient|pt|insurance|ins|id")
+_ID_CUES = (
+    r"mrn|mr ?#|med(?:ical)? rec(?:ord)?(?: number| no\.?| #)?|acct|account|member|subscriber|policy|mbi|medicare|"
+    r"medicaid|fin|csn|har|encounter|enc|visit|chart|claim|case|ref|reference|ticket|invoice|expediente|dossier|"
+    r"icn|dcn|card|nr|patient|pt|insurance|ins|id"
+)
 # after these a number is the record's even when it looks like a code ("Enc 77412"): nobody writes a code there
-_STRONG_ID_CUES = {"mrn", "acct", "account", "member", "subscriber", "policy", "mbi", "fin", "har", "expediente",
-                   "enc", "encounter", "csn", "icn", "dcn"}
-_ID_VALUE = (r"(?-i:[A-Z]{1,5}[ \-])?(?:(?=(?:\d ?){6})\d{2,4}(?: \d{1,4}){1,4}\b"  # 8837 2019 4455, ZGP 440 918 336
-             r"|(?=[A-Z0-9\-]*\d[A-Z0-9\-]*\d[A-Z0-9\-]*\d[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{3,}[A-Z0-9])")
-_SPELLED_AGE = (r"(?>(?:ninety|one hundred)(?:(?:[- ]|\s+and\s+)(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                r"eleven|twelve)\b)?)(?!\s*+-?\s*+(?:days?|minutes?|mins?|seconds?|hours?|percent|%|units?|mg|ml|dollars))")
+_STRONG_ID_CUES = {
+    "mrn",
+    "acct",
+    "account",
+    "member",
+    "subscriber",
+    "policy",
+    "mbi",
+    "fin",
+    "har",
+    "expediente",
+    "enc",
+    "encounter",
+    "csn",
+    "icn",
+    "dcn",
+}
+_ID_VALUE = (
+    r"(?-i:[A-Z]{1,5}[ \-])?(?:(?=(?:\d ?){6})\d{2,4}(?: \d{1,4}){1,4}\b"  # 8837 2019 4455, ZGP 440 918 336
+    r"|(?=[A-Z0-9\-]*\d[A-Z0-9\-]*\d[A-Z0-9\-]*\d[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{3,}[A-Z0-9])"
+)
+_SPELLED_AGE = (
+    r"(?>(?:ninety|one hundred)(?:(?:[- ]|\s+and\s+)(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve)\b)?)(?!\s*+-?\s*+(?:days?|minutes?|mins?|seconds?|hours?|percent|%|units?|mg|ml|dollars))"
+)
+
 
 @dataclass(frozen=True)
 class _Probe:
@@ -143,37 +202,74 @@ def _probe(text: str) -> _Probe:
 _ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
     # the path and query of a URL name a record ("/patients/88417/chart"); the scheme and host stay, so a curator
     # still sees which site. With a scheme, or a bare host with a dot and a lower-case top-level domain.
-    ("URL", re.compile(r"(?=[hfw])\b(?:https?|ftp)://[^\s/<>|]++/(?P<v>[^\s<>|]++)", re.I),
-     lambda p: "://" in p.low),
-    ("URL", re.compile(r"(?=[a-z0-9])(?<![\w.@/\-])(?-i:(?:[a-z0-9][a-z0-9\-]*+\.)++[a-z]{2,24})/(?P<v>[^\s<>|]++)"),
-     lambda p: "/" in p.low and "." in p.low),
+    ("URL", re.compile(r"(?=[hfw])\b(?:https?|ftp)://[^\s/<>|]++/(?P<v>[^\s<>|]++)", re.I), lambda p: "://" in p.low),
+    (
+        "URL",
+        re.compile(r"(?=[a-z0-9])(?<![\w.@/\-])(?-i:(?:[a-z0-9][a-z0-9\-]*+\.)++[a-z]{2,24})/(?P<v>[^\s<>|]++)"),
+        lambda p: "/" in p.low and "." in p.low,
+    ),
     # Slack ids of people and channels, as markup (<@U0123ABCD|name>, <#C0123ABCD|coding>, <!subteam^S1|@team>)
     # or bare; the asker's own is stored hashed, anybody else's is an identifier of someone who did not ask
     ("SLACK_ID", re.compile(r"<(?:[@#][UWCGD]|!subteam\^)[A-Z0-9]{2,}(?:\|[^<>\n]{0,80})?>"), lambda p: "<" in p.low),
-    ("SLACK_ID", re.compile(r"(?=[UWCGD])(?<![\w\-./])(?=[A-Z]*+\d)[UWCGD][A-Z0-9]{8,11}(?![\w\-])"),
-     lambda p: p.digits >= 1),
-    ("IP", re.compile(r"(?=\d)(?<![\w.])(?!(?:127\.0\.0\.1|0\.0\.0\.0)(?![\w.]))"  # loopback and "any" name nobody
-                      r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-                      r"(?![\w]|\.\d)"), lambda p: p.digits >= 4 and "." in p.low),
-    ("IP", re.compile(r"(?=[0-9a-f:])(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
-                      r"|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}"
-                      r"|(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])", re.I),
-     lambda p: "::" in p.low or p.low.count(":") >= 7),
-    ("ZIP", re.compile(r"(?=[zp])\b(?:zip(?:\s*+code)?|zipcode|postal\s++code|post\s++code)\s*+[:#=]?+\s*+"
-                       r"(?P<v>\d{5}(?:-\d{4})?)(?![\w\-])", re.I), lambda p: p.digits >= 5 and p.has("zip", "post")),
-    ("ADDRESS", re.compile(r"(?=[p])\b(?:p\.?\s?o\.?\s?box|post\s++office\s++box|pob)\s*+#?\s*+\d{1,6}(?!\w)", re.I),
-     lambda p: p.digits >= 1 and p.has("box", "pob")),
+    (
+        "SLACK_ID",
+        re.compile(r"(?=[UWCGD])(?<![\w\-./])(?=[A-Z]*+\d)[UWCGD][A-Z0-9]{8,11}(?![\w\-])"),
+        lambda p: p.digits >= 1,
+    ),
+    (
+        "IP",
+        re.compile(
+            r"(?=\d)(?<![\w.])(?!(?:127\.0\.0\.1|0\.0\.0\.0)(?![\w.]))"  # loopback and "any" name nobody
+            r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+            r"(?![\w]|\.\d)"
+        ),
+        lambda p: p.digits >= 4 and "." in p.low,
+    ),
+    (
+        "IP",
+        re.compile(
+            r"(?=[0-9a-f:])(?<![\w:])(?:(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}"
+            r"|(?:[0-9a-f]{1,4}:){1,6}(?::[0-9a-f]{1,4}){1,6}"
+            r"|(?:[0-9a-f]{1,4}:){1,7}:|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])",
+            re.I,
+        ),
+        lambda p: "::" in p.low or p.low.count(":") >= 7,
+    ),
+    (
+        "ZIP",
+        re.compile(
+            r"(?=[zp])\b(?:zip(?:\s*+code)?|zipcode|postal\s++code|post\s++code)\s*+[:#=]?+\s*+"
+            r"(?P<v>\d{5}(?:-\d{4})?)(?![\w\-])",
+            re.I,
+        ),
+        lambda p: p.digits >= 5 and p.has("zip", "post"),
+    ),
+    (
+        "ADDRESS",
+        re.compile(r"(?=[p])\b(?:p\.?\s?o\.?\s?box|post\s++office\s++box|pob)\s*+#?\s*+\d{1,6}(?!\w)", re.I),
+        lambda p: p.digits >= 1 and p.has("box", "pob"),
+    ),
     # a driver's licence, and a vehicle's plate: only after their labels (a bare "plate" is an implant)
-    ("LICENCE", re.compile(
-        r"(?=[dl])\b(?:driver'?s?\s*+licen[cs]e|drivers?\s*+lic\b\.?|licen[cs]e(?!\s*+plate)|d\.?l\.?n?)(?!\w)"
-        r"(?>(?:\s*+(?:#|:|=|\bno\b\.?|\bnumber\b|\bnum\b|\bis\b))*)\s*+"
-        r"(?P<v>(?=[A-Z0-9\-]{0,20}?\d[A-Z0-9\-]{0,20}?\d)[A-Z0-9][A-Z0-9\-]{3,18}[A-Z0-9])(?![\w\-])", re.I),
-     lambda p: p.digits >= 2 and p.has("lic", "dl", "d.l")),
-    ("PLATE", re.compile(
-        r"(?=[lvctp])\b(?:licen[cs]e\s++plate|(?:vehicle|car)\s++(?:plate|tag|registration)|(?:plate|tag)\s*+(?:no\b\.?|number|#)"
-        r"|plate\s*+:)\s*+[:#]?+\s*+"
-        r"(?P<v>(?-i:(?=[A-Z0-9 \-]{0,12}\d)[A-Z0-9]{1,4}(?:[ \-]?[A-Z0-9]{1,4}){1,3}))(?![\w\-])",
-        re.I), lambda p: p.digits >= 1 and p.has("plate", "tag", "registration")),
+    (
+        "LICENCE",
+        re.compile(
+            r"(?=[dl])\b(?:driver'?s?\s*+licen[cs]e|drivers?\s*+lic\b\.?|licen[cs]e(?!\s*+plate)|d\.?l\.?n?)(?!\w)"
+            r"(?>(?:\s*+(?:#|:|=|\bno\b\.?|\bnumber\b|\bnum\b|\bis\b))*)\s*+"
+            r"(?P<v>(?=[A-Z0-9\-]{0,20}?\d[A-Z0-9\-]{0,20}?\d)[A-Z0-9][A-Z0-9\-]{3,18}[A-Z0-9])(?![\w\-])",
+            re.I,
+        ),
+        lambda p: p.digits >= 2 and p.has("lic", "dl", "d.l"),
+    ),
+    (
+        "PLATE",
+        re.compile(
+            r"(?=[lvctp])\b(?:licen[cs]e\s++plate|(?:vehicle|car)\s++(?:plate|tag|registration)|(?:plate|tag)\s*+(?:no\b\.?|number|#)"
+            r"|plate\s*+:)\s*+[:#]?+\s*+"
+            r"(?P<v>(?-i:(?=[A-Z0-9 \-]{0,12}\d)[A-Z0-9]{1,4}(?:[ \-]?[A-Z0-9]{1,4}){1,3}))(?![\w\-])",
+            re.I,
+        ),
+        lambda p: p.digits >= 1 and p.has("plate", "tag", "registration"),
+    ),
 ]
 
 # (tag, pattern, gate); the value is group "v" when the pattern has one. Order matters: specific shapes first.
@@ -181,73 +277,146 @@ _ALWAYS_WIN: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
 # once, and the gate says what the text must hold for the pattern to have any chance.
 PATTERNS: list[tuple[str, re.Pattern[str], Callable[[_Probe], bool]]] = [
     ("EMAIL", re.compile(r"(?=[\w.+\-])(?<![\w.+\-])[\w.+\-]++@[\w\-]++\.[\w.\-]+\b"), lambda p: "@" in p.low),
-    ("SSN", re.compile(
-        r"(?=[s*x]|\d{3}[- ])(?:\b(?:ssn|ss ?#|ss no\.?|soc(?:ial)? sec(?:urity)?(?: number| no\.?| #)?|social)"
-        r"\s*+[:#]?+\s*+\d{3}[- ]?\d{2}[- ]?\d{4}\b"
-        r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|(?:\*{3}|x{3}|X{3})[- ]?(?:\*{2}|x{2}|X{2})[- ]?\d{4}\b)", re.I),
-     lambda p: p.digits >= 4),
-    ("SSN", re.compile(r"(?=[^\W\d_])\b(?:ssn|ss ?#|social(?: security)?(?: number| no\.?| #)?)"
-                       r"\s*+(?:(?:ending|ends)(?: in| with)?"
-                       r"|last\s*+(?:4|four)(?: digits?)?(?: (?:is|are|of))?)\s*+[:#=]?+\s*+(?P<v>\d{4})\b", re.I),
-     lambda p: p.digits >= 4 and p.has("ss", "social")),
-    ("DOB", re.compile(rf"(?=[^\W\d_])\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|b\.)\s*+[:#=]?+\s*+"
-                       rf"(?P<v>{_DATE}|\d{{1,2}} \d{{1,2}} (?:19|20)\d{{2}})", re.I),
-     lambda p: p.digits >= 1 and p.has("dob", "d.o.b", "birth", "born", "b.")),
-    ("ID", re.compile(
-        rf"(?=[^\W\d_])\b(?P<cue>{_ID_CUES})(?!\w)(?>(?:\s*+(?:#|:|=|\.|\bid\b|\bno\b\.?|\bnumber\b|\bnum\b|\bis\b))*)\s*+[:#=\-]?+\s*+"
-        rf"(?P<v>{_ID_VALUE})\b", re.I),
-     lambda p: p.digits >= 4),
-    ("PHONE", re.compile(
-        r"(?=[+(\d])(?<![\w.\-])"
-        r"(?:(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}|1?\d{10}|\d{3}-\d{4})(?![\w\-])"
-        r"(?:,?\s*+(?:x|ext\.?|extension)\s*+\d{1,5}\b)?", re.I),
-     lambda p: p.digits >= 7),
+    (
+        "SSN",
+        re.compile(
+            r"(?=[s*x]|\d{3}[- ])(?:\b(?:ssn|ss ?#|ss no\.?|soc(?:ial)? sec(?:urity)?(?: number| no\.?| #)?|social)"
+            r"\s*+[:#]?+\s*+\d{3}[- ]?\d{2}[- ]?\d{4}\b"
+            r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|(?:\*{3}|x{3}|X{3})[- ]?(?:\*{2}|x{2}|X{2})[- ]?\d{4}\b)",
+            re.I,
+        ),
+        lambda p: p.digits >= 4,
+    ),
+    (
+        "SSN",
+        re.compile(
+            r"(?=[^\W\d_])\b(?:ssn|ss ?#|social(?: security)?(?: number| no\.?| #)?)"
+            r"\s*+(?:(?:ending|ends)(?: in| with)?"
+            r"|last\s*+(?:4|four)(?: digits?)?(?: (?:is|are|of))?)\s*+[:#=]?+\s*+(?P<v>\d{4})\b",
+            re.I,
+        ),
+        lambda p: p.digits >= 4 and p.has("ss", "social"),
+    ),
+    (
+        "DOB",
+        re.compile(
+            rf"(?=[^\W\d_])\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born(?: on)?|b\.)\s*+[:#=]?+\s*+"
+            rf"(?P<v>{_DATE}|\d{{1,2}} \d{{1,2}} (?:19|20)\d{{2}})",
+            re.I,
+        ),
+        lambda p: p.digits >= 1 and p.has("dob", "d.o.b", "birth", "born", "b."),
+    ),
+    (
+        "ID",
+        re.compile(
+            rf"(?=[^\W\d_])\b(?P<cue>{_ID_CUES})(?!\w)(?>(?:\s*+(?:#|:|=|\.|\bid\b|\bno\b\.?|\bnumber\b|\bnum\b|\bis\b))*)\s*+[:#=\-]?+\s*+"
+            rf"(?P<v>{_ID_VALUE})\b",
+            re.I,
+        ),
+        lambda p: p.digits >= 4,
+    ),
+    (
+        "PHONE",
+        re.compile(
+            r"(?=[+(\d])(?<![\w.\-])"
+            r"(?:(?:\+?1[ .\-]?)?(?:\(\d{3}\)\s?|\d{3}[ .\-])\d{3}[ .\-]\d{4}|1?\d{10}|\d{3}-\d{4})(?![\w\-])"
+            r"(?:,?\s*+(?:x|ext\.?|extension)\s*+\d{1,5}\b)?",
+            re.I,
+        ),
+        lambda p: p.digits >= 7,
+    ),
     # a long number or dashed digit groups with no cue: no code looks like either
-    ("ID", re.compile(r"(?=\d)(?<![\w\-/.$,])(?:\d{6,16}|(?=(?:\d-?){6})\d++(?:-\d++){2,})(?![\w\-/]|[.,]\d)"),
-     lambda p: p.digits >= 6),
-    ("ADDRESS", re.compile(
-        rf"(?=\d)(?<![\w./])\d{{1,6}}\s++(?:(?:[A-Za-z0-9]++\s++){{0,4}}(?=[^\W\d_]){_STREET}\b\.?|(?:rue|calle|avenida|camino|chemin)(?:\s++(?!apt\b|unit\b|suite\b|ste\b)[^\W\d_][\w'’\-]*+){{1,4}})"
-        r"(?:,?\s++(?:apt|unit|suite|ste|#)\.?\s*+\w+)?(?!\w)", re.I),
-     lambda p: p.digits >= 1),
-    ("NAME", re.compile(
-        r"(?=[^\W\d_])\b(?P<cue>(?i:patient name|pt name|name is|name|patient|ptn|pt|pat|member|guarantor|insured"
-        r"|paciente|nombre"
-        r"|mr|mrs|ms|miss|mx))\b\.?\s*+[:\-]?+\s*+"
-        r"(?=(?P<v>['‘“]?[^\W\d_][\w'’.\-]*+['’”]?(?:[ \t]++['‘“]?[^\W\d_][\w'’.\-]*+['’”]?){0,4}))"),
-     lambda p: p.has("name", "pt", "pat", "member", "guarantor", "insured", "paciente", "nombre", "mr", "ms", "miss",
-                     "mx")),
+    (
+        "ID",
+        re.compile(r"(?=\d)(?<![\w\-/.$,])(?:\d{6,16}|(?=(?:\d-?){6})\d++(?:-\d++){2,})(?![\w\-/]|[.,]\d)"),
+        lambda p: p.digits >= 6,
+    ),
+    (
+        "ADDRESS",
+        re.compile(
+            rf"(?=\d)(?<![\w./])\d{{1,6}}\s++(?:(?:[A-Za-z0-9]++\s++){{0,4}}(?=[^\W\d_]){_STREET}\b\.?|(?:rue|calle|avenida|camino|chemin)(?:\s++(?!apt\b|unit\b|suite\b|ste\b)[^\W\d_][\w'’\-]*+){{1,4}})"
+            r"(?:,?\s++(?:apt|unit|suite|ste|#)\.?\s*+\w+)?(?!\w)",
+            re.I,
+        ),
+        lambda p: p.digits >= 1,
+    ),
+    (
+        "NAME",
+        re.compile(
+            r"(?=[^\W\d_])\b(?P<cue>(?i:patient name|pt name|name is|name|patient|ptn|pt|pat|member|guarantor|insured"
+            r"|paciente|nombre"
+            r"|mr|mrs|ms|miss|mx))\b\.?\s*+[:\-]?+\s*+"
+            r"(?=(?P<v>['‘“]?[^\W\d_][\w'’.\-]*+['’”]?(?:[ \t]++['‘“]?[^\W\d_][\w'’.\-]*+['’”]?){0,4}))"
+        ),
+        lambda p: p.has(
+            "name", "pt", "pat", "member", "guarantor", "insured", "paciente", "nombre", "mr", "ms", "miss", "mx"
+        ),
+    ),
     # after an explicit label a name may be typed in lower case: "patient name: john smith", "pt: kiara m. rhodes"
-    ("NAME", re.compile(r"(?=[^\W\d_])\b(?:patient name|pt name|name|patient|pt|paciente|nombre)\s*+[:\-]\s*+"
-                        r"(?P<lc>(?-i:[a-z][a-z'\-]*+\.?(?:\s++[a-z][a-z'\-]*+\.?){0,3}))", re.I),
-     lambda p: p.has("name", "pt", "patient", "paciente", "nombre") and p.has(":", "-")),
+    (
+        "NAME",
+        re.compile(
+            r"(?=[^\W\d_])\b(?:patient name|pt name|name|patient|pt|paciente|nombre)\s*+[:\-]\s*+"
+            r"(?P<lc>(?-i:[a-z][a-z'\-]*+\.?(?:\s++[a-z][a-z'\-]*+\.?){0,3}))",
+            re.I,
+        ),
+        lambda p: p.has("name", "pt", "patient", "paciente", "nombre") and p.has(":", "-"),
+    ),
     # "jones, tamika  dob ...": a lower-case "last, first" right before an identifier's label
-    ("NAME", re.compile(r"(?=[^\W\d_])(?<![\w,])(?P<lc>(?-i:[a-z][a-z'\-]++,\s*+[a-z][a-z'\-]++))"
-                        r"(?=\s++(?:dob|d\.o\.b|mrn|acct|ssn)\b)", re.I),
-     lambda p: "," in p.low and p.has("dob", "d.o.b", "mrn", "acct", "ssn")),
+    (
+        "NAME",
+        re.compile(
+            r"(?=[^\W\d_])(?<![\w,])(?P<lc>(?-i:[a-z][a-z'\-]++,\s*+[a-z][a-z'\-]++))"
+            r"(?=\s++(?:dob|d\.o\.b|mrn|acct|ssn)\b)",
+            re.I,
+        ),
+        lambda p: "," in p.low and p.has("dob", "d.o.b", "mrn", "acct", "ssn"),
+    ),
     # Any full date is about someone (service, admission, birth) unless it is a rule's or a document's date.
     ("DATE", re.compile(rf"(?=\d|[jfmasonde])(?<![\w/.\-]){_DATE}(?![\w/])", re.I), lambda p: p.digits >= 1),
     # A month and a year is usually a document's ("CPT Assistant Oct 2017", "the July 2024 file"): only with a cue
-    ("DATE", re.compile(rf"(?=[^\W\d_])\b(?P<cue>dos|seen|surgery|admitted|discharged|injured|fell|done|performed)\b"
-                        rf"[^\n.;|]{{0,20}}?"
-                        rf"(?P<v>{_MONTH},?\s++(?:19|20)\d{{2}})\b", re.I),
-     lambda p: p.digits >= 4 and p.has("dos", "seen", "surgery", "admitted", "discharged", "injured", "fell", "done",
-                                       "performed")),
-    ("AGE", re.compile(
-        rf"(?=[aâe91shino])\b(?:(?:age|aged|ages|edad|âge|alter)\s*+[:=]?+\s*+{_AGE}\b"
-        rf"|{_AGE}\s*+(?:yo|y/o|y\.o\.?|yrs?(?: old)?|years?[- ]old|-?year-old|años|ans|jahre)(?!\w)|{_AGE}y(?!\w)"
-        rf"|{_AGE}\s?[MF]\b|(?:she|he)(?:'s|’s| is)\s++{_AGE}\b|is\s++{_AGE}\s++(?:now|years)\b"
-        # spelled out, an age of ninety or more is the only likely reading ("ninety-day global" is not one)
-        rf"|{_SPELLED_AGE})", re.I),
-     lambda p: p.digits >= 2 or p.has("ninety", "hundred")),
+    (
+        "DATE",
+        re.compile(
+            rf"(?=[^\W\d_])\b(?P<cue>dos|seen|surgery|admitted|discharged|injured|fell|done|performed)\b"
+            rf"[^\n.;|]{{0,20}}?"
+            rf"(?P<v>{_MONTH},?\s++(?:19|20)\d{{2}})\b",
+            re.I,
+        ),
+        lambda p: (
+            p.digits >= 4
+            and p.has("dos", "seen", "surgery", "admitted", "discharged", "injured", "fell", "done", "performed")
+        ),
+    ),
+    (
+        "AGE",
+        re.compile(
+            rf"(?=[aâe91shino])\b(?:(?:age|aged|ages|edad|âge|alter)\s*+[:=]?+\s*+{_AGE}\b"
+            rf"|{_AGE}\s*+(?:yo|y/o|y\.o\.?|yrs?(?: old)?|years?[- ]old|-?year-old|años|ans|jahre)(?!\w)|{_AGE}y(?!\w)"
+            rf"|{_AGE}\s?[MF]\b|(?:she|he)(?:'s|’s| is)\s++{_AGE}\b|is\s++{_AGE}\s++(?:now|years)\b"
+            # spelled out, an age of ninety or more is the only likely reading ("ninety-day global" is not one)
+            rf"|{_SPELLED_AGE})",
+            re.I,
+        ),
+        lambda p: p.digits >= 2 or p.has("ninety", "hundred"),
+    ),
 ]
 _DOCUMENT_DATE = re.compile(
     r"\b(effective|as of|since|starting|beginning|released?|updated?|transmittal|dated|bulletin|webinar|revision|"
     r"revised|newsletter|memo|guidance|published|issued|version|edition|lcd|ncd|mln|article|quarter|deadline|"
-    r"rule|manual|policy|policies|transmittals|bulletins|articles|rules|manuals|updates|edits)\b", re.I)
-_DOCUMENT_AFTER = re.compile(r"^\S+\s+(?:\w+\s+)?(?:webinar|bulletin|update|release|transmittal|newsletter|revision|"
-                             r"memo|manual|lcd|ncd|ncci|guidance|article|edition|fee schedule)\b", re.I)
-_PERSON_DATE = re.compile(r"\b(dos|dob|born|admit\w*|adm|seen|visit|service|svc|surgery|injur\w*|fell|came|discharg\w*"
-                          r"|done|performed)\b", re.I)
+    r"rule|manual|policy|policies|transmittals|bulletins|articles|rules|manuals|updates|edits)\b",
+    re.I,
+)
+_DOCUMENT_AFTER = re.compile(
+    r"^\S+\s+(?:\w+\s+)?(?:webinar|bulletin|update|release|transmittal|newsletter|revision|"
+    r"memo|manual|lcd|ncd|ncci|guidance|article|edition|fee schedule)\b",
+    re.I,
+)
+_PERSON_DATE = re.compile(
+    r"\b(dos|dob|born|admit\w*|adm|seen|visit|service|svc|surgery|injur\w*|fell|came|discharg\w*"
+    r"|done|performed)\b",
+    re.I,
+)
 # Codes and modifiers that must survive redaction untouched.
 _PROTECT = re.compile(
     r"(?=\w)(?<![\w\-])(?:\d{5}(?:-[0-9A-Z]{2})*|\d{4}[FTU]|[A-V]\d{4}|[A-TV-Z]\d[0-9A-Z]\.?[0-9A-Z]{0,4})\b", re.I
@@ -256,11 +425,15 @@ _PROTECT = re.compile(
 # code, a drug's NDC, a provider's NPI or tax ID, a CMS transmittal or change request.
 _NOT_PATIENT = re.compile(
     r"(?=[^\W\d_])\b(?:cdm|chargemaster|charge (?:code|number|item|line)|rev(?:enue)? code|ndc|npi|tin|ein|transmittal|"
-    r"change request|cr)s?\s*+(?:#|no\.?|number|code)?\s*+[:#=]?+\s*+(?P<v>[A-Z]{0,3}\d[\d\-]{2,}\d)", re.I)
+    r"change request|cr)s?\s*+(?:#|no\.?|number|code)?\s*+[:#=]?+\s*+(?P<v>[A-Z]{0,3}\d[\d\-]{2,}\d)",
+    re.I,
+)
 _HONORIFICS = {"mr", "mrs", "ms", "miss", "mx"}
 # Words that end a name even after "Mr." ("Mr. and Mrs. Lee"): after an honorific other capitalised words count.
-_FUNCTION_WORDS = set("a an and are as at be but by for from had has have he her his i in is it of on or she so the "
-                      "their they this to was we were with you your".split())
+_FUNCTION_WORDS = set(
+    "a an and are as at be but by for from had has have he her his i in is it of on or she so the "
+    "their they this to was we were with you your".split()
+)
 
 
 class PhiFinding(NamedTuple):
@@ -361,11 +534,36 @@ def _allowed(tag: str, cue: str | None, start: int, end: int, protected: _Spans)
 
 
 # "Santa Fe NM 87501", "Springfield, IL 62704-1234": the city and the ZIP (both smaller than a state); the state stays
-_PLACE = re.compile(rf"(?=[A-Z])(?<![\w'’\-.])(?P<city>(?:[A-Z][\w'’\-]*+\.?[ \t]++){{0,2}}[A-Z][\w'’\-]*+),?[ \t]++"
-                    rf"(?:{_STATES})[ \t]++"
-                    r"(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-])")
-_PLACE_WORDS = {"city", "lake", "falls", "springs", "beach", "park", "heights", "hills", "village", "valley", "saint",
-                "st", "fort", "mount", "san", "santa", "new", "north", "south", "east", "west", "port", "grand"}
+_PLACE = re.compile(
+    rf"(?=[A-Z])(?<![\w'’\-.])(?P<city>(?:[A-Z][\w'’\-]*+\.?[ \t]++){{0,2}}[A-Z][\w'’\-]*+),?[ \t]++"
+    rf"(?:{_STATES})[ \t]++"
+    r"(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-])"
+)
+_PLACE_WORDS = {
+    "city",
+    "lake",
+    "falls",
+    "springs",
+    "beach",
+    "park",
+    "heights",
+    "hills",
+    "village",
+    "valley",
+    "saint",
+    "st",
+    "fort",
+    "mount",
+    "san",
+    "santa",
+    "new",
+    "north",
+    "south",
+    "east",
+    "west",
+    "port",
+    "grand",
+}
 
 
 def _places(text: str) -> list[PhiFinding]:
@@ -373,8 +571,9 @@ def _places(text: str) -> list[PhiFinding]:
     for m in _PLACE.finditer(text):
         words = m.group("city").split()
         last = words[-1].rstrip(".").lower()
-        if words[-1].upper() in _ABBREVIATIONS or (last not in _PLACE_WORDS and (
-                last in _FUNCTION_WORDS or last in _content_words())):  # "Physician Assistant PA 26770"
+        if words[-1].upper() in _ABBREVIATIONS or (
+            last not in _PLACE_WORDS and (last in _FUNCTION_WORDS or last in _content_words())
+        ):  # "Physician Assistant PA 26770"
             continue
         # only the words that can be a place name; a street type ends the city ("Maple St DAYTON")
         city_start = m.start("city")
@@ -430,7 +629,12 @@ def _kind(token: str) -> str:
     if bare in _modifier_codes():  # "AA, AD modifiers", "QX, QZ": letter modifiers of our own content
         return "word"
     # an abbreviation is written in capitals ("AMA"); in title case only the short ones are ("Dx"), "Ama" is a name
-    if not bare[0].isupper() or low in _STOP_WORDS or bare.upper() in _ABBREVIATIONS and (bare.isupper() or len(bare) < 3):
+    if (
+        not bare[0].isupper()
+        or low in _STOP_WORDS
+        or bare.upper() in _ABBREVIATIONS
+        and (bare.isupper() or len(bare) < 3)
+    ):
         return "word"
     return "name"
 
@@ -459,15 +663,20 @@ _NOT_A_PERSON_AFTER = re.compile(  # matched at the end of a run (pattern.match(
     r"(?:\s+(?:technique|maneuver|manoeuvre|method|fracture|lesion|sign|test|classification|reduction|repair|"
     r"procedure|view|position|splint|criteria|rule|scale|score|syndrome|disease|deformity|injury|approach|incision)s?\b"
     r"|\s*:\s*(?:yes|no|none|n/?a|y|n|positive|negative|normal|abnormal|present|absent|unknown|done|pending|complete|"
-    r"completed|given|declined|performed|intact|wnl|nad|true|false|checked|unchecked|x)\b)", re.I)
+    r"completed|given|declined|performed|intact|wnl|nad|true|false|checked|unchecked|x)\b)",
+    re.I,
+)
 _SLASHED_NAME = re.compile(r"(?=[A-Z])(?<![\w/])[A-Z][A-Z'’\-]{2,}/[A-Z][A-Z'’\-]{2,}(?![\w/])")  # KOWALSKI/STANISLAW
 _QUOTES = "'\"‘’“”"
 
 
 def _slashed_names(text: str) -> list[PhiFinding]:
     common = _content_words()
-    return [PhiFinding("NAME", *m.span()) for m in _SLASHED_NAME.finditer(text)
-            if all(_kind(w) == "name" and w.lower() not in common for w in m.group().split("/"))]
+    return [
+        PhiFinding("NAME", *m.span())
+        for m in _SLASHED_NAME.finditer(text)
+        if all(_kind(w) == "name" and w.lower() not in common for w in m.group().split("/"))
+    ]
 
 
 def _bare_names(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
@@ -486,8 +695,9 @@ def _bare_names(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
             run.pop()
         if run:
             start, end, last = run[0][0], run[-1][1], run[-1][2]
-            if _is_name([word for _, _, word in run], text[start:end]) \
-                    and not _NOT_A_PERSON_AFTER.match(text, end, end + _LOOK_AFTER):
+            if _is_name([word for _, _, word in run], text[start:end]) and not _NOT_A_PERSON_AFTER.match(
+                text, end, end + _LOOK_AFTER
+            ):
                 names.append(PhiFinding("NAME", start, end - (last.endswith(".") and _kind(last) == "name")))
             run.clear()
         comma = False
@@ -511,8 +721,12 @@ def _bare_names(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
             previous_end, previous = run[-1][1], run[-1][2]
             gap = text[previous_end:start] if start - previous_end <= 3 else None
             with_comma = gap is not None and gap.strip() == ","
-            joined = gap is not None and "\n" not in gap and not (previous[-1] == "." and kind_of(previous) == "name") \
-                and (gap.strip(blank) == "" or (with_comma and not comma))  # "Terrence 'TJ' Jackson"; "WBAT. Follow"
+            joined = (
+                gap is not None
+                and "\n" not in gap
+                and not (previous[-1] == "." and kind_of(previous) == "name")
+                and (gap.strip(blank) == "" or (with_comma and not comma))
+            )  # "Terrence 'TJ' Jackson"; "WBAT. Follow"
             if not joined:
                 close()
             elif with_comma:
@@ -534,7 +748,9 @@ _NEXT_TO_GAP = 4
 # "Lee, Ann | 98 | F", "(MRN 123456), 94, seen": a bare 90+ between separators right after an identifier
 _ANY_AGE = re.compile(rf"(?<!\d){_AGE}\b")
 _AGE_ALONE = re.compile(rf"^[ \t)\]]*[,|(;][ \t]*({_AGE})(?=[ \t]*[,|);])")
-_AGE_AFTER = re.compile(rf"^[\s,(]*(?:(?:she|he)(?:'s|’s| is)\s+|the\s+|age\s+)?{_AGE}\b(?!\s*(?:-|\s)?(?:day|min|%))", re.I)
+_AGE_AFTER = re.compile(
+    rf"^[\s,(]*(?:(?:she|he)(?:'s|’s| is)\s+|the\s+|age\s+)?{_AGE}\b(?!\s*(?:-|\s)?(?:day|min|%))", re.I
+)
 
 
 def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
@@ -546,8 +762,13 @@ def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
     starts = [f.start for f in ordered]
     ends = sorted(f.end for f in found)
     inside = _Spans([(f.start, f.end) for f in ordered])
-    names = {w.rstrip(".").lower() for f in found if f.tag == "NAME" for w in _TOKEN.findall(text, f.start, f.end)
-             if _kind(w) == "name" and len(w.rstrip(".")) > 2}
+    names = {
+        w.rstrip(".").lower()
+        for f in found
+        if f.tag == "NAME"
+        for w in _TOKEN.findall(text, f.start, f.end)
+        if _kind(w) == "name" and len(w.rstrip(".")) > 2
+    }
     candidates: list[tuple[int, str]] = []  # (start, word) of the capitalised words not inside a finding already
     kind_of, beside_gap, first_after, last_before = _kind, _NEXT_TO.fullmatch, bisect.bisect_left, bisect.bisect_right
     count = len(starts)
@@ -571,8 +792,9 @@ def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
             after = first_after(starts, end)  # the next finding after the word
             before = last_before(ends, start) - 1  # the last one ending before it
             # only a gap of a few characters can be "beside": never look as far as a distant finding
-            if (after < count and starts[after] - end <= _NEXT_TO_GAP and beside_gap(text, end, starts[after])) or \
-                    (before >= 0 and start - ends[before] <= _NEXT_TO_GAP and beside_gap(text, ends[before], start)):
+            if (after < count and starts[after] - end <= _NEXT_TO_GAP and beside_gap(text, end, starts[after])) or (
+                before >= 0 and start - ends[before] <= _NEXT_TO_GAP and beside_gap(text, ends[before], start)
+            ):
                 names.add(low)
         if not inside.holds(start, start + len(word)):  # a word inside a finding is redacted with it
             candidates.append((start, word))
@@ -582,8 +804,11 @@ def _neighbours(text: str, found: list[PhiFinding]) -> list[PhiFinding]:
         i = bisect.bisect_left(longer, word)
         return i < len(longer) and longer[i].startswith(word)
 
-    extra = [PhiFinding("NAME", start, start + len(word)) for start, word in candidates
-             if (low := word.lower()) in names or (len(word) > 3 and low not in common and cut_short(low))]
+    extra = [
+        PhiFinding("NAME", start, start + len(word))
+        for start, word in candidates
+        if (low := word.lower()) in names or (len(word) > 3 and low not in common and cut_short(low))
+    ]
     for f in ordered if _ANY_AGE.search(text) else ():  # an age of 90 or more somewhere, or nothing to look for
         if (alone := _AGE_ALONE.match(text[f.end : f.end + 12])) and f.tag in ("NAME", "ID", "DOB", "DATE"):
             extra.append(PhiFinding("AGE", f.end + alone.start(1), f.end + alone.end(1)))
@@ -602,8 +827,13 @@ def _name_part(words: str, lax: bool = False) -> str:
     for word in words.split():
         bare = word.strip("'‘’“”\"").rstrip(".,;:")
         kind = _kind(word.strip("'‘’“”\""))
-        if lax and kind == "word" and bare[:1].isupper() and bare.lower() not in _FUNCTION_WORDS \
-                and bare.upper() not in _ABBREVIATIONS:
+        if (
+            lax
+            and kind == "word"
+            and bare[:1].isupper()
+            and bare.lower() not in _FUNCTION_WORDS
+            and bare.upper() not in _ABBREVIATIONS
+        ):
             kind = "name"
         if kind == "word" or _PROTECT.fullmatch(bare) or (kind == "particle" and not kept):
             break

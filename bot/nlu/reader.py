@@ -16,32 +16,65 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.nlu.case import Case, CaseAsk, CodeMention, Fact, ModifierMention, Segment
+from bot.nlu.case import Case, CaseAsk, CodeMention, Fact, ModifierMention, Segment, Status
 from bot.nlu.lexicon import CompiledLexicon, Match
 from bot.nlu.patterns import Entity, find_entities
 from bot.nlu.phi import find_phi
-from bot.nlu.tokens import Token, cased as cased_text, expand, fold, tokenise
+from bot.nlu.tokens import Token, expand, fold, tokenise
+from bot.nlu.tokens import cased as cased_text
 
 MAX_CHARS = 40_000  # what Slack allows in one message; a longer text is cut before anything else
 HEAD_CHARS = 2_000  # a longer pasted note keeps its start (the case) ...
 TAIL_CHARS = 10_000  # ... and its end, where the question is
-_SLACK_MARKUP = re.compile(r"<(?:[@#!][^>|]{0,200})(?:\|([^>]{0,200}))?>|<(?:https?|mailto):[^>|]{0,2000}\|([^>]{0,200})>"
-                           r"|<((?:https?|mailto):[^>]{0,2000})>")
+_SLACK_MARKUP = re.compile(
+    r"<(?:[@#!][^>|]{0,200})(?:\|([^>]{0,200}))?>|<(?:https?|mailto):[^>|]{0,2000}\|([^>]{0,200})>"
+    r"|<((?:https?|mailto):[^>]{0,2000})>"
+)
 _TYPED_COMMAND = re.compile(r"^\s*/[a-z][\w-]{0,30}(?=\s|$)", re.I)
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n")
 _PLACEHOLDER = {"cpt": "cptcode", "hcpcs": "cptcode", "icd": "icdcode", "pcs": "pcscode", "modifier": "modcode"}
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10, "eleven": 11, "twelve": 12}
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _AGE_SEX = re.compile(r"(\d{1,3})([mf])")  # "34M", "7f": an age and a sex, as notes write them
-_QUESTION_WORDS = {"can", "could", "do", "does", "is", "are", "should", "would", "will", "what", "which", "how",
-                   "who", "where", "why", "any", "also"}  # English: where a second question in a sentence starts
+_QUESTION_WORDS = {
+    "can",
+    "could",
+    "do",
+    "does",
+    "is",
+    "are",
+    "should",
+    "would",
+    "will",
+    "what",
+    "which",
+    "how",
+    "who",
+    "where",
+    "why",
+    "any",
+    "also",
+}  # English: where a second question in a sentence starts
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
 _NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
@@ -107,8 +140,14 @@ class _Reading:
 
 
 class Reader:
-    def __init__(self, lexicon: CompiledLexicon, modifiers: frozenset[str], curated_modifiers: frozenset[str],
-                 known_word: Callable[[str], bool] = lambda w: False, side_modifiers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        lexicon: CompiledLexicon,
+        modifiers: frozenset[str],
+        curated_modifiers: frozenset[str],
+        known_word: Callable[[str], bool] = lambda w: False,
+        side_modifiers: Mapping[str, str] | None = None,
+    ):
         self.lex = lexicon
         self.side_modifiers = side_modifiers or {}  # "RT" -> right: a modifier that also tells the side
         self.modifiers = modifiers  # every modifier the knowledge base knows: decides what "-XX" is
@@ -131,9 +170,14 @@ class Reader:
         # a number that is an identifier somewhere is never a code anywhere: "MR# 88417 ... 88417?" must not be
         # answered (and so repeated) as a code
         id_values = {re.sub(r"\W", "", text[s:t]).upper() for s, t in identifiers}
-        entities = [e for e in find_entities(folded, written, self.modifiers, self.ordinary, self.lex.units)
-                    if not (e.kind != "modifier" and (any(s <= e.start and e.end <= t for s, t in identifiers)
-                                                      or e.value.replace(".", "") in id_values))]
+        entities = [
+            e
+            for e in find_entities(folded, written, self.modifiers, self.ordinary, self.lex.units)
+            if not (
+                e.kind != "modifier"
+                and (any(s <= e.start and e.end <= t for s, t in identifiers) or e.value.replace(".", "") in id_values)
+            )
+        ]
         readings = [self._read_segment(seg, folded, written, entities) for seg in self._segments(folded)]
         case.segments = [r.segment for r in readings]
         for reading in readings:
@@ -145,9 +189,11 @@ class Reader:
         live = [r for r in readings if not r.segment.greeting]
         case.masked = " ".join(w.text for r in live for w in r.words)
         case.greeting = any(r.segment.greeting for r in readings) or any(
-            h.match.category in ("greeting", "thanks") for r in readings for h in r.hits)
-        case.only_thanks = bool(readings) and not live and any(
-            h.match.category == "thanks" for r in readings for h in r.hits)
+            h.match.category in ("greeting", "thanks") for r in readings for h in r.hits
+        )
+        case.only_thanks = (
+            bool(readings) and not live and any(h.match.category == "thanks" for r in readings for h in r.hits)
+        )
         return case
 
     def mask(self, text: str) -> str:
@@ -205,10 +251,14 @@ class Reader:
         word = re.search(r"([a-z]+)$", folded[max(0, dot - 12) : dot])
         return bool(word) and (word.group(1) in self.lex.abbreviations or len(word.group(1)) == 1)  # type: ignore[union-attr]
 
-    def _add(self, segments: list[Segment], folded: str, start: int, end: int, role: str | None, question: bool) -> None:
+    def _add(
+        self, segments: list[Segment], folded: str, start: int, end: int, role: str | None, question: bool
+    ) -> None:
         if re.search(r"[a-z0-9]", folded[start:end]):
-            kind = "section" if role else "sentence"
-            segments.append(Segment(len(segments), start, end, kind, role, question or folded[start:end].rstrip().endswith("?")))
+            kind: Literal["sentence", "section"] = "section" if role else "sentence"
+            segments.append(
+                Segment(len(segments), start, end, kind, role, question or folded[start:end].rstrip().endswith("?"))
+            )
 
     # -- words and lexicon hits ------------------------------------------------------------------------
     def _read_segment(self, seg: Segment, folded: str, written: str, entities: list[Entity]) -> _Reading:
@@ -216,15 +266,24 @@ class Reader:
         inside = [e for e in entities if seg.start <= e.start < seg.end]
         words: list[_Word] = []
         used: set[int] = set()
-        for token in expand(tokenise(folded, seg.start, seg.end, self.lex.units), self.lex.shorthand,
-                            self.lex.shorthand_len, self.lex.shorthand_firsts):
+        for token in expand(
+            tokenise(folded, seg.start, seg.end, self.lex.units),
+            self.lex.shorthand,
+            self.lex.shorthand_len,
+            self.lex.shorthand_firsts,
+        ):
             entity = next((e for e in inside if e.start < token.end and token.start < e.end), None)
             if entity is not None:
                 if id(entity) in used:
                     continue  # one placeholder per entity, however many tokens it spans ("27252-50")
                 used.add(id(entity))
-                words.append(_Word(Token(_PLACEHOLDER[entity.kind], entity.start, entity.end),
-                                   "anescode" if entity.is_anesthesia_code else _PLACEHOLDER[entity.kind], entity))
+                words.append(
+                    _Word(
+                        Token(_PLACEHOLDER[entity.kind], entity.start, entity.end),
+                        "anescode" if entity.is_anesthesia_code else _PLACEHOLDER[entity.kind],
+                        entity,
+                    )
+                )
                 continue
             words.append(_Word(token, token.text))
         if seg.kind == "section":
@@ -252,15 +311,22 @@ class Reader:
         return 0
 
     def _typo_candidate(self, word: str) -> bool:
-        return (len(word) >= 5 and word.isalpha() and word not in self.lex.term_words
-                and word not in self.lex.stopwords and not self.known_word(word))
+        return (
+            len(word) >= 5
+            and word.isalpha()
+            and word not in self.lex.term_words
+            and word not in self.lex.stopwords
+            and not self.known_word(word)
+        )
 
     def _correct(self, word: str) -> str | None:
         """The lexicon word a typo stands for: same first letter, one edit (two for words of eight or more)."""
         if word not in self._typos:
             limit = 1 if len(word) < 8 else 2
             best = process.extractOne(word, self.lex.fuzzy_targets, scorer=OSA.distance, score_cutoff=limit)
-            self._typos[word] = best[0] if best and best[0][0] == word[0] and abs(len(best[0]) - len(word)) <= limit else None
+            self._typos[word] = (
+                best[0] if best and best[0][0] == word[0] and abs(len(best[0]) - len(word)) <= limit else None
+            )
             if len(self._typos) > 50_000:
                 self._typos.clear()
         return self._typos[word]
@@ -285,9 +351,16 @@ class Reader:
                     if match and not self._blocked(match, words, i, i + n):
                         found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
                         break
-            if found is None and texts[i] in self.lex.before_site and (
-                    i + 1 < len(words) and (texts[i + 1] in self.lex.side_words or self._site_starts(words, i + 1))
-                    or cased[i].isupper() and any(h.match.category == "site" for h in hits[-3:])):
+            if (
+                found is None
+                and texts[i] in self.lex.before_site
+                and (
+                    i + 1 < len(words)
+                    and (texts[i + 1] in self.lex.side_words or self._site_starts(words, i + 1))
+                    or cased[i].isupper()
+                    and any(h.match.category == "site" for h in hits[-3:])
+                )
+            ):
                 found = _Hit(Match("side", self.lex.before_site[texts[i]]), i, i + 1)  # "R hip", "hip R,"
             if found:
                 hits.append(found)
@@ -313,7 +386,7 @@ class Reader:
         if concept.get("at_end") and any(w.text not in self.lex.stopwords for w in words[end:]):
             return True
         not_after = concept.get("not_after") or []
-        return i > 0 and words[i - 1].text in not_after  # type: ignore[operator]
+        return i > 0 and words[i - 1].text in not_after
 
     def _scopes(self, reading: _Reading) -> list[_Scope]:
         """ConText: each trigger's scope, ended by its window, a terminator, or a comma or semicolon between words."""
@@ -324,22 +397,30 @@ class Reader:
             if hit.match.category != "context":
                 continue
             rule = self.lex.concept(hit.match)
-            category, direction, window = str(rule["category"]), str(rule["direction"]), int(rule["window"])  # type: ignore[call-overload]
+            category, direction, window = str(rule["category"]), str(rule["direction"]), int(rule["window"])
             if category == "pseudo":
                 continue
-            before = {w.text for w in words[max(0, hit.first - int(rule.get("not_after_window") or 1)) : hit.first]}  # type: ignore[call-overload]
-            if before & set(rule.get("not_after") or []):  # type: ignore[arg-type]
+            before = {w.text for w in words[max(0, hit.first - int(rule.get("not_after_window") or 1)) : hit.first]}
+            if before & set(rule.get("not_after") or []):
                 continue  # "so ortho could reduce it": a purpose, not a hypothesis
             if direction in ("forward", "both"):
                 last = hit.last
-                while last < len(words) and last - hit.last < window and last not in ends and not (
-                        category != "correction" and self._break_before(reading, last)):
+                while (
+                    last < len(words)
+                    and last - hit.last < window
+                    and last not in ends
+                    and not (category != "correction" and self._break_before(reading, last))
+                ):
                     last += 1
                 scopes.append(_Scope(category, hit.last, last))
             if direction in ("backward", "both"):
                 first = hit.first
-                while first > reading.header and hit.first - first < window and (first - 1) not in ends and not (
-                        self._break_before(reading, first)):
+                while (
+                    first > reading.header
+                    and hit.first - first < window
+                    and (first - 1) not in ends
+                    and not (self._break_before(reading, first))
+                ):
                     first -= 1
                 scopes.append(_Scope(category, first, hit.first))
         return scopes
@@ -349,28 +430,34 @@ class Reader:
         """A comma, semicolon or colon between word i-1 and word i ends a scope."""
         if i <= 0 or i >= len(reading.words):
             return False
-        return False if reading.words[i - 1].token.end >= reading.words[i].token.start else bool(
-            re.search(r"[,;:()]", _text_between(reading, i)))
+        return (
+            False
+            if reading.words[i - 1].token.end >= reading.words[i].token.start
+            else bool(re.search(r"[,;:()]", _text_between(reading, i)))
+        )
 
     def _is_greeting(self, reading: _Reading) -> bool:
         """Nothing but greetings, thanks and ordinary words."""
         words = reading.words
         if not words or any(w.entity for w in words):
             return False
-        covered = {i for h in reading.hits if h.match.category in ("greeting", "thanks") for i in range(h.first, h.last)}
+        covered = {
+            i for h in reading.hits if h.match.category in ("greeting", "thanks") for i in range(h.first, h.last)
+        }
         if not covered:
             return False
         return all(i in covered or w.text in self.lex.stopwords for i, w in enumerate(words))
 
     # -- facts ------------------------------------------------------------------------------------------
-    def _status(self, reading: _Reading, i: int) -> tuple[str, bool]:
-        status, correction = "asserted", False
+    def _status(self, reading: _Reading, i: int) -> tuple[Status, bool]:
+        status: Status = "asserted"
+        correction = False
         for scope in reading.scopes:
             if scope.first <= i < scope.last:
                 if scope.category == "correction":
                     correction = True
                 elif status == "asserted" or scope.category == "negated":
-                    status = scope.category
+                    status = scope.category  # type: ignore[assignment]  # negated, hypothetical or historical
         return status, correction
 
     def _facts(self, case: Case, reading: _Reading, written: str) -> None:
@@ -389,24 +476,50 @@ class Reader:
             if category == "ask" and attrs.get("kind") == "indicator":
                 attrs["kind"] = f"indicator:{attrs.get('field')}"
             start, end = words[hit.first].token.start, words[hit.last - 1].token.end
-            case.facts.append(Fact(category, hit.match.concept, written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                   correction, hit.fuzzy, attrs=attrs))
+            case.facts.append(
+                Fact(
+                    category,
+                    hit.match.concept,
+                    written[start:end],
+                    start,
+                    end,
+                    seg.index,
+                    status,
+                    correction,
+                    hit.fuzzy,
+                    attrs=attrs,
+                )
+            )
             if category == "setting" and attrs.get("bills_as") and self._bills(words, hit.first, hit.last):
                 provider = self.lex.concepts.get(("provider", str(attrs["bills_as"])), {})
-                case.facts.append(Fact("provider", str(attrs["bills_as"]), written[start:end], start, end, seg.index,  # type: ignore[arg-type]
-                                       status, correction, attrs=dict(provider)))  # "what should the ED have billed"
+                case.facts.append(
+                    Fact(
+                        "provider",
+                        str(attrs["bills_as"]),
+                        written[start:end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        attrs=dict(provider),
+                    )
+                )  # "what should the ED have billed"
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
         if seg.role in ("anesthesia", "sedation"):
             value = written[words[reading.header].token.start : seg.end] if reading.header < len(words) else ""
             if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
-                case.facts.append(Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index,
-                                       attrs={"section": seg.role}))
+                case.facts.append(
+                    Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index, attrs={"section": seg.role})
+                )
 
     def _bills(self, words: list[_Word], first: int, after: int) -> bool:
         """A billing verb within three words of a place: "the ED billed", "the ED should have billed", "billable
         for urgent care"."""
-        return any(w.text in self.lex.billing_verbs for w in words[max(0, first - 3) : first] + words[after : after + 3])
+        return any(
+            w.text in self.lex.billing_verbs for w in words[max(0, first - 3) : first] + words[after : after + 3]
+        )
 
     def _section_values(self, case: Case, reading: _Reading, written: str) -> None:
         """A bare word under a note header that names what was given ("Sedation: moderate", "Anesthesia: spinal")."""
@@ -417,8 +530,19 @@ class Reader:
             finding = values.get(w.text)
             if finding and w.hit is None and w.entity is None:
                 status, correction = self._status(reading, i)
-                case.facts.append(Fact("finding", finding, written[w.token.start : w.token.end], w.token.start, w.token.end,
-                                       reading.segment.index, status, correction, attrs={"section": reading.segment.role}))  # type: ignore[arg-type]
+                case.facts.append(
+                    Fact(
+                        "finding",
+                        finding,
+                        written[w.token.start : w.token.end],
+                        w.token.start,
+                        w.token.end,
+                        reading.segment.index,
+                        status,
+                        correction,
+                        attrs={"section": reading.segment.role},
+                    )
+                )
 
     def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
         """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
@@ -431,8 +555,19 @@ class Reader:
             sexed = _AGE_SEX.fullmatch(w.text)
             start, end = w.token.start, w.token.end
             if sexed and int(sexed.group(1)) <= 110:
-                case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                       correction, value=float(sexed.group(1))))
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[start:end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=float(sexed.group(1)),
+                    )
+                )
                 continue
             if number is None:
                 continue
@@ -441,32 +576,128 @@ class Reader:
                 end = words[unit_hit.last - 1].token.end
                 after = words[unit_hit.last].text if unit_hit.last < len(words) else ""
                 if unit == "years" and number <= 110:
-                    case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                           correction, value=number))
+                    case.facts.append(
+                        Fact(
+                            "age",
+                            "years",
+                            written[start:end],
+                            start,
+                            end,
+                            seg.index,
+                            status,
+                            correction,
+                            value=number,
+                        )
+                    )
                 elif unit == "months" and (after == "old" or seg.role == "age") and number <= 36:
-                    case.facts.append(Fact("age", "months", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                           correction, value=round(number / 12, 2)))
+                    case.facts.append(
+                        Fact(
+                            "age",
+                            "months",
+                            written[start:end],
+                            start,
+                            end,
+                            seg.index,
+                            status,
+                            correction,
+                            value=round(number / 12, 2),
+                        )
+                    )
                 elif unit == "minutes" and 0 < number <= 600:
-                    case.facts.append(Fact("minutes", "minutes", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                           correction, value=number))
-            elif i > 0 and (words[i - 1].text,) in self.lex.sections and self.lex.sections[(words[i - 1].text,)] == "age" \
-                    and number <= 110:
-                case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
-                                       seg.index, status, correction, value=number))
+                    case.facts.append(
+                        Fact(
+                            "minutes",
+                            "minutes",
+                            written[start:end],
+                            start,
+                            end,
+                            seg.index,
+                            status,
+                            correction,
+                            value=number,
+                        )
+                    )
+            elif (
+                i > 0
+                and (words[i - 1].text,) in self.lex.sections
+                and self.lex.sections[(words[i - 1].text,)] == "age"
+                and number <= 110
+            ):
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[words[i - 1].token.start : end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number,
+                    )
+                )
             elif i > 1 and words[i - 1].text == "is" and words[i - 2].text in self.lex.age_subjects and number <= 110:
-                case.facts.append(Fact("age", "years", written[words[i - 2].token.start : end], start, end,  # type: ignore[arg-type]
-                                       seg.index, status, correction, value=number))  # "the patient is 14"
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[words[i - 2].token.start : end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number,
+                    )
+                )  # "the patient is 14"
             elif i > 0 and words[i - 1].text in ("under", "younger") and number <= 18:
-                case.facts.append(Fact("age", "years", written[words[i - 1].token.start : end], start, end,  # type: ignore[arg-type]
-                                       seg.index, status, correction, value=number - 0.5))
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[words[i - 1].token.start : end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number - 0.5,
+                    )
+                )
             elif seg.role == "time" and 0 < number <= 600:
-                case.facts.append(Fact("minutes", "minutes", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                       correction, value=number))
+                case.facts.append(
+                    Fact(
+                        "minutes",
+                        "minutes",
+                        written[start:end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number,
+                    )
+                )
             elif seg.role == "age" and number <= 110:
-                case.facts.append(Fact("age", "years", written[start:end], start, end, seg.index, status,  # type: ignore[arg-type]
-                                       correction, value=number))
-        for f in [f for f in case.facts if f.category == "age" and f.segment == seg.index and f.concept not in ("years", "months")]:
-            f.value = float(f.attrs.get("years", 0))  # type: ignore[arg-type]
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[start:end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number,
+                    )
+                )
+        for f in [
+            f
+            for f in case.facts
+            if f.category == "age" and f.segment == seg.index and f.concept not in ("years", "months")
+        ]:
+            f.value = float(f.attrs.get("years", 0))
 
     # -- codes, modifiers and their roles ------------------------------------------------------------------
     def _codes_and_modifiers(self, case: Case, readings: list[_Reading], written: str) -> None:
@@ -481,8 +712,17 @@ class Reader:
                     continue
                 status, _ = self._status(reading, i)
                 if e.kind == "modifier":
-                    case.modifiers.append(ModifierMention(e.value, e.start, e.end, reading.segment.index, e.explicit,
-                                                          e.code or self._target(reading, i), status))  # type: ignore[arg-type]
+                    case.modifiers.append(
+                        ModifierMention(
+                            e.value,
+                            e.start,
+                            e.end,
+                            reading.segment.index,
+                            e.explicit,
+                            e.code or self._target(reading, i),
+                            status,
+                        )
+                    )
                     continue
                 role = {"negated": "rejected", "historical": "prior"}.get(status)
                 if role is None and self._compared(reading, i):
@@ -490,8 +730,14 @@ class Reader:
                 if role is None:
                     role = self._code_role(reading, kinds)
                 mention = CodeMention(e.value, e.kind, e.start, e.end, reading.segment.index, role)  # type: ignore[arg-type]
-                mention.modifiers = [x.entity.value for x in reading.words if x.entity is not None
-                                     and x.entity.kind == "modifier" and x.entity.code == e.value and x.entity.start > e.start]
+                mention.modifiers = [
+                    x.entity.value
+                    for x in reading.words
+                    if x.entity is not None
+                    and x.entity.kind == "modifier"
+                    and x.entity.code == e.value
+                    and x.entity.start > e.start
+                ]
                 nxt = self._hit_after(reading, i)
                 if nxt is not None and nxt.match.category == "finding":
                     mention.wording = nxt.match.concept
@@ -511,8 +757,20 @@ class Reader:
             return "proposed"
         if kinds & {"define", "define_code"}:
             return "asked"
-        about = {"indicator", "anesthesia_code", "diagnosis", "which_modifier", "compare", "alternative", "meaning",
-                 "sedation_code", "which_code", "more", "add_on", "help"}
+        about = {
+            "indicator",
+            "anesthesia_code",
+            "diagnosis",
+            "which_modifier",
+            "compare",
+            "alternative",
+            "meaning",
+            "sedation_code",
+            "which_code",
+            "more",
+            "add_on",
+            "help",
+        }
         if reading.segment.question and not kinds & about and not any(k.startswith("gap") for k in kinds):
             return "proposed"
         return "asked" if reading.segment.question else "mentioned"
@@ -530,7 +788,9 @@ class Reader:
                 c.wording = None
             return
         spans = {(c.end) for c in worded}
-        case.facts = [f for f in case.facts if not (f.category == "finding" and any(0 <= f.start - e <= 2 for e in spans))]
+        case.facts = [
+            f for f in case.facts if not (f.category == "finding" and any(0 <= f.start - e <= 2 for e in spans))
+        ]
 
     def _target(self, reading: _Reading, i: int) -> str | None:
         """The code a modifier goes on, when the sentence says: "58 on 27253", "-50 to the 27552", "does the
@@ -568,22 +828,33 @@ class Reader:
         be declined), or a two-digit modifier where the question is about codes or modifiers ("23 on 27252?")."""
         w = reading.words[i]
         raw = written[w.token.start : w.token.end]
-        side_hit = w.hit is not None and reading.hits[w.hit].match.category == "side" and reading.hits[w.hit].last - reading.hits[w.hit].first == 1
+        side_hit = (
+            w.hit is not None
+            and reading.hits[w.hit].match.category == "side"
+            and reading.hits[w.hit].last - reading.hits[w.hit].first == 1
+        )
         if (w.hit is not None and not (side_hit and raw in self.curated)) or w.fuzzy:
-            return  # a lexicon word ("GA", "OR", "AC") is not a modifier unless written as one; "LT" in capitals is both
+            # a lexicon word ("GA", "OR", "AC") is not a modifier unless written as one; "LT" in capitals is both
+            return
         seg = reading.segment
         status, _ = self._status(reading, i)
-        listed = raw in self.modifiers and bool(kinds & {"define", "define_modifier", "meaning", "which_modifier", "verify"})
+        listed = raw in self.modifiers and bool(
+            kinds & {"define", "define_modifier", "meaning", "which_modifier", "verify"}
+        )
         if len(raw) == 2 and raw.isupper() and (raw in self.curated or re.fullmatch(r"[A-Z]\d", raw) or listed):
             # a curated modifier, a letter and a digit, or any listed one where the sentence asks about it ("whats GC")
             w.text = "modcode"
-            case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
-                                                  self._target(reading, i), status))  # type: ignore[arg-type]
+            case.modifiers.append(
+                ModifierMention(raw, w.token.start, w.token.end, seg.index, False, self._target(reading, i), status)
+            )
             return
         if not (len(raw) == 2 and raw.isdigit() and raw in self.modifiers):
             return
-        about = any(x.entity for x in reading.words) or bool(kinds & {"which_modifier", "verify", "compare", "alternative", "define"}) or any(
-            x.text in self.lex.modifier_cues for x in reading.words)
+        about = (
+            any(x.entity for x in reading.words)
+            or bool(kinds & {"which_modifier", "verify", "compare", "alternative", "define"})
+            or any(x.text in self.lex.modifier_cues for x in reading.words)
+        )
         if not about:
             return
         before = reading.words[i - 1].text if i else ""
@@ -591,8 +862,9 @@ class Reader:
         if before in self.lex.quantities or (unit_after is not None and unit_after.match.category == "unit"):
             return
         w.text = "modcode"
-        case.modifiers.append(ModifierMention(raw, w.token.start, w.token.end, seg.index, False,
-                                              self._target(reading, i), status))  # type: ignore[arg-type]
+        case.modifiers.append(
+            ModifierMention(raw, w.token.start, w.token.end, seg.index, False, self._target(reading, i), status)
+        )
 
     # -- asks -------------------------------------------------------------------------------------------
     def _asks(self, case: Case, readings: list[_Reading]) -> None:
@@ -607,7 +879,9 @@ class Reader:
         if not asking and live:
             case.asks.append(self._ask(case, live, 0, None))
             return
-        asking += [r for r in live if r not in asking and self._proposes(r) and not self._context_of_next_ask(r, live, asking)]
+        asking += [
+            r for r in live if r not in asking and self._proposes(r) and not self._context_of_next_ask(r, live, asking)
+        ]
         asking.sort(key=lambda r: r.segment.index)
         taken = 0  # index into live of the first sentence not yet part of an ask
         for reading in asking:
@@ -625,8 +899,13 @@ class Reader:
         """A statement that offers a code for a verdict ("28605." after the case, "I coded 26770.")."""
         if not any(w.entity is not None and w.entity.kind in ("cpt", "hcpcs") for w in reading.words):
             return False
-        own = [w for w in reading.words if w.entity is None and w.text not in self.lex.stopwords and (
-            w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)]
+        own = [
+            w
+            for w in reading.words
+            if w.entity is None
+            and w.text not in self.lex.stopwords
+            and (w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)
+        ]
         return len(own) <= 1  # the sentence is the proposal; a narrative that names a code is the case
 
     def _context_of_next_ask(self, reading: _Reading, live: list[_Reading], asking: list[_Reading]) -> bool:
@@ -639,27 +918,39 @@ class Reader:
     def _requests(self, reading: _Reading) -> bool:
         """A sentence that asks without a question mark: a request ("please advise") beside another ask cue."""
         kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
-        return "request" in kinds and len(kinds) > 1 or bool(kinds & {"request"}) and any(w.entity for w in reading.words)
+        return (
+            "request" in kinds and len(kinds) > 1 or bool(kinds & {"request"}) and any(w.entity for w in reading.words)
+        )
 
     def _thin(self, reading: _Reading, first: int, last: int) -> bool:
         """An ask with hardly a word of its own beyond how it asks and the codes it names ("28605?", "Can both
         be billed?"): the case is in the sentences before it."""
         words = reading.words[first:last]
-        own = [w for w in words if w.entity is None and w.text not in self.lex.stopwords and (
-            w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)]
+        own = [
+            w
+            for w in words
+            if w.entity is None
+            and w.text not in self.lex.stopwords
+            and (w.hit is None or reading.hits[w.hit].match.category not in _NOT_CONTENT)
+        ]
         return len(own) < 2
 
     def _ask_spans(self, reading: _Reading, cued_only: bool = False) -> list[tuple[int, int]]:
         """The asks in one sentence: a question mark or a cue makes it an ask, and a question word after 'and'
         or a comma starts a second one ("which code, and can the ED doc bill sedation too?")."""
         cues = [h for h in reading.hits if h.match.category == "ask" and not self.lex.concept(h.match).get("weak")]
-        if not ((reading.segment.question and not cued_only) or cues or any(h.match.category == "gap" for h in reading.hits)):
+        if not (
+            (reading.segment.question and not cued_only) or cues or any(h.match.category == "gap" for h in reading.hits)
+        ):
             return []
         words = reading.words
         starts = [0]
         for i in range(1, len(words)):
-            if words[i].text in _QUESTION_WORDS and words[i - 1].text in ("and", "also", "plus") or (
-                    words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2):
+            if (
+                words[i].text in _QUESTION_WORDS
+                and words[i - 1].text in ("and", "also", "plus")
+                or (words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2)
+            ):
                 before = [h for h in cues if h.last <= i and h.first >= starts[-1]]
                 after = [h for h in cues if h.first >= i]
                 if before and after:
@@ -687,7 +978,9 @@ class Reader:
                 if h.match.category == "ask" and lo <= h.first < hi:
                     kind = str(self.lex.concept(h.match)["kind"])
                     if not context or kind == "proposal":
-                        ask.kinds.add(f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind)
+                        ask.kinds.add(
+                            f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind
+                        )
                 elif h.match.category == "gap" and lo <= h.first < hi and not context:
                     ask.kinds.add(f"gap:{h.match.concept}")
             if not context and self._asks_providers_code(reading, lo, hi):
@@ -696,7 +989,9 @@ class Reader:
                 ask.kinds.add("sedation_code")
             for k, w in enumerate(span, start=lo):
                 if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:
-                    (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(w.entity.value)
+                    (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(
+                        w.entity.value
+                    )
                 elif w.entity is not None and w.entity.value not in ask.modifiers:
                     ask.modifiers.append(w.entity.value)
         # its own codes first ("79 on the 26770?" after a case naming 27252), then the case's, then comparisons
@@ -709,11 +1004,16 @@ class Reader:
         return ask
 
     def _asks_providers_code(self, reading: _Reading, lo: int, hi: int) -> bool:
-        """"what code does the anesthesiologist put on the claim", "code the CRNA should bill": a code word, an
+        """ "what code does the anesthesiologist put on the claim", "code the CRNA should bill": a code word, an
         anesthesia provider within four words after it, then a billing verb within three more."""
         words = reading.words
-        providers = [h for h in reading.hits if h.match.category == "provider" and lo <= h.first < hi
-                     and self.lex.concept(h.match).get("role") == "anesthesia"]
+        providers = [
+            h
+            for h in reading.hits
+            if h.match.category == "provider"
+            and lo <= h.first < hi
+            and self.lex.concept(h.match).get("role") == "anesthesia"
+        ]
         for p in providers:
             before = [i for i in range(max(lo, p.first - 5), p.first) if words[i].text in ("code", "codes", "cpt")]
             after = [i for i in range(p.last, min(hi, p.last + 3)) if words[i].text in self.lex.billing_verbs]
@@ -722,13 +1022,17 @@ class Reader:
         return False
 
     def _asks_sedation_code(self, reading: _Reading, lo: int, hi: int) -> bool:
-        """"codes for the sedation", "what code for moderate sedation": a which-code cue with sedation right
+        """ "codes for the sedation", "what code for moderate sedation": a which-code cue with sedation right
         after it (within three words) asks for the sedation codes, whatever was reduced."""
         hits = [h for h in reading.hits if lo <= h.first < hi]
         for n, h in enumerate(hits):
             if h.match.category == "ask" and self.lex.concept(h.match).get("kind") == "which_code":
                 after = next((x for x in hits[n + 1 :] if x.first - h.last <= 3), None)
-                if after is not None and after.match.category in ("mention", "finding") and "sedation" in after.match.concept:
+                if (
+                    after is not None
+                    and after.match.category in ("mention", "finding")
+                    and "sedation" in after.match.concept
+                ):
                     return True
         return False
 
@@ -748,13 +1052,13 @@ class Reader:
                     concept = self.lex.concept(match)
                     kind = concept.get("kind") if match.category in ("procedure", "ask") else None
                     if match.category == "context" and concept.get("category") == "negated":
-                        case.content.append((w.text, "context", status))  # type: ignore[arg-type]  # "no medical direction"
+                        case.content.append((w.text, "context", status))  # "no medical direction"
                     elif match.category not in _NOT_CONTENT or kind == "indicator":
-                        case.content.append((w.text, f"{match.category}:{kind}" if kind else match.category, status))  # type: ignore[arg-type]
+                        case.content.append((w.text, f"{match.category}:{kind}" if kind else match.category, status))
                     continue
                 if w.text in self.lex.stopwords:
                     continue
-                case.content.append((w.text, "", status))  # type: ignore[arg-type]
+                case.content.append((w.text, "", status))
                 if status == "negated" or not w.text.isalpha():
                     continue
                 case.search_words.append(w.text)

@@ -63,8 +63,11 @@ def tokenise(folded: str, start: int = 0, end: int | None = None, units: frozens
     segment = folded[start:end]
     keep: list[int] | None = None
     if "'" in segment:  # drop apostrophes inside words, remembering where every kept character was
-        keep = [i for i, ch in enumerate(segment)
-                if not (ch == "'" and 0 < i < len(segment) - 1 and segment[i - 1].isalpha() and segment[i + 1].isalpha())]
+        keep = [
+            i
+            for i, ch in enumerate(segment)
+            if not (ch == "'" and 0 < i < len(segment) - 1 and segment[i - 1].isalpha() and segment[i + 1].isalpha())
+        ]
         segment = "".join(segment[i] for i in keep)
     tokens: list[Token] = []
     for m in _TOKEN.finditer(segment):
@@ -86,8 +89,12 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenise(fold(text)))
 
 
-def expand(tokens: list[Token], table: dict[tuple[str, ...], tuple[str, ...]], longest: int,
-           firsts: frozenset[str] | None = None) -> list[Token]:
+def expand(
+    tokens: list[Token],
+    table: dict[tuple[str, ...], tuple[str, ...]],
+    longest: int,
+    firsts: frozenset[str] | None = None,
+) -> list[Token]:
     """Replace shorthand runs ("w/o", "mod sed") by what they stand for, longest first; the words put in
     their place keep the span of the words they replace."""
     if not table:
@@ -113,7 +120,11 @@ def expand(tokens: list[Token], table: dict[tuple[str, ...], tuple[str, ...]], l
     return out
 
 
-def expand_words(term: tuple[str, ...], table: dict[tuple[str, ...], tuple[str, ...]], longest: int,
-                 firsts: frozenset[str] | None = None) -> tuple[str, ...]:
+def expand_words(
+    term: tuple[str, ...],
+    table: dict[tuple[str, ...], tuple[str, ...]],
+    longest: int,
+    firsts: frozenset[str] | None = None,
+) -> tuple[str, ...]:
     """expand() for a lexicon term, so a term written with shorthand matches the expanded question."""
     return tuple(t.text for t in expand([Token(w, 0, 0) for w in term], table, longest, firsts))

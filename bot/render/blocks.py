@@ -117,8 +117,12 @@ def _section(text: str) -> dict:
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": action_id, "value": value[:MAX_VALUE],
-              "text": {"type": "plain_text", "text": _truncate(text, MAX_BUTTON_TEXT), "emoji": True}}
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value[:MAX_VALUE],
+        "text": {"type": "plain_text", "text": _truncate(text, MAX_BUTTON_TEXT), "emoji": True},
+    }
     if style:
         button["style"] = style
     return button
@@ -127,8 +131,10 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 def _context_blocks(lines: Iterable[str]) -> list[dict]:
     """Lines packed into context elements (never splitting a line), ten elements to a block."""
     elements = [_mrkdwn(chunk) for chunk in _pack_lines(lines, MAX_CONTEXT_TEXT)]
-    return [{"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]}
-            for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS)]
+    return [
+        {"type": "context", "elements": elements[i : i + MAX_CONTEXT_ELEMENTS]}
+        for i in range(0, len(elements), MAX_CONTEXT_ELEMENTS)
+    ]
 
 
 def _pack_lines(lines: Iterable[str], limit: int) -> list[str]:
@@ -165,13 +171,26 @@ def parse_feedback(value: str) -> tuple[bool, str] | None:
 def feedback_block(question_id: str) -> dict:
     """Slack's own 👍/👎 (a feedback_buttons element in a context_actions block)."""
     qid = question_id[: MAX_VALUE - len(UNHELPFUL) - 1]
-    return {"type": "context_actions", "block_id": "answer_feedback", "elements": [{
-        "type": "feedback_buttons", "action_id": FEEDBACK_ACTION,
-        "positive_button": {"text": {"type": "plain_text", "text": "Helpful"}, "value": feedback_value(True, qid),
-                            "accessibility_label": "This answer was helpful"},
-        "negative_button": {"text": {"type": "plain_text", "text": "Not helpful"},
-                            "value": feedback_value(False, qid), "accessibility_label": "This answer was not helpful"},
-    }]}
+    return {
+        "type": "context_actions",
+        "block_id": "answer_feedback",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": FEEDBACK_ACTION,
+                "positive_button": {
+                    "text": {"type": "plain_text", "text": "Helpful"},
+                    "value": feedback_value(True, qid),
+                    "accessibility_label": "This answer was helpful",
+                },
+                "negative_button": {
+                    "text": {"type": "plain_text", "text": "Not helpful"},
+                    "value": feedback_value(False, qid),
+                    "accessibility_label": "This answer was not helpful",
+                },
+            }
+        ],
+    }
 
 
 def _facts(label: str, items: Sequence[str]) -> str:
@@ -180,8 +199,9 @@ def _facts(label: str, items: Sequence[str]) -> str:
     return f"*{label}:* " + _truncate(escape(shown), MAX_CONTEXT_TEXT // 2 - len(label) - 4)
 
 
-def answer_message(answer: Answer, *, question_id: str, share: bool = False, echo_question: bool = False,
-                   shared_by: str | None = None) -> dict:
+def answer_message(
+    answer: Answer, *, question_id: str, share: bool = False, echo_question: bool = False, shared_by: str | None = None
+) -> dict:
     """The message for one answer: `text` (notification fallback) and `blocks`.
 
     `question_id` rides on the feedback buttons so feedback can be tied to the question; `share` adds the
@@ -210,8 +230,13 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     if suggestions:
         label = "Did you mean:" if not answer.answered else "You could also ask:"
         tail.append({"type": "context", "elements": [_mrkdwn(label)]})
-        tail.append({"type": "actions", "block_id": "suggestions", "elements": [
-            _button(s, SUGGESTION_ACTION.format(i), s) for i, s in enumerate(suggestions)]})
+        tail.append(
+            {
+                "type": "actions",
+                "block_id": "suggestions",
+                "elements": [_button(s, SUGGESTION_ACTION.format(i), s) for i, s in enumerate(suggestions)],
+            }
+        )
     buttons: list[dict] = []
     if share and answer.answered:
         # the question rides back to us in the value: escaped like any text, so no copy of the message carries
@@ -232,8 +257,9 @@ def answer_message(answer: Answer, *, question_id: str, share: bool = False, ech
     sections: list[str] = []
     for n, part in enumerate(parts):
         last = n == len(parts) - 1
-        if (last and len(sections) < room and len(part) <= budget) or \
-                (len(sections) < room - 1 and len(part) <= budget - len(TOO_LONG)):  # room left for the note
+        if (last and len(sections) < room and len(part) <= budget) or (
+            len(sections) < room - 1 and len(part) <= budget - len(TOO_LONG)
+        ):  # room left for the note
             sections.append(part)
             budget -= len(part)
             continue
@@ -248,8 +274,11 @@ def _text_size(blocks: list[dict]) -> int:
     size = 0
     for block in blocks:
         for element in [block.get("text") or {}, *block.get("elements", [])]:
-            size += len(element.get("text", "") if isinstance(element.get("text"), str) else
-                        (element.get("text") or {}).get("text", ""))
+            size += len(
+                element.get("text", "")
+                if isinstance(element.get("text"), str)
+                else (element.get("text") or {}).get("text", "")
+            )
     return size
 
 
@@ -265,12 +294,18 @@ def apology_message() -> dict:
 def usage_message(command: str, examples: Sequence[str]) -> dict:
     """What `/code help` and an empty `/code` show."""
     intro = f"*Ask a coding question:* `{command} <question>`, a mention in a channel, or a direct message."
-    lines = [intro, "I answer with the code or modifier, the rule that decides, and its source. "
-                    "Never paste patient names, dates of birth or record numbers."]
+    lines = [
+        intro,
+        "I answer with the code or modifier, the rule that decides, and its source. "
+        "Never paste patient names, dates of birth or record numbers.",
+    ]
     if examples:
         lines += ["*Examples:*"] + [f"• `{command} {e}`" for e in examples]
-    return {"response_type": "ephemeral", "text": escape(_plain(intro)),
-            "blocks": [_section(chunk) for chunk in split_text(escape("\n".join(lines)))]}
+    return {
+        "response_type": "ephemeral",
+        "text": escape(_plain(intro)),
+        "blocks": [_section(chunk) for chunk in split_text(escape("\n".join(lines)))],
+    }
 
 
 def feedback_modal(question_id: str) -> dict:
@@ -284,24 +319,42 @@ def feedback_modal(question_id: str) -> dict:
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Skip"},
         "blocks": [
-            {"type": "input", "block_id": REASON_BLOCK, "optional": True,
-             "label": {"type": "plain_text", "text": "What was wrong or missing?"},
-             "element": {"type": "plain_text_input", "action_id": REASON_INPUT, "multiline": True, "max_length": 500,
-                         "placeholder": {"type": "plain_text",
-                                         "text": "e.g. wrong code, outdated rule, missing source"}}},
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "What was wrong or missing?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": 500,
+                    "placeholder": {"type": "plain_text", "text": "e.g. wrong code, outdated rule, missing source"},
+                },
+            },
         ],
     }
 
 
-def home_view(*, command: str, examples: Sequence[str], content_version: str, pfs_release: str,
-              editions: Sequence[tuple[str, str]], other_sources: int, curator_summary: str | None = None,
-              bot_name: str = "me") -> dict:
+def home_view(
+    *,
+    command: str,
+    examples: Sequence[str],
+    content_version: str,
+    pfs_release: str,
+    editions: Sequence[tuple[str, str]],
+    other_sources: int,
+    curator_summary: str | None = None,
+    bot_name: str = "me",
+) -> dict:
     """App Home: how to ask, examples, and which content version and source editions answers come from.
     `bot_name` is the bot's name as installed (auth.test), not the name the manifest suggested."""
-    how = (f"*How to ask*\n• Mention me in a channel: `@{bot_name} is 27252 right under general anesthesia?`\n"
-           "• Send me a direct message from the Messages tab.\n"
-           f"• Use `{command} <question>` anywhere (only you see the answer until you share it).\n"
-           "Please never paste patient names, dates of birth or record numbers.")
+    how = (
+        f"*How to ask*\n• Mention me in a channel: `@{bot_name} is 27252 right under general anesthesia?`\n"
+        "• Send me a direct message from the Messages tab.\n"
+        f"• Use `{command} <question>` anywhere (only you see the answer until you share it).\n"
+        "Please never paste patient names, dates of birth or record numbers."
+    )
     texts = [how]
     if examples:
         texts.append("*Examples*\n" + "\n".join(f"• {e}" for e in examples))
@@ -317,6 +370,8 @@ def home_view(*, command: str, examples: Sequence[str], content_version: str, pf
     if curator_summary:  # redacted at storage; escaped here like any text that came from users
         blocks.append({"type": "divider"})
         blocks.append(_section("*For curators* (`coding-bot report` has the full list)"))
-        blocks += [_section(chunk) for chunk in _pack_lines([escape(line) for line in curator_summary.splitlines()],
-                                                            MAX_SECTION_TEXT)]
+        blocks += [
+            _section(chunk)
+            for chunk in _pack_lines([escape(line) for line in curator_summary.splitlines()], MAX_SECTION_TEXT)
+        ]
     return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}

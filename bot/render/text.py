@@ -22,7 +22,9 @@ def render_text(answer: Answer, why: bool = False) -> str:
     if why and answer.more_sources:
         first = len(answer.sources) + 1
         out.append("More sources:")
-        out += [f"  [{i}] {s.citation}" + (f" <{s.url}>" if s.url else "") for i, s in enumerate(answer.more_sources, first)]
+        out += [
+            f"  [{i}] {s.citation}" + (f" <{s.url}>" if s.url else "") for i, s in enumerate(answer.more_sources, first)
+        ]
     elif answer.details or answer.more_sources:
         out.append("(more: the reasoning and further sources with --why)")
     if answer.suggestions:

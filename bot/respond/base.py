@@ -7,10 +7,9 @@ Composers never see Slack.
 
 from __future__ import annotations
 
-from bot.kb import source_ids
-
 from dataclasses import dataclass, field
 
+from bot.kb import source_ids
 from bot.kb.models import Code
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk

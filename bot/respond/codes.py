@@ -11,8 +11,17 @@ from bot.respond import distinction, pcs
 from bot.respond.base import HCPCS_SOURCE, LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
-    MIN_MATCH, SEDATION_FAMILY, describes_joint_care, find_distinction, good_enough, pick_by_manipulation, pick_sedation,
-    rank_codes, replaced, sedation_add_ons, unknown_code,
+    MIN_MATCH,
+    SEDATION_FAMILY,
+    describes_joint_care,
+    find_distinction,
+    good_enough,
+    pick_by_manipulation,
+    pick_sedation,
+    rank_codes,
+    replaced,
+    sedation_add_ons,
+    unknown_code,
 )
 
 _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
@@ -54,24 +63,38 @@ def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
         status = _ANESTHESIA.get(curated.anesthesia)
         reply.say(f"*{code}* ({curated.system}): {curated.title}. {curated.summary}", curated.sources)
         if status:
-            partners = [o.code for d in store.distinctions_for(code) if d.kind == "anesthesia" for o in d.options if o.code != code]
+            partners = [
+                o.code
+                for d in store.distinctions_for(code)
+                if d.kind == "anesthesia"
+                for o in d.options
+                if o.code != code
+            ]
             if partners:
-                reply.say(f"It is the {status} member of its pair; the other is {', '.join(partners)}.",
-                          store.distinctions_for(code)[0].sources)
+                reply.say(
+                    f"It is the {status} member of its pair; the other is {', '.join(partners)}.",
+                    store.distinctions_for(code)[0].sources,
+                )
                 reply.code(*partners)
         for note in curated.notes:
             reply.detail(labelled(note.text, note.status), note.sources)
     if listed and curated is None:
         release = store.datasets.get(HCPCS_SOURCE)
         ended = f" It was terminated on {listed.termination_date}." if listed.termination_date else ""
-        reply.say(f"*{code}* (HCPCS Level II): {listed.long_description.rstrip('.')}.{ended} That is CMS's description"
-                  f"{f' in the {release.label}' if release else ''}.", [HCPCS_SOURCE])
+        reply.say(
+            f"*{code}* (HCPCS Level II): {listed.long_description.rstrip('.')}.{ended} That is CMS's description"
+            f"{f' in the {release.label}' if release else ''}.",
+            [HCPCS_SOURCE],
+        )
     if licensed:
         reply.say(f"CPT descriptor (licensed to your organisation): {licensed}", [LICENSED_CPT_SOURCE])
     if row:
         if curated is None and not licensed and not listed:
-            reply.say(f"*{code}* is in the CMS fee schedule, but I have no plain-language summary for it "
-                      "(CPT descriptors are licensed by the AMA). What CMS publishes:", [PFS_SOURCE])
+            reply.say(
+                f"*{code}* is in the CMS fee schedule, but I have no plain-language summary for it "
+                "(CPT descriptors are licensed by the AMA). What CMS publishes:",
+                [PFS_SOURCE],
+            )
         reply.say(indicator_line(store, row, ["status", "glob_days"]), [PFS_SOURCE])
     reply.suggest(*follow_ups(code))
 
@@ -86,8 +109,10 @@ def search(ask: Ask) -> Reply:
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
         return declined(
             "I couldn't match that description to a code I know. I cover dislocation and fracture care of the "
-            + ", ".join(sites) + ", and moderate sedation.",
-            suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15] or ["code for hip reduction under general anesthesia"],
+            + ", ".join(sites)
+            + ", and moderate sedation.",
+            suggestions=[c.title for c, _ in ranked[:3] if _ >= MIN_MATCH - 15]
+            or ["code for hip reduction under general anesthesia"],
         )
     best, score = ranked[0]
     add_ons = None
@@ -116,8 +141,11 @@ def search(ask: Ask) -> Reply:
             extra = store.codes[add_ons[0]]
             reply.code(extra.code)
             reply.picked.append(extra.code)
-            reply.say(f"Plus *{extra.code}* x{add_ons[1]}: {extra.title}, one for each full further 15 minutes; "
-                      "a part block follows the CPT time rules.", extra.sources)
+            reply.say(
+                f"Plus *{extra.code}* x{add_ons[1]}: {extra.title}, one for each full further 15 minutes; "
+                "a part block follows the CPT time rules.",
+                extra.sources,
+            )
         for code, s in ranked[1:3]:
             if code.family == best.family and s >= score - 5 and best.family != SEDATION_FAMILY:  # picked by rule
                 reply.code(code.code)
@@ -128,7 +156,7 @@ def search(ask: Ask) -> Reply:
 
 
 def _whole_claim(ask: Ask) -> Reply | None:
-    """"What's the corrected set of codes?" when the physician who reduced also sedated: the reduction's code
+    """ "What's the corrected set of codes?" when the physician who reduced also sedated: the reduction's code
     with the sedation codes, as the pair's answer gives them. Not when the ask names the sedation itself
     ("which sedation code") or asks about a provider who only sedated."""
     store, case = ask.store, ask.case
@@ -144,7 +172,7 @@ GENERAL_GUIDANCE = "requiring-anesthesia"
 
 
 def _no_sedation_code(ask: Ask) -> Reply | None:
-    """"Can anxiolysis be billed with 99152?": the documented depth is not moderate sedation, so the guidance
+    """ "Can anxiolysis be billed with 99152?": the documented depth is not moderate sedation, so the guidance
     for what was documented answers, and the moderate sedation codes are ruled out."""
     store, case = ask.store, ask.case
     findings = case.findings

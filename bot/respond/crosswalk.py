@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.kb.models import AnesthesiaSite
 from bot.kb.store import KnowledgeStore
 from bot.respond.base import Ask, Reply, declined, labelled
-from bot.respond.retrieve import rank_codes, MIN_MATCH
+from bot.respond.retrieve import MIN_MATCH, rank_codes
 
 
 def _site_for_code(store: KnowledgeStore, code: str) -> AnesthesiaSite | None:
@@ -28,17 +28,18 @@ def compose(ask: Ask) -> Reply:
         reply.answered = True
         reply.code(code)
         reply.say(f"*{code}* ({anes.title}): {anes.summary}", anes.sources)
-        for site in store.sites:
-            if code in site.anesthesia_codes:
-                reply.say(f"Its descriptor covers the {site.site}: {site.descriptor_check}", site.sources)
+        for covered in store.sites:
+            if code in covered.anesthesia_codes:
+                reply.say(f"Its descriptor covers the {covered.site}: {covered.descriptor_check}", covered.sources)
     surgical = ask.procedure_codes[:1]
-    site = None
+    site: AnesthesiaSite | None = None
     if surgical:
         site = _site_for_code(store, surgical[0])
         if site is None and not reply.answered:
             known = surgical[0] in store.codes or store.pfs(surgical[0]) is not None
             return declined(
-                f"I have no anesthesia-site mapping for {surgical[0]}." if known
+                f"I have no anesthesia-site mapping for {surgical[0]}."
+                if known
                 else f"{surgical[0]} is not in the knowledge base or the CMS fee schedule.",
                 suggestions=["anesthesia code for 27252?"],
             )
@@ -50,9 +51,14 @@ def compose(ask: Ask) -> Reply:
         elif ranked and ranked[0][1] >= MIN_MATCH:
             site = store.site_for(ranked[0][0])
     if site is None:
-        return reply if reply.answered else declined(
-            "Tell me the procedure code or the body site, e.g. anesthesia code for 27252.",
-            suggestions=["anesthesia code for 27252?", "anesthesia code for a shoulder dislocation reduction?"])
+        return (
+            reply
+            if reply.answered
+            else declined(
+                "Tell me the procedure code or the body site, e.g. anesthesia code for 27252.",
+                suggestions=["anesthesia code for 27252?", "anesthesia code for a shoulder dislocation reduction?"],
+            )
+        )
     reply.answered = True
     reply.code(*site.anesthesia_codes, *surgical)
     names = ", ".join(f"*{c}*" for c in site.anesthesia_codes)
@@ -60,7 +66,9 @@ def compose(ask: Ask) -> Reply:
     for note in site.notes:
         reply.detail(labelled(note.text, note.status), note.sources)
     if not any("Crosswalk" in note.text for note in site.notes):
-        reply.say(labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.",
-                           site.status), site.sources)
+        reply.say(
+            labelled("Confirm the pairing in the ASA Crosswalk (a licensed product) before billing.", site.status),
+            site.sources,
+        )
     reply.suggest(f"what is {site.anesthesia_codes[0]}?", *(f"global days for {c}?" for c in surgical))
     return reply

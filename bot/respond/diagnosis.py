@@ -55,7 +55,10 @@ def _by_code(store: KnowledgeStore, codes: list[str]) -> Reply:
         if icd is None:
             parent = store.icd(code[:5]) or store.icd(code[:3])
             hint = f" The nearest valid level is {parent.code} ({parent.description})." if parent else ""
-            reply.say(f"{code} is not a valid ICD-10-CM code in the {store.sources[ICD_SOURCE].edition}.{hint}", [ICD_SOURCE] if hint else [])
+            reply.say(
+                f"{code} is not a valid ICD-10-CM code in the {store.sources[ICD_SOURCE].edition}.{hint}",
+                [ICD_SOURCE] if hint else [],
+            )
             if parent:
                 reply.suggest(f"what is {parent.code}?")
             continue
@@ -113,21 +116,29 @@ def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (
     if within:
         candidates = [c for c in candidates if c.code.startswith(within)]
     if not candidates:
-        return declined("Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, initial encounter.",
-                        suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"])
+        return declined(
+            "Tell me the diagnosis in words or an ICD-10-CM code, e.g. posterior dislocation of right hip, "
+            "initial encounter.",
+            suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"],
+        )
     weights = {w: store.icd_word_weight(w) for w in words}
     scored = [(_score(c, words, weights, case), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
     if best_score < MIN_ICD_MATCH:
-        return declined("I couldn't match that to an ICD-10-CM description with confidence.",
-                        suggestions=[f"what is {c.code}?" for _, c in scored[:3]])
+        return declined(
+            "I couldn't match that to an ICD-10-CM description with confidence.",
+            suggestions=[f"what is {c.code}?" for _, c in scored[:3]],
+        )
     reply = Reply(answered=True, confidence=min(1.0, best_score / 100))
     _describe(store, best, reply)
     others = [c for s, c in scored[1:4] if s >= best_score - 8]
     if others:
         reply.say("Close alternatives: " + "; ".join(f"{c.code} {c.description}" for c in others), [ICD_SOURCE])
     if _encounter_char(best.code) and not case.encounter:
-        reply.say("The 7th character is A for active treatment (initial encounter), D for subsequent care, S for sequela; "
-                  "check it against the encounter.", [ICD_SOURCE])
+        reply.say(
+            "The 7th character is A for active treatment (initial encounter), D for subsequent care, S for sequela; "
+            "check it against the encounter.",
+            [ICD_SOURCE],
+        )
     return reply

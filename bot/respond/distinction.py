@@ -13,7 +13,12 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case
 from bot.respond.base import Ask, Reply, declined, labelled
 from bot.respond.retrieve import (
-    SEDATION_FAMILY, best_family, find_distinction, pick_sedation, rank_among, sedation_add_ons,
+    SEDATION_FAMILY,
+    best_family,
+    find_distinction,
+    pick_sedation,
+    rank_among,
+    sedation_add_ons,
 )
 
 # A code's own description decides among those the facts left when the note holds this much of what sets it
@@ -54,8 +59,7 @@ def decide(store: KnowledgeStore, dist: Distinction, case: Case) -> Decision:
         return Decision(None, None, "missing")
     # the requiring side if any rule picks it; else, among rules that agree, one that adds codes (versed and
     # fentanyl reach minimal or moderate sedation: the code is the same, and moderate adds 99152)
-    rule = next((r for r in rules if r.picks == "requiring"), None) or next(
-        (r for r in rules if r.add_codes), rules[0])
+    rule = next((r for r in rules if r.picks == "requiring"), None) or next((r for r in rules if r.add_codes), rules[0])
     if rule.picks == "unclear":
         return Decision(None, rule, "unsettled")
     index = 0 if rule.picks == "without" else len(dist.options) - 1
@@ -108,7 +112,8 @@ def compose(ask: Ask) -> Reply:
         unknown = [c for c in codes if c not in store.codes]
         return declined(
             f"I have no without/requiring-anesthesia pair for {', '.join(unknown or codes)}."
-            if codes else "I could not tell which pair of codes you mean.",
+            if codes
+            else "I could not tell which pair of codes you mean.",
             suggestions=["27250 or 27252 under moderate sedation?", "what does requiring anesthesia mean?"],
         )
     return explain(ask, dist)
@@ -127,7 +132,9 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
     if picked and rule:
         added = [_sedation_code(ask, c) for c in rule.add_codes]
         unmet = sedation_unmet(ask) if added else None
-        extra = [sedation_add_ons(store, store.codes[c], ask.case) for c in added if c in store.codes] if not unmet else []
+        extra = (
+            [sedation_add_ons(store, store.codes[c], ask.case) for c in added if c in store.codes] if not unmet else []
+        )
         units = {code: n for code, n in (e for e in extra if e)}
         added += list(units)
         reply.code(picked, *([] if unmet else added))
@@ -165,17 +172,24 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
         reply.code(*codes)
         reply.options = codes
         if decision.basis == "conflict":
-            reply.say("The note contradicts itself on anesthesia (it says none, and also names anesthesia): query the "
-                      "provider; what each answer leads to is below.")
+            reply.say(
+                "The note contradicts itself on anesthesia (it says none, and also names anesthesia): query the "
+                "provider; what each answer leads to is below."
+            )
         elif decision.basis == "range":
-            reply.say("The note names the drugs but not the depth of sedation, and these drugs can give more than "
-                      "one depth: the documented depth decides, as below.")
+            reply.say(
+                "The note names the drugs but not the depth of sedation, and these drugs can give more than "
+                "one depth: the documented depth decides, as below."
+            )
         reply.say(f"{' or '.join(codes)}: the anesthesia documented for the reduction decides.", dist.sources)
         for option in dist.options:
             reply.say(f"- *{option.code}*: {option.when}")
         reply.detail(f"{dist.title}: {dist.rule}", dist.sources)
         if guidance:
-            reply.suggest(f"{codes[0]} or {codes[-1]} under moderate sedation?", f"{codes[0]} or {codes[-1]} under general anesthesia?")
+            reply.suggest(
+                f"{codes[0]} or {codes[-1]} under moderate sedation?",
+                f"{codes[0]} or {codes[-1]} under general anesthesia?",
+            )
     for note in dist.notes:  # the notes matter most while the choice is open; they are one step away either way
         reply.detail(labelled(note.text, note.status), note.sources)
     if guidance and guidance.positions and dist.kind == "anesthesia":
@@ -190,8 +204,10 @@ def sedation_unmet(ask: Ask) -> str | None:
     the procedure (the note says there was none)."""
     case, time = ask.case, ask.store.sedation_time
     if time is not None and case.minutes is not None and case.minutes < time.minimum_minutes:
-        return (f"the intraservice time ({case.minutes:g} minutes) is under the {time.minimum_minutes} minutes the "
-                "initial code needs.")
+        return (
+            f"the intraservice time ({case.minutes:g} minutes) is under the {time.minimum_minutes} minutes the "
+            "initial code needs."
+        )
     no_observer = any(f.attrs.get("role") == "observer" for f in case.of("provider", status="negated"))
     if no_observer and case.sedation_by in (None, "same"):
         return "the note documents no independent trained observer, which the same-physician codes require."
@@ -219,8 +235,10 @@ def _sedation_code(ask: Ask, code: str) -> str:
 def _conflict(reply: Reply, guidance: Guidance) -> None:
     """The current position first; the older, narrower readings named so a coder can answer an auditor."""
     first, *older = guidance.positions
-    reply.detail(f"The most recent AMA position found{f' ({first.year})' if first.year else ''}: {first.statement}",
-                 first.sources)
+    reply.detail(
+        f"The most recent AMA position found{f' ({first.year})' if first.year else ''}: {first.statement}",
+        first.sources,
+    )
     if older:
         years = sorted({p.year for p in older if p.year})
         span = f" ({years[0]}-{years[-1]})" if len(years) > 1 else (f" ({years[0]})" if years else "")
@@ -232,8 +250,11 @@ def _meaning(store: KnowledgeStore, guidance: Guidance, findings: list[str]) -> 
     reply.say(f"{guidance.title}: {guidance.rule}", guidance.sources)
     for rule in guidance.findings:
         if not findings or rule.finding in findings:
-            side = {"without": "the without-anesthesia code", "requiring": "the requiring-anesthesia code",
-                    "unclear": "not settled"}[rule.picks]
+            side = {
+                "without": "the without-anesthesia code",
+                "requiring": "the requiring-anesthesia code",
+                "unclear": "not settled",
+            }[rule.picks]
             line = f"- {rule.finding.replace('_', ' ')}: {side}."
             if findings:
                 reply.say(line, rule.sources[:1])
@@ -256,7 +277,10 @@ def _by_description(ask: Ask) -> Distinction | None:
     pairs = [d for d in store.distinctions if d.kind == "anesthesia"]
     family = best_family(store, ask)
     if family is None:  # the description matched weakly, but a site with one pair only has decided ("elbow")
-        on_site = {d.family for d in pairs if any(store.codes[o.code].body_site in ask.case.sites
-                                                  for o in d.options if o.code in store.codes)}
+        on_site = {
+            d.family
+            for d in pairs
+            if any(store.codes[o.code].body_site in ask.case.sites for o in d.options if o.code in store.codes)
+        }
         family = on_site.pop() if len(on_site) == 1 else None
     return next((d for d in pairs if d.family == family), None)

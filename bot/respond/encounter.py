@@ -14,12 +14,24 @@ from bot.nlu.case import Case, CaseAsk
 from bot.respond import supplies
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, labelled
 
-TREATMENT_RANGES = ("23500-23680", "24500-24685", "25500-25695", "26600-26785", "27197-27266", "27500-27566",
-                    "27750-27848", "28400-28675")  # the fracture and dislocation treatment codes
+TREATMENT_RANGES = (
+    "23500-23680",
+    "24500-24685",
+    "25500-25695",
+    "26600-26785",
+    "27197-27266",
+    "27500-27566",
+    "27750-27848",
+    "28400-28675",
+)  # the fracture and dislocation treatment codes
 EM_RANGES = ("99202-99499",)  # E/M visits: a rule names one level as an example
 _SETTING = {"office": False, "facility": True}  # a rule's setting against the Case's place of service
-_REPORT = {"report": "Report it", "do_not_report": "Not reported separately",
-           "report_with_modifier": "Report it with a modifier", "depends": "It depends"}
+_REPORT = {
+    "report": "Report it",
+    "do_not_report": "Not reported separately",
+    "report_with_modifier": "Report it with a modifier",
+    "depends": "It depends",
+}
 
 
 def treatment_codes(case: Case) -> list[str]:
@@ -51,14 +63,21 @@ def treated(case: Case, item: CaseAsk) -> bool:
 
 def _several(case: Case) -> bool:
     """Two or more fractures or injured digits: said so, two joints named, or two digits named."""
-    digits = {(f.attrs.get("site"), f.attrs.get("digit"), _side_of(case, f)) for f in case.of("site") if f.attrs.get("digit")}
-    return "several-fractures" in case.topics or len(digits) > 1 or len(case.joints) > 1 and case.condition == "fracture"
+    digits = {
+        (f.attrs.get("site"), f.attrs.get("digit"), _side_of(case, f)) for f in case.of("site") if f.attrs.get("digit")
+    }
+    return (
+        "several-fractures" in case.topics or len(digits) > 1 or len(case.joints) > 1 and case.condition == "fracture"
+    )
 
 
 def _side_of(case: Case, site: object) -> str | None:
     """The side written just before a site ("right index finger", "L thumb"), else the note's side."""
-    near = [f for f in case.of("side") if f.segment == getattr(site, "segment", None)
-            and 0 <= getattr(site, "start", 0) - f.end <= 12]
+    near = [
+        f
+        for f in case.of("side")
+        if f.segment == getattr(site, "segment", None) and 0 <= getattr(site, "start", 0) - f.end <= 12
+    ]
     return near[-1].concept if near else case.side
 
 
@@ -147,8 +166,11 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
         return reply, False
     own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
     services = [c for c in own if any(r.covers(c) for r in rules) and not _in_ranges(c, TREATMENT_RANGES)]
-    about_services = bool(services) and not any(_in_ranges(c, TREATMENT_RANGES) for c in own) and not any(
-        k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
+    about_services = (
+        bool(services)
+        and not any(_in_ranges(c, TREATMENT_RANGES) for c in own)
+        and not any(k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
+    )
     if not reply.answered or about_services:
         reply = Reply(answered=True)  # the rules answer it
     for rule in rules[:RULES_PER_ASK]:
@@ -192,11 +214,17 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     reply.say(f"*{lead}*{what}{unsure}: {rule.title}.", rule.sources)
     if instead:
         how = "Report instead" if rule.report == "do_not_report" else "Report with it"
-        named = [f"the E/M visit ({'-'.join([c, *m])} as an example level)" if _in_ranges(c, EM_RANGES)
-                 else "-".join([c, *m]) for c, m in instead]
+        named = [
+            f"the E/M visit ({'-'.join([c, *m])} as an example level)"
+            if _in_ranges(c, EM_RANGES)
+            else "-".join([c, *m])
+            for c, m in instead
+        ]
         reply.say(f"{how}: {', '.join(named)}.")
-    reply.detail(labelled(rule.rule, rule.status), [*rule.sources, *([PFS_SOURCE] if rule.applies_when and
-                                                                       rule.applies_when.global_days else [])])
+    reply.detail(
+        labelled(rule.rule, rule.status),
+        [*rule.sources, *([PFS_SOURCE] if rule.applies_when and rule.applies_when.global_days else [])],
+    )
     for row in supply[:2]:
         reply.say(f"*{row.code}* (HCPCS Level II): {row.long_description.rstrip('.')}.", [HCPCS_SOURCE])
     for position in rule.positions[:1]:
@@ -219,8 +247,11 @@ def _digit_modifiers(ask: Ask, modifiers: list[str]) -> list[str]:
     """From a rule's list of finger and toe modifiers, those the note's side and digits name ("right index
     finger": F6); all of them when the note does not say which digit or side."""
     case = ask.case
-    digits = {(f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", _side_of(case, f))
-              for f in case.of("site") if f.attrs.get("digit")}
+    digits = {
+        (f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", _side_of(case, f))
+        for f in case.of("site")
+        if f.attrs.get("digit")
+    }
     store = ask.store.modifiers
     named = [m for m in modifiers if m in store and (store[m].digit, store[m].side) in digits]
     return named or modifiers

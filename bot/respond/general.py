@@ -16,21 +16,27 @@ EXAMPLES = [
 
 def help_reply(ask: Ask) -> Reply:
     reply = Reply(answered=True)
-    reply.say("I answer coding questions with the rule and its source: what a CPT, HCPCS or ICD-10-CM code is, "
-              "which code a described procedure is, without- vs requiring-anesthesia pairs, what a modifier means and "
-              "whether it fits a code, CMS fee-schedule indicators (global days, bilateral, assistant, co-surgeon, team), "
-              "and the anesthesia code for a body site.")
-    reply.say("Ask in a channel by mentioning me, in a direct message, or with the slash command. "
-              "Please never paste patient names, dates of birth or record numbers.")
+    reply.say(
+        "I answer coding questions with the rule and its source: what a CPT, HCPCS or ICD-10-CM code is, "
+        "which code a described procedure is, without- vs requiring-anesthesia pairs, what a modifier means and "
+        "whether it fits a code, CMS fee-schedule indicators (global days, bilateral, assistant, co-surgeon, team), "
+        "and the anesthesia code for a body site."
+    )
+    reply.say(
+        "Ask in a channel by mentioning me, in a direct message, or with the slash command. "
+        "Please never paste patient names, dates of birth or record numbers."
+    )
     reply.suggest(*EXAMPLES)
     return reply
 
 
 def out_of_scope(ask: Ask) -> Reply:
     reply = Reply(answered=False)
-    reply.say("That is outside what I can answer. I cover procedure and diagnosis codes, anesthesia distinctions, "
-              "modifiers and CMS fee-schedule indicators; I don't give payment amounts, clinical advice or payer "
-              "contract terms.")
+    reply.say(
+        "That is outside what I can answer. I cover procedure and diagnosis codes, anesthesia distinctions, "
+        "modifiers and CMS fee-schedule indicators; I don't give payment amounts, clinical advice or payer "
+        "contract terms."
+    )
     reply.suggest(*EXAMPLES[:3])
     return reply
 

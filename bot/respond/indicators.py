@@ -9,8 +9,14 @@ from bot.respond.base import PFS_SOURCE, Ask, Reply, declined
 from bot.respond.retrieve import unknown_code
 
 NAMES = {
-    "status": "status", "glob_days": "global days", "mult_proc": "multiple procedure", "bilat_surg": "bilateral surgery",
-    "asst_surg": "assistant at surgery", "co_surg": "co-surgeons", "team_surg": "team surgery", "pctc": "PC/TC",
+    "status": "status",
+    "glob_days": "global days",
+    "mult_proc": "multiple procedure",
+    "bilat_surg": "bilateral surgery",
+    "asst_surg": "assistant at surgery",
+    "co_surg": "co-surgeons",
+    "team_surg": "team surgery",
+    "pctc": "PC/TC",
 }
 DEFAULT_FIELDS = ["status", "glob_days", "mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg"]
 
@@ -41,7 +47,9 @@ def compose(ask: Ask) -> Reply:
     codes = ask.procedure_codes or ask.codes
     if not codes:
         return declined("Which code? For example: global days for 27252.", suggestions=["global days for 27252?"])
-    asked = ask.item.indicator_fields or [k.split(":", 1)[1] for a in ask.case.asks for k in a.kinds if k.startswith("indicator:")]
+    asked = ask.item.indicator_fields or [
+        k.split(":", 1)[1] for a in ask.case.asks for k in a.kinds if k.startswith("indicator:")
+    ]
     wanted = [f for f in asked if f in NAMES]
     reply = Reply(answered=False)
     for code in codes[:3]:
@@ -52,13 +60,21 @@ def compose(ask: Ask) -> Reply:
         reply.answered = True
         reply.code(code)
         fields = wanted or DEFAULT_FIELDS
-        reply.say(f"*{code}* in the {store.pfs_release['title']}: " + indicator_line(store, row, fields),
-                  [PFS_SOURCE, *indicator_sources(store, fields)])
+        reply.say(
+            f"*{code}* in the {store.pfs_release['title']}: " + indicator_line(store, row, fields),
+            [PFS_SOURCE, *indicator_sources(store, fields)],
+        )
         if "split" in asked or "glob_days" in fields:
             if row["glob_days"] in ("010", "090"):
-                reply.say(f"Pre/intra/post-operative shares: {row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.", [PFS_SOURCE])
+                reply.say(
+                    f"Pre/intra/post-operative shares: {row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.",
+                    [PFS_SOURCE],
+                )
         if "work_rvu" in asked:
-            reply.say(f"Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
-                      f"facility {row['total_fac']:.2f}.", [PFS_SOURCE])
+            reply.say(
+                f"Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
+                f"facility {row['total_fac']:.2f}.",
+                [PFS_SOURCE],
+            )
         reply.suggest(f"{code} with modifier 50?", f"what is {code}?")
     return reply

@@ -55,9 +55,11 @@ def _as_cms_lists_it(store: KnowledgeStore, code: str, reply: Reply) -> bool:
     release = store.datasets.get(HCPCS_SOURCE)
     reply.answered = True
     reply.modifier(code)
-    reply.say(f"*Modifier {code}* (HCPCS Level II): {listed.long_description.rstrip('.')}. That is CMS's description"
-              f"{f' in the {release.label}' if release else ''}; the knowledge base has no curated rules for it.",
-              [HCPCS_SOURCE])
+    reply.say(
+        f"*Modifier {code}* (HCPCS Level II): {listed.long_description.rstrip('.')}. That is CMS's description"
+        f"{f' in the {release.label}' if release else ''}; the knowledge base has no curated rules for it.",
+        [HCPCS_SOURCE],
+    )
     return True
 
 
@@ -84,7 +86,7 @@ def _modifier_index(store: KnowledgeStore) -> tuple[dict[str, list[str]], dict[s
     """Normalised names and aliases per modifier, and how rare each word is among modifiers."""
     texts = {m.code: [" ".join(words_of(t)) for t in (m.name, *m.aliases)] for m in store.modifiers.values()}
     df: dict[str, int] = {}
-    for code, ts in texts.items():
+    for ts in texts.values():
         for w in {w for t in ts for w in t.split()} - _IGNORED:
             df[w] = df.get(w, 0) + 1
     return texts, {w: math.log(1 + len(texts) / n) for w, n in df.items()}
@@ -165,9 +167,14 @@ def check(ask: Ask) -> Reply:
             mods = {"right": ["RT"], "left": ["LT"]}.get(case.side or "", ["RT", "LT"])
     if not mods:
         code = codes[0] if codes else "27252"
-        return declined(f"Which modifier do you mean? For example: {code} with modifier 50?",
-                        suggestions=[f"what is {code}?", f"{code} with modifier 50?",
-                                     "which modifier when the surgeon gave the anesthesia?"])
+        return declined(
+            f"Which modifier do you mean? For example: {code} with modifier 50?",
+            suggestions=[
+                f"what is {code}?",
+                f"{code} with modifier 50?",
+                "which modifier when the surgeon gave the anesthesia?",
+            ],
+        )
     if not codes:
         return lookup(ask)
     reply = Reply(answered=False)
@@ -204,15 +211,21 @@ def check(ask: Ask) -> Reply:
 
 def _verdict(reply: Reply, store: KnowledgeStore, code: str, mod: Modifier, verdicts: list[RuleVerdict]) -> None:
     if not verdicts:
-        reply.say(f"*{code}-{mod.code}*: no CMS indicator or curated rule decides this pairing. "
-                  f"Modifier {mod.code} ({mod.name}): {mod.meaning}", mod.sources)
+        reply.say(
+            f"*{code}-{mod.code}*: no CMS indicator or curated rule decides this pairing. "
+            f"Modifier {mod.code} ({mod.name}): {mod.meaning}",
+            mod.sources,
+        )
         return
     overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
     reply.modifier_verdicts[mod.code] = overall.verdict
     reply.say(f"*{code}-{mod.code}: {VERDICT_WORDS[overall.verdict]}.*")
     for n, v in enumerate(sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))):
         basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"
-        line, sources = f"- {basis}: {labelled(v.why, v.status)}", [PFS_SOURCE, *v.sources] if v.field else list(v.sources)
+        line, sources = (
+            f"- {basis}: {labelled(v.why, v.status)}",
+            [PFS_SOURCE, *v.sources] if v.field else list(v.sources),
+        )
         if n == 0:
             reply.say(line, sources)
         else:

@@ -12,9 +12,13 @@ from bot.kb.store import KnowledgeStore, PcsCode
 from bot.nlu.case import Case
 from bot.respond.base import PCS_SOURCE, Ask, Reply, declined
 
-FACILITY_NOTE = ("ICD-10-PCS is for the hospital's inpatient claim; the physicians' claims use CPT.")
-_APPROACH = {"closed": "External Approach", "percutaneous": "Percutaneous Approach", "open": "Open Approach",
-             "failed_closed_then_open": "Open Approach"}
+FACILITY_NOTE = "ICD-10-PCS is for the hospital's inpatient claim; the physicians' claims use CPT."
+_APPROACH = {
+    "closed": "External Approach",
+    "percutaneous": "Percutaneous Approach",
+    "open": "Open Approach",
+    "failed_closed_then_open": "Open Approach",
+}
 
 
 def describe(store: KnowledgeStore, code: str, reply: Reply) -> None:
@@ -38,33 +42,49 @@ def search(ask: Ask) -> Reply:
         return reply
     parts = body_parts(case)
     if not parts:
-        return declined("Which joint or bone was reduced? The ICD-10-PCS reposition code depends on the body part "
-                        "and its side.", suggestions=["icd 10 pcs code for closed reduction of a left hip dislocation"])
+        return declined(
+            "Which joint or bone was reduced? The ICD-10-PCS reposition code depends on the body part and its side.",
+            suggestions=["icd 10 pcs code for closed reduction of a left hip dislocation"],
+        )
     if not (case.procedures("reduction") or case.manipulation or case.approach in ("open", "percutaneous")):
-        return declined("I hold the ICD-10-PCS reposition codes for reductions; for care without a reduction "
-                        f"(immobilisation only) see the ICD-10-PCS tables. {FACILITY_NOTE}")
+        return declined(
+            "I hold the ICD-10-PCS reposition codes for reductions; for care without a reduction "
+            f"(immobilisation only) see the ICD-10-PCS tables. {FACILITY_NOTE}"
+        )
     approach = _APPROACH.get(case.approach or "closed", "External Approach")
     sides = {"right": ["Right"], "left": ["Left"]}.get(case.side or "", ["Right", "Left"])
     found = [c for part in parts for side in sides for c in _codes(store, side, part, approach)]
     if case.approach == "percutaneous":  # pins, wires or screws through the skin: an internal fixation device
         found.sort(key=lambda c: "Internal Fixation Device" not in c.description)
     if not found:
-        return declined(f"I found no ICD-10-PCS reposition code for the {parts[0].lower()} by that approach in "
-                        f"{_release(store)}.")
+        return declined(
+            f"I found no ICD-10-PCS reposition code for the {parts[0].lower()} by that approach in {_release(store)}."
+        )
     reply = Reply(answered=True)
     reply.code(*[c.code for c in found[:4]])
     reply.picked = [found[0].code]
     if len(sides) == 2:
         reply.options = [c.code for c in found[:2]]
-        reply.say("The side decides the body part value: " + "; ".join(f"*{c.code}* {c.description}" for c in found[:2])
-                  + ".", [PCS_SOURCE])
+        reply.say(
+            "The side decides the body part value: "
+            + "; ".join(f"*{c.code}* {c.description}" for c in found[:2])
+            + ".",
+            [PCS_SOURCE],
+        )
     elif len(found) > 1 and case.approach == "percutaneous":
-        reply.say(f"*{found[0].code}* (ICD-10-PCS): {found[0].description} (pins, wires or screws are an internal "
-                  "fixation device; an external fixator is another device value).", [PCS_SOURCE])
+        reply.say(
+            f"*{found[0].code}* (ICD-10-PCS): {found[0].description} (pins, wires or screws are an internal "
+            "fixation device; an external fixator is another device value).",
+            [PCS_SOURCE],
+        )
     elif len(found) > 1:  # the open approach: the device the note names decides
         reply.options = [c.code for c in found[:4]]
-        reply.say("The device decides the 6th character: " + "; ".join(f"*{c.code}* {c.description}" for c in found[:4])
-                  + ".", [PCS_SOURCE])
+        reply.say(
+            "The device decides the 6th character: "
+            + "; ".join(f"*{c.code}* {c.description}" for c in found[:4])
+            + ".",
+            [PCS_SOURCE],
+        )
     else:
         reply.say(f"*{found[0].code}* (ICD-10-PCS): {found[0].description}.", [PCS_SOURCE])
     letter = {"External Approach": "X", "Percutaneous Approach": "3", "Open Approach": "0"}[approach]
@@ -79,7 +99,8 @@ def body_parts(case: Case) -> list[str]:
     for pool in (case.joints, case.of("site")):
         for f in pool:
             part = f.attrs.get("pcs_body_part") or next(
-                (v for s, v in (f.attrs.get("pcs_by_site") or {}).items() if s in sites), None)  # type: ignore[union-attr]
+                (v for s, v in (f.attrs.get("pcs_by_site") or {}).items() if s in sites), None
+            )
             if part and part not in out:
                 out.append(str(part))
         if out:
@@ -90,9 +111,13 @@ def body_parts(case: Case) -> list[str]:
 def _codes(store: KnowledgeStore, side: str, part: str, approach: str) -> list[PcsCode]:
     words = ["Reposition", side, *part.split(), *approach.split()]
     wanted = f"Reposition {side} {part}"
-    return [c for c in store.pcs_search(words, limit=20)
-            if c.description.startswith(wanted) and c.description.endswith(approach)
-            and (approach != "External Approach" or c.code.endswith("XZZ"))]
+    return [
+        c
+        for c in store.pcs_search(words, limit=20)
+        if c.description.startswith(wanted)
+        and c.description.endswith(approach)
+        and (approach != "External Approach" or c.code.endswith("XZZ"))
+    ]
 
 
 def _release(store: KnowledgeStore) -> str:

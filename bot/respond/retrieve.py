@@ -22,13 +22,26 @@ MIN_MATCH = 62.0  # below this a description matches nothing well enough to name
 MIN_MATCH_SITELESS = 50.0  # sedation codes: their words are theirs alone, and the family logic then picks the code
 SEDATION_FAMILY = "moderate-sedation"
 # Body sites as the content names them, for each site the question names: a finger is also the hand.
-_SITE_FAMILY = {"hand": {"hand", "finger", "thumb"}, "finger": {"finger", "hand"}, "foot": {"foot", "ankle", "toe"},
-                "toe": {"toe", "foot"}, "knee": {"knee", "patella"}}
+_SITE_FAMILY = {
+    "hand": {"hand", "finger", "thumb"},
+    "finger": {"finger", "hand"},
+    "foot": {"foot", "ankle", "toe"},
+    "toe": {"toe", "foot"},
+    "knee": {"knee", "patella"},
+}
 # A fracture is named by the region coders say ("shoulder fracture", "elbow fracture") more loosely than the
 # bone the code names: the neighbouring bones count too.
-_FRACTURE_SITES = {**_SITE_FAMILY, "shoulder": {"shoulder", "upper arm", "clavicle"}, "elbow": {"elbow", "upper arm", "forearm"},
-                   "wrist": {"wrist", "forearm"}, "hip": {"hip", "thigh"}, "knee": {"knee", "patella", "lower leg"},
-                   "ankle": {"ankle", "lower leg"}, "forearm": {"forearm", "wrist", "elbow"}, "lower leg": {"lower leg", "ankle", "knee"}}
+_FRACTURE_SITES = {
+    **_SITE_FAMILY,
+    "shoulder": {"shoulder", "upper arm", "clavicle"},
+    "elbow": {"elbow", "upper arm", "forearm"},
+    "wrist": {"wrist", "forearm"},
+    "hip": {"hip", "thigh"},
+    "knee": {"knee", "patella", "lower leg"},
+    "ankle": {"ankle", "lower leg"},
+    "forearm": {"forearm", "wrist", "elbow"},
+    "lower leg": {"lower leg", "ankle", "knee"},
+}
 
 
 @cache
@@ -63,8 +76,11 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     """Curated procedure codes left once the Case's body site, joint and approach have spoken; each filter
     applies only when it leaves something."""
     case = ask.case
-    candidates = [c for c in store.codes.values() if c.system != "ICD-10-CM" and not c.is_deleted
-                  and not (c.code.isdigit() and c.code[:2] in ("00", "01"))]
+    candidates = [
+        c
+        for c in store.codes.values()
+        if c.system != "ICD-10-CM" and not c.is_deleted and not (c.code.isdigit() and c.code[:2] in ("00", "01"))
+    ]
     old = {store.codes[r].family for d in replaced(store, case) for r in d.replaced_by if r in store.codes}
     if ask.kind("sedation_code", "add_on"):
         return [c for c in candidates if c.family == SEDATION_FAMILY]  # "which sedation code", whatever was reduced
@@ -79,8 +95,11 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     if condition == "fracture":  # fracture care, not the dislocation codes of the same site
         candidates = [c for c in candidates if c.condition in ("fracture", "fracture_dislocation")] or candidates
     elif condition == "fracture_dislocation":  # the one code that covers both, where there is one
-        candidates = [c for c in candidates if c.condition == "fracture_dislocation"] or [
-            c for c in candidates if c.condition != "fracture"] or candidates
+        candidates = (
+            [c for c in candidates if c.condition == "fracture_dislocation"]
+            or [c for c in candidates if c.condition != "fracture"]
+            or candidates
+        )
     else:
         candidates = [c for c in candidates if c.condition not in ("fracture", "fracture_dislocation")] or candidates
     if "dislocation" in case.negated("procedure"):  # "no dislocation at all, just a stiff shoulder"
@@ -174,8 +193,12 @@ def _covered(case: Case) -> set[str]:
 
 def describes_joint_care(case: Case) -> bool:
     """A dislocation, a subluxation, or a joint put back or manipulated."""
-    return bool(case.procedures("reduction") or case.procedures("manipulation") or case.procedures("self_reduced")
-                or {"dislocation", "subluxation"} & set(case.procedures("condition")))
+    return bool(
+        case.procedures("reduction")
+        or case.procedures("manipulation")
+        or case.procedures("self_reduced")
+        or {"dislocation", "subluxation"} & set(case.procedures("condition"))
+    )
 
 
 def pick_by_manipulation(options: list[str], case: Case) -> str | None:
@@ -239,7 +262,11 @@ def find_distinction(store: KnowledgeStore, codes: list[str]) -> Distinction | N
     for code in codes:
         for dist in store.distinctions_for(code):
             options = {o.code for o in dist.options}
-            if len(codes) < 2 or options & set(codes[1:] if code == codes[0] else codes) or len(set(codes) & options) >= 2:
+            if (
+                len(codes) < 2
+                or options & set(codes[1:] if code == codes[0] else codes)
+                or len(set(codes) & options) >= 2
+            ):
                 return dist
     return None
 
@@ -250,8 +277,12 @@ def did_you_mean(store: KnowledgeStore, code: str, limit: int = 3) -> list[str]:
     near = [c for c, _, _ in process.extract(code, curated, scorer=Levenshtein.distance, score_cutoff=1, limit=limit)]
     if len(near) < limit:
         everything = [c for c in store.all_hcpcs if len(c) == len(code) and c not in near]
-        near += [c for c, _, _ in process.extract(code, everything, scorer=Levenshtein.distance, score_cutoff=1,
-                                                  limit=limit - len(near))]
+        near += [
+            c
+            for c, _, _ in process.extract(
+                code, everything, scorer=Levenshtein.distance, score_cutoff=1, limit=limit - len(near)
+            )
+        ]
     return near
 
 
@@ -261,8 +292,13 @@ def unknown_code(reply: Reply, store: KnowledgeStore, code: str, follow_up: str)
     `follow_up` is the question to suggest for each near code, with {code} in it ("global days for {code}?").
     """
     near = did_you_mean(store, code)
-    where = "the knowledge base, the CMS fee schedule or the HCPCS Level II file" if code[0].isalpha() else \
-        "the knowledge base or the CMS fee schedule"
-    reply.say(f"{code} is not in {where}, so I can't say anything about it."
-              + (f" Did you mean {', '.join(near)}?" if near else ""))
+    where = (
+        "the knowledge base, the CMS fee schedule or the HCPCS Level II file"
+        if code[0].isalpha()
+        else "the knowledge base or the CMS fee schedule"
+    )
+    reply.say(
+        f"{code} is not in {where}, so I can't say anything about it."
+        + (f" Did you mean {', '.join(near)}?" if near else "")
+    )
     reply.suggest(*(follow_up.format(code=c) for c in near))

@@ -14,20 +14,49 @@ from bot.nlu.tokens import words as words_of
 SUPPLY_RANGE = ("Q4001", "Q4051")
 MATERIALS = ("plaster", "fiberglass")
 _AGES = re.compile(r"\((\d+)-(\d+) years\)|\((\d+) years \+\)")
-_NOT_TYPE = {"cast", "casting", "supplies", "supply", "with", "or", "without", "for", "of", "and", "the", "includes",
-             "one", "both", "other", "years", "adult", "pediatric", "static", "miscellaneous", "unlisted", "types",
-             "materials", "casts", *MATERIALS}  # words coders do not write when they name a cast or splint
+_NOT_TYPE = {
+    "cast",
+    "casting",
+    "supplies",
+    "supply",
+    "with",
+    "or",
+    "without",
+    "for",
+    "of",
+    "and",
+    "the",
+    "includes",
+    "one",
+    "both",
+    "other",
+    "years",
+    "adult",
+    "pediatric",
+    "static",
+    "miscellaneous",
+    "unlisted",
+    "types",
+    "materials",
+    "casts",
+    *MATERIALS,
+}  # words coders do not write when they name a cast or splint
 
 
 @cache
-def _supplies(store: KnowledgeStore) -> tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...]:
+def _supplies(
+    store: KnowledgeStore,
+) -> tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...]:
     """Each supply code with its type words, its age range and its material, from CMS's description."""
     out = []
     for row in store.hcpcs_range(*SUPPLY_RANGE):
         text = row.long_description.lower()
         ages = _AGES.search(text)
-        span = (int(ages.group(1)), int(ages.group(2))) if ages and ages.group(1) else (
-            (int(ages.group(3)), 200) if ages else None)
+        span = (
+            (int(ages.group(1)), int(ages.group(2)))
+            if ages and ages.group(1)
+            else ((int(ages.group(3)), 200) if ages else None)
+        )
         material = next((m for m in MATERIALS if m in text), None)
         kinds = frozenset(w for w in words_of(re.sub(r"\(.*?\)", " ", text)) if w not in _NOT_TYPE and not w.isdigit())
         out.append((row, kinds, span, material))
@@ -39,8 +68,9 @@ def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
     wins: a "short leg splint" is not a "short leg cast"), then the material and the age group where the note
     says them. One code when the note decides; the few it leaves open otherwise; none when it names no type."""
     said = set(case.content_words) | {w for f in case.of("procedure") for w in words_of(f.words)}
-    fits = [(len(kinds), row, span, material) for row, kinds, span, material in _supplies(store)
-            if kinds and kinds <= said]
+    fits = [
+        (len(kinds), row, span, material) for row, kinds, span, material in _supplies(store) if kinds and kinds <= said
+    ]
     if not fits:
         return []
     most = max(n for n, *_ in fits)

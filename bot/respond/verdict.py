@@ -19,8 +19,11 @@ def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
     code ("who is right?", "does that change the sedation code?"), those proposed earlier in the message."""
     own = [c.code for c in case.codes if c.role == "proposed" and c.segment in item.segments]
     names_codes = any(c.segment in item.segments for c in case.codes)
-    codes = own or ([c.code for c in case.codes if c.role == "proposed" and c.segment < max(item.segments, default=0)]
-                    if not names_codes else [])
+    codes = own or (
+        [c.code for c in case.codes if c.role == "proposed" and c.segment < max(item.segments, default=0)]
+        if not names_codes
+        else []
+    )
     segments = {c.segment for c in case.codes if c.code in codes} | set(item.segments)
     named = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"]
     # a modifier named on its own in the question is proposed ("54 on 24600 for the ED doc?"); two named as a
@@ -56,8 +59,9 @@ def _comparable(store: KnowledgeStore, code: str, picked: list[str]) -> bool:
     if curated is None:
         return code in picked
     families = {store.codes[p].family for p in picked if p in store.codes}
-    return curated.family in families or any(code in {o.code for o in d.options} for p in picked
-                                             for d in store.distinctions_for(p))
+    return curated.family in families or any(
+        code in {o.code for o in d.options} for p in picked for d in store.distinctions_for(p)
+    )
 
 
 def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:

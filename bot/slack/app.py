@@ -11,12 +11,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from bot.activity.log import ActivityLog
 from bot.config import Settings
 from bot.engine import Engine
 from bot.kb.store import KnowledgeStore
 from bot.logs import NO_REQUEST_BODIES
 from bot.slack import Answerer
-from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback, register_listeners
 from bot.slack.middleware import SeenEvents, dedupe_events, skip_bot_messages
 from bot.slack.respond import retry_handlers, retrying_respond
@@ -62,8 +62,9 @@ def make_client(settings: Settings) -> WebClient:
     A rare doubled answer is better than a question silently left unanswered.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers(),
-                     logger=WEB_API_LOG)
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, timeout=30, retry_handlers=retry_handlers(), logger=WEB_API_LOG
+    )
 
 
 def slack_problem(settings: Settings) -> str | None:
@@ -71,8 +72,12 @@ def slack_problem(settings: Settings) -> str | None:
     when auth.test answers. Asked with few retries, so a wrong SLACK_API_URL or a network down is said in a second
     or two, not after the half-minute of retries an answer gets (and not as Bolt's traceback)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10,
-                       retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+    client = WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
     try:
         client.auth_test()
     except SlackApiError as exc:
@@ -80,8 +85,10 @@ def slack_problem(settings: Settings) -> str | None:
         return f"Slack refused the bot token ({error}): check SLACK_BOT_TOKEN and that the app is installed"
     except (OSError, ValueError) as exc:  # URLError, refused or reset connections, timeouts, a malformed URL
         reason = getattr(exc, "reason", None) or exc
-        return (f"cannot reach the Slack Web API at {settings.slack_api_url} ({reason}); check SLACK_API_URL and "
-                "the network")
+        return (
+            f"cannot reach the Slack Web API at {settings.slack_api_url} ({reason}); check SLACK_API_URL and "
+            "the network"
+        )
     return None
 
 
@@ -89,9 +96,15 @@ def listener_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener")
 
 
-def build_app(settings: Settings, client: WebClient | None = None, engine: Answerer | None = None, *,
-              on_feedback: FeedbackCallback | None = None, executor: Executor | None = None,
-              activity: ActivityLog | None = None) -> App:
+def build_app(
+    settings: Settings,
+    client: WebClient | None = None,
+    engine: Answerer | None = None,
+    *,
+    on_feedback: FeedbackCallback | None = None,
+    executor: Executor | None = None,
+    activity: ActivityLog | None = None,
+) -> App:
     """The App: acks first and answers on `executor` (the caller owns it and shuts it down)."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     logger = logging.getLogger("bot.slack")
@@ -108,7 +121,12 @@ def build_app(settings: Settings, client: WebClient | None = None, engine: Answe
     app.middleware(skip_bot_messages)
     app.middleware(retrying_respond)
     app.middleware(dedupe_events(SeenEvents(settings.data_dir / "slack_events.sqlite")))
-    register_listeners(app, engine or Engine(KnowledgeStore(settings.kb_path)),
-                       slash_command=settings.slash_command, on_feedback=on_feedback, activity=activity,
-                       curators=settings.curators)
+    register_listeners(
+        app,
+        engine or Engine(KnowledgeStore(settings.kb_path)),
+        slash_command=settings.slash_command,
+        on_feedback=on_feedback,
+        activity=activity,
+        curators=settings.curators,
+    )
     return app

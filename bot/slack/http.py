@@ -72,9 +72,14 @@ class _Closures:
         now = time.monotonic()
         if now - self._last >= SUMMARY_EVERY:
             self._last = now
-            log.warning("closed slow or stalled HTTP connections: %d sent no complete request within %.0f s, %d were "
-                        "closed to make room above %d open connections (totals since start)",
-                        self.timed_out, HEADER_TIMEOUT, self.evicted, MAX_CONNECTIONS)
+            log.warning(
+                "closed slow or stalled HTTP connections: %d sent no complete request within %.0f s, %d were "
+                "closed to make room above %d open connections (totals since start)",
+                self.timed_out,
+                HEADER_TIMEOUT,
+                self.evicted,
+                MAX_CONNECTIONS,
+            )
 
 
 CLOSURES = _Closures()
@@ -174,8 +179,11 @@ class GuardedH11Protocol(H11Protocol):
 
     def _make_room(self) -> None:
         """Close the connection that has waited longest without a request in progress (never this new one)."""
-        idle = [c for c in self.connections if isinstance(c, GuardedH11Protocol) and c is not self
-                and not c._busy() and not c.transport.is_closing()]
+        idle = [
+            c
+            for c in self.connections
+            if isinstance(c, GuardedH11Protocol) and c is not self and not c._busy() and not c.transport.is_closing()
+        ]
         if idle:
             oldest = min(idle, key=lambda c: c._waiting_since)
             CLOSURES.note("evicted")

@@ -23,16 +23,21 @@ ASSISTANT_SCOPES = ["assistant:write"]  # assistant.threads.setStatus and .setSu
 ASSISTANT_EVENTS = ["assistant_thread_started", "assistant_thread_context_changed"]
 
 
-def manifest(settings: Settings, socket: bool, url: str | None = None, *, assistant: bool = False,
-             org_deploy: bool = False) -> dict:
+def manifest(
+    settings: Settings, socket: bool, url: str | None = None, *, assistant: bool = False, org_deploy: bool = False
+) -> dict:
     """Socket Mode needs no URL; HTTP mode needs the public base URL (or the full /slack/events URL).
     `assistant` adds Slack's AI-app surface (the split view, suggested prompts, a status while answering);
     `org_deploy` makes the app installable across an Enterprise Grid organisation."""
     if not socket and not url:
         raise ValueError("HTTP mode needs the public URL Slack will call")
     request_url = None if socket else _events_url(url or "")
-    command = {"command": settings.slash_command, "description": "Ask a medical coding question",
-               "usage_hint": "[question] or help", "should_escape": False}
+    command = {
+        "command": settings.slash_command,
+        "description": "Ask a medical coding question",
+        "usage_hint": "[question] or help",
+        "should_escape": False,
+    }
     events: dict = {"bot_events": BOT_EVENTS + (ASSISTANT_EVENTS if assistant else [])}
     interactivity: dict = {"is_enabled": True}
     if request_url:
@@ -41,22 +46,23 @@ def manifest(settings: Settings, socket: bool, url: str | None = None, *, assist
         interactivity["request_url"] = request_url
     features: dict = {
         # messages_tab_read_only_enabled false: people can write to the bot, so message.im arrives
-        "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
-                     "messages_tab_read_only_enabled": False},
+        "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": False},
         "bot_user": {"display_name": "codebot", "always_online": True},
         "slash_commands": [command],
     }
     if assistant:
-        features["assistant_view"] = {"assistant_description": "Ask a medical coding question; every answer cites "
-                                                               "its source. Never post patient identifiers."}
+        features["assistant_view"] = {
+            "assistant_description": "Ask a medical coding question; every answer cites "
+            "its source. Never post patient identifiers."
+        }
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
             "name": "CodeBot",
             "description": "Answers medical coding questions with the rule and its source",
             "long_description": "Ask about CPT, HCPCS and ICD-10-CM codes, anesthesia distinctions, modifiers and CMS "
-                                "fee schedule indicators. Every answer cites its source and edition. Never post "
-                                "patient identifiers.",
+            "fee schedule indicators. Every answer cites its source and edition. Never post "
+            "patient identifiers.",
         },
         "features": features,
         "oauth_config": {"scopes": {"bot": BOT_SCOPES + (ASSISTANT_SCOPES if assistant else [])}},

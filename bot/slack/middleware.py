@@ -83,8 +83,12 @@ class SeenEvents:
             self._db.close()
             self._db = None
         if first:
-            log.warning("the store of seen Slack requests (%s) cannot be used (%s): repeats are recognised in memory "
-                        "only until it can; answering goes on", self.path.name, exc)
+            log.warning(
+                "the store of seen Slack requests (%s) cannot be used (%s): repeats are recognised in memory "
+                "only until it can; answering goes on",
+                self.path.name,
+                exc,
+            )
 
     # -- the one question ---------------------------------------------------------------------------
     def first_time(self, key: str) -> bool:
@@ -100,8 +104,12 @@ class SeenEvents:
             if db is None:
                 return True
             try:
-                inserted = db.execute("insert or ignore into seen_events(event_id, seen_at) values (?, ?)",
-                                      (key, now)).rowcount == 1
+                inserted = (
+                    db.execute(
+                        "insert or ignore into seen_events(event_id, seen_at) values (?, ?)", (key, now)
+                    ).rowcount
+                    == 1
+                )
                 self._inserts += 1
                 if self._inserts % PRUNE_EVERY == 0:  # forget ids no retry can still carry
                     db.execute("delete from seen_events where seen_at < ?", (now - KEEP_SECONDS,))
@@ -136,8 +144,9 @@ def request_key(body: dict) -> str | None:
 
 
 def dedupe_events(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
-    def dedupe(body: dict, request: BoltRequest, next: Callable[[], BoltResponse],
-               logger: logging.Logger) -> BoltResponse | None:
+    def dedupe(
+        body: dict, request: BoltRequest, next: Callable[[], BoltResponse], logger: logging.Logger
+    ) -> BoltResponse | None:
         key = request_key(body)
         if key is None:
             return next()

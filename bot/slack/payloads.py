@@ -13,14 +13,34 @@ from __future__ import annotations
 _STRING = (str,)
 _STRING_OR_NULL = (str, type(None))
 _CONTAINERS: dict[str, dict[str, tuple[type, ...]]] = {
-    "event": {"type": _STRING, "subtype": _STRING_OR_NULL, "channel": _STRING, "channel_type": _STRING,
-              "ts": _STRING, "thread_ts": _STRING_OR_NULL, "event_ts": _STRING, "text": _STRING_OR_NULL,
-              "bot_id": _STRING_OR_NULL, "tab": _STRING, "user": (str, dict), "message": (dict, type(None)),
-              "previous_message": (dict, type(None))},
-    "view": {"id": _STRING, "type": _STRING, "callback_id": _STRING, "private_metadata": _STRING, "hash": _STRING,
-             "state": (dict,), "team_id": _STRING_OR_NULL},
-    "user": {"id": _STRING, "team_id": _STRING_OR_NULL}, "channel": {"id": _STRING, "name": _STRING_OR_NULL},
-    "team": {"id": _STRING, "enterprise_id": _STRING_OR_NULL}, "enterprise": {"id": _STRING},
+    "event": {
+        "type": _STRING,
+        "subtype": _STRING_OR_NULL,
+        "channel": _STRING,
+        "channel_type": _STRING,
+        "ts": _STRING,
+        "thread_ts": _STRING_OR_NULL,
+        "event_ts": _STRING,
+        "text": _STRING_OR_NULL,
+        "bot_id": _STRING_OR_NULL,
+        "tab": _STRING,
+        "user": (str, dict),
+        "message": (dict, type(None)),
+        "previous_message": (dict, type(None)),
+    },
+    "view": {
+        "id": _STRING,
+        "type": _STRING,
+        "callback_id": _STRING,
+        "private_metadata": _STRING,
+        "hash": _STRING,
+        "state": (dict,),
+        "team_id": _STRING_OR_NULL,
+    },
+    "user": {"id": _STRING, "team_id": _STRING_OR_NULL},
+    "channel": {"id": _STRING, "name": _STRING_OR_NULL},
+    "team": {"id": _STRING, "enterprise_id": _STRING_OR_NULL},
+    "enterprise": {"id": _STRING},
     "container": {"type": _STRING, "message_ts": _STRING, "channel_id": _STRING, "thread_ts": _STRING_OR_NULL},
     "message": {"ts": _STRING, "thread_ts": _STRING_OR_NULL, "text": _STRING_OR_NULL},
 }
@@ -31,8 +51,22 @@ _LISTS: dict[str, dict[str, tuple[type, ...]]] = {
 }
 _NONEMPTY_LISTS = {"actions"}  # Bolt hands listeners actions[0]; Slack sends at least one, never null
 _REQUIRED = {"view": ("type",), "actions": ("action_id",)}  # Bolt indexes these without looking first
-_TOP_STRINGS = ("type", "event_id", "team_id", "api_app_id", "trigger_id", "response_url", "command", "text",
-                "user_id", "channel_id", "callback_id", "action_id", "block_id", "enterprise_id")
+_TOP_STRINGS = (
+    "type",
+    "event_id",
+    "team_id",
+    "api_app_id",
+    "trigger_id",
+    "response_url",
+    "command",
+    "text",
+    "user_id",
+    "channel_id",
+    "callback_id",
+    "action_id",
+    "block_id",
+    "enterprise_id",
+)
 
 
 def malformed(body: object) -> str | None:

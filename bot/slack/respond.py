@@ -15,12 +15,12 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk.http_retry import RetryHandler, RetryIntervalCalculator
-from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.logs import NO_REQUEST_BODIES
@@ -41,9 +41,11 @@ def retry_handlers(interval: RetryIntervalCalculator | None = None) -> list[Retr
     """Retries for dropped connections, 429s (honouring Retry-After) and 5xx answers; backoff doubles from
     0.5 s (plus up to 1 s of jitter) unless `interval` says otherwise."""
     every = interval or default_interval_calculator
-    return [ConnectionErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every),
-            RateLimitErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every),
-            ServerErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every)]
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every),
+        RateLimitErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every),
+        ServerErrorRetryHandler(max_retry_count=RETRIES, interval_calculator=every),
+    ]
 
 
 class RetryingRespond(Respond):
@@ -54,8 +56,14 @@ class RetryingRespond(Respond):
     def __call__(self, text: str = "", blocks: Any = None, **message: Any) -> WebhookResponse:  # type: ignore[override]
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
-        client = WebhookClient(url=self.response_url, proxy=self.proxy, ssl=self.ssl, timeout=TIMEOUT_SECONDS,
-                               retry_handlers=retry_handlers(self.interval), logger=_WEBHOOK_LOG)
+        client = WebhookClient(
+            url=self.response_url,
+            proxy=self.proxy,
+            ssl=self.ssl,
+            timeout=TIMEOUT_SECONDS,
+            retry_handlers=retry_handlers(self.interval),
+            logger=_WEBHOOK_LOG,
+        )
         return client.send(text=text, blocks=blocks, **message)
 
 

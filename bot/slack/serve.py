@@ -27,6 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.activity.log import ActivityLog
 from bot.config import ConfigError, Settings
 from bot.slack import EVENTS_PATH, Answerer
 from bot.slack.app import build_app, listener_pool
@@ -44,7 +45,6 @@ from bot.slack.http import (
     read_body,
     signature_problem,
 )
-from bot.activity.log import ActivityLog
 from bot.slack.listeners import FeedbackCallback
 from bot.slack.payloads import malformed
 from bot.slack.workers import ProcessEngine
@@ -114,9 +114,16 @@ def asgi_app(app: App, engine: Answerer, on_shutdown: Callable[[], None], signin
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def http_server(settings: Settings, host: str, port: int, *, client: WebClient | None = None,
-                engine: Answerer | None = None, on_feedback: FeedbackCallback | None = None,
-                activity: ActivityLog | None = None) -> uvicorn.Server:
+def http_server(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    client: WebClient | None = None,
+    engine: Answerer | None = None,
+    on_feedback: FeedbackCallback | None = None,
+    activity: ActivityLog | None = None,
+) -> uvicorn.Server:
     """A uvicorn server for the App, not yet started (`.run()` blocks; port 0 picks a free one).
 
     Without an injected engine, answers run in worker processes (bot.slack.workers). Slow and stalled clients
@@ -130,13 +137,21 @@ def http_server(settings: Settings, host: str, port: int, *, client: WebClient |
     activity = activity or open_activity(settings)
     app = build_app(settings, client, answerer, on_feedback=on_feedback, executor=executor, activity=activity)
     drain = partial(_drain, executor, _own_workers(engine, answerer), activity)
-    config = uvicorn.Config(asgi_app(app, answerer, drain, settings.slack_signing_secret.get_secret_value()),
-                            host=host, port=port, lifespan="on", access_log=False,
-                            timeout_graceful_shutdown=GRACEFUL_SECONDS, log_level="info",
-                            http=GuardedH11Protocol, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                            limit_concurrency=LIMIT_CONCURRENCY, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                            backlog=BACKLOG,
-                            log_config=None)  # uvicorn's lines go through our JSON, scrubbed handler too
+    config = uvicorn.Config(
+        asgi_app(app, answerer, drain, settings.slack_signing_secret.get_secret_value()),
+        host=host,
+        port=port,
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        log_level="info",
+        http=GuardedH11Protocol,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=LIMIT_CONCURRENCY,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        backlog=BACKLOG,
+        log_config=None,
+    )  # uvicorn's lines go through our JSON, scrubbed handler too
     return uvicorn.Server(config)
 
 
@@ -174,9 +189,15 @@ def serve_http(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT
 
 
 # -- Socket Mode ----------------------------------------------------------------------------------
-def serve_socket(settings: Settings, *, client: WebClient | None = None, engine: Answerer | None = None,
-                 on_feedback: FeedbackCallback | None = None, stop: threading.Event | None = None,
-                 activity: ActivityLog | None = None) -> None:
+def serve_socket(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    engine: Answerer | None = None,
+    on_feedback: FeedbackCallback | None = None,
+    stop: threading.Event | None = None,
+    activity: ActivityLog | None = None,
+) -> None:
     """Dial out to Slack and answer until SIGTERM/SIGINT (or until `stop` is set)."""
     if settings.slack_app_token is None:
         raise ConfigError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-…)")

@@ -74,8 +74,12 @@ class ProcessEngine:
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server already runs threads, and forking a threaded process is unsafe
-        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(self.store.path.resolve(), self.factory))
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.store.path.resolve(), self.factory),
+        )
 
     def answer(self, question: str) -> Answer:
         """The answer; TimeoutError after ANSWER_TIMEOUT, when the stuck worker is stopped and replaced, so the
@@ -92,8 +96,10 @@ class ProcessEngine:
         try:
             return future.result(timeout=ANSWER_TIMEOUT)
         except FutureTimeout:
-            log.warning("an answer took longer than %.0f s: its worker is stopped and replaced, the asker gets an "
-                        "apology", ANSWER_TIMEOUT)
+            log.warning(
+                "an answer took longer than %.0f s: its worker is stopped and replaced, the asker gets an apology",
+                ANSWER_TIMEOUT,
+            )
             self._stop_workers(pool)
             self._replace(pool)
             raise TimeoutError(f"no answer within {ANSWER_TIMEOUT:.0f} s") from None

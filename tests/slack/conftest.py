@@ -49,8 +49,12 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
-    return Settings(slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
-                    slack_api_url=fake_slack.base_url, data_dir=tmp_path / "data")
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        data_dir=tmp_path / "data",
+    )
 
 
 @pytest.fixture
@@ -85,8 +89,13 @@ def server(start_server: Callable[..., ServerThread]) -> ServerThread:
 def signed_post(server: ServerThread) -> Callable[..., Reply]:
     """POST a body to /slack/events, signed as Slack signs it (override timestamp or secret to forge)."""
 
-    def post(body: str | dict, content_type: str | None = None, headers: dict[str, str] | None = None,
-             timestamp: int | None = None, secret: str = SIGNING_SECRET) -> Reply:
+    def post(
+        body: str | dict,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> Reply:
         text = json.dumps(body) if isinstance(body, dict) else body
         all_headers = {**signed_headers(text, content_type, timestamp, secret), **(headers or {})}
         return request(server.port, "POST", "/slack/events", text, all_headers)
@@ -99,4 +108,3 @@ def sm_server(fake_slack: FakeSlack) -> Iterator[FakeSocketModeServer]:
     with FakeSocketModeServer() as server:
         fake_slack.ws_url = server.url  # what apps.connections.open hands out
         yield server
-

@@ -139,7 +139,8 @@ class FakeSlack:
         Status 0 closes the connection without answering (and without processing the call)."""
         with self._cond:
             self._queued.setdefault(method, []).append(
-                CannedResponse(status, body if body is not None else {"ok": True}, headers or {}))
+                CannedResponse(status, body if body is not None else {"ok": True}, headers or {})
+            )
 
     def calls_to(self, method: str) -> list[Call]:
         """Every attempt, refused ones included."""
@@ -151,8 +152,9 @@ class FakeSlack:
         with self._cond:
             return [c for c in self.calls if c.delivered and c.method in methods]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0,
-                 where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 10.0, where: Callable[[Call], bool] = lambda c: True
+    ) -> list[Call]:
         """Block until `count` matching calls arrived (listeners run on a thread pool); fail after `timeout`."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -162,7 +164,9 @@ class FakeSlack:
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {count} x {method}, got {len(found)}: {[c.method for c in self.calls]}")
+                    raise AssertionError(
+                        f"expected {count} x {method}, got {len(found)}: {[c.method for c in self.calls]}"
+                    )
                 self._cond.wait(remaining)
 
     # -- default answers ------------------------------------------------------------------------------
@@ -172,15 +176,37 @@ class FakeSlack:
         if not token.startswith(("xoxb-", "xapp-")):
             return CannedResponse(200, {"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
-            return CannedResponse(200, {"ok": True, "url": "https://fake.slack.com/", "team": "Fake Team", "user": "codebot",
-                                        "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-                                        "is_enterprise_install": False},
-                                  {"x-oauth-scopes": "app_mentions:read,chat:write,commands,im:history,im:read,im:write"})
+            return CannedResponse(
+                200,
+                {
+                    "ok": True,
+                    "url": "https://fake.slack.com/",
+                    "team": "Fake Team",
+                    "user": "codebot",
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "is_enterprise_install": False,
+                },
+                {"x-oauth-scopes": "app_mentions:read,chat:write,commands,im:history,im:read,im:write"},
+            )
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return CannedResponse(200, {"ok": True, "channel": body.get("channel"), "ts": ts,
-                                        "message": {"type": "message", "text": body.get("text"), "user": BOT_USER_ID,
-                                                    "bot_id": BOT_ID, "ts": ts}})
+            return CannedResponse(
+                200,
+                {
+                    "ok": True,
+                    "channel": body.get("channel"),
+                    "ts": ts,
+                    "message": {
+                        "type": "message",
+                        "text": body.get("text"),
+                        "user": BOT_USER_ID,
+                        "bot_id": BOT_ID,
+                        "ts": ts,
+                    },
+                },
+            )
         if method == "chat.postEphemeral":
             return CannedResponse(200, {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"})
         if method == "apps.connections.open":
@@ -212,17 +238,27 @@ class FakeSlack:
                 self._refused[same_bytes] += 1
         return fault
 
-    def _record(self, method: str, path: str, headers: Any, body: dict[str, Any], answer: CannedResponse | None,
-                fault: str | None) -> None:
+    def _record(
+        self,
+        method: str,
+        path: str,
+        headers: Any,
+        body: dict[str, Any],
+        answer: CannedResponse | None,
+        fault: str | None,
+    ) -> None:
         status = answer.status if answer is not None else 0
-        ok = answer is not None and (bool(answer.body.get("ok")) if isinstance(answer.body, dict) else answer.body == "ok")
+        ok = answer is not None and (
+            bool(answer.body.get("ok")) if isinstance(answer.body, dict) else answer.body == "ok"
+        )
         if self.body_keys is not None:
             body, kept_headers = {k: body[k] for k in self.body_keys if k in body}, {}
         else:
             kept_headers = dict(headers)
         with self._cond:
-            self.calls.append(Call(method, path, kept_headers, body, time.monotonic(), status, fault,
-                                   status == 200 and ok))
+            self.calls.append(
+                Call(method, path, kept_headers, body, time.monotonic(), status, fault, status == 200 and ok)
+            )
             self._cond.notify_all()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -238,15 +274,19 @@ class FakeSlack:
                 parsed = urlparse(self.path)
                 raw_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 raw = raw_bytes.decode("utf-8")
-                body = json.loads(raw) if raw.startswith("{") else {k: v[0] for k, v in parse_qs(raw or parsed.query).items()}
+                body = (
+                    json.loads(raw)
+                    if raw.startswith("{")
+                    else {k: v[0] for k, v in parse_qs(raw or parsed.query).items()}
+                )
                 if parsed.path.startswith("/api/"):
-                    method = parsed.path[len("/api/"):]
+                    method = parsed.path[len("/api/") :]
                 elif parsed.path.startswith("/response_url/"):
                     method = "response_url"
                 else:
                     method = parsed.path.lstrip("/")
                 auth = self.headers.get("Authorization", "")
-                token = auth[len("Bearer "):] if auth.startswith("Bearer ") else body.get("token", "")
+                token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else body.get("token", "")
                 fault = fake._fault_for(method, parsed.path, body, raw_bytes)
                 canned = None
                 if fault is None:
@@ -256,8 +296,11 @@ class FakeSlack:
                     if canned is None:
                         canned = fake._default_response(method, body, token)
                 elif fault == "429":
-                    canned = CannedResponse(429, {"ok": False, "error": "ratelimited"},
-                                            {"Retry-After": str(fake.faults.retry_after if fake.faults else 1)})
+                    canned = CannedResponse(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(fake.faults.retry_after if fake.faults else 1)},
+                    )
                 elif fault == "500":
                     canned = CannedResponse(500, {"ok": False, "error": "fatal_error"})
                 if canned is not None and canned.status == 0:
@@ -331,55 +374,128 @@ def feedback_click(call: Call, helpful: bool = True) -> dict[str, Any]:
         for element in block.get("elements", []):
             if element.get("type") == "feedback_buttons":
                 chosen = element["positive_button" if helpful else "negative_button"]
-                return {"action_id": element["action_id"], "type": "feedback_buttons", "value": chosen["value"],
-                        "text": chosen["text"]}
+                return {
+                    "action_id": element["action_id"],
+                    "type": "feedback_buttons",
+                    "value": chosen["value"],
+                    "text": chosen["text"],
+                }
     raise AssertionError(f"no feedback buttons in {message_json(call)}")
 
 
 # -- payload builders (shapes of real payloads, as in bolt-python's tests) ---------------------------
 def event_callback(event: dict[str, Any], event_id: str = "Ev0001") -> dict[str, Any]:
-    return {"token": "legacy", "team_id": TEAM_ID, "api_app_id": "A0APP", "event": event, "type": "event_callback",
-            "event_id": event_id, "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True,
-                                "is_enterprise_install": False}]}
+    return {
+        "token": "legacy",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0APP",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+    }
 
 
-def app_mention(text: str, ts: str = "1700000000.000100", thread_ts: str | None = None, user: str = HUMAN,
-                channel: str = CHANNEL, **extra: Any) -> dict[str, Any]:
+def app_mention(
+    text: str,
+    ts: str = "1700000000.000100",
+    thread_ts: str | None = None,
+    user: str = HUMAN,
+    channel: str = CHANNEL,
+    **extra: Any,
+) -> dict[str, Any]:
     event = {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel, "event_ts": ts, **extra}
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def im_message(text: str, ts: str = "1700000000.000200", user: str = HUMAN, channel: str = DM, **extra: Any) -> dict[str, Any]:
-    return {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts, "channel": channel,
-            "event_ts": ts, **extra}
+def im_message(
+    text: str, ts: str = "1700000000.000200", user: str = HUMAN, channel: str = DM, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        **extra,
+    }
 
 
 _unique = itertools.count(1)  # Slack gives every invocation, click and modal its own trigger_id, action_ts, view id
 
 
-def slash_command_body(text: str, response_url: str, command: str = "/code", channel: str = CHANNEL,
-                       trigger_id: str | None = None) -> str:
-    return urlencode({"token": "legacy", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
-                      "channel_name": "coding", "user_id": HUMAN, "user_name": "coder", "command": command, "text": text,
-                      "api_app_id": "A0APP", "response_url": response_url,
-                      "trigger_id": trigger_id or f"111.{next(_unique)}.cmd"})
+def slash_command_body(
+    text: str, response_url: str, command: str = "/code", channel: str = CHANNEL, trigger_id: str | None = None
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "coding",
+            "user_id": HUMAN,
+            "user_name": "coder",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": response_url,
+            "trigger_id": trigger_id or f"111.{next(_unique)}.cmd",
+        }
+    )
 
 
-def block_actions_body(action: dict[str, Any], response_url: str, *, ephemeral: bool = False, channel: str = CHANNEL,
-                       message_ts: str = "1700000000.000300", thread_ts: str | None = None,
-                       action_ts: str | None = None, user: str = HUMAN) -> str:
+def block_actions_body(
+    action: dict[str, Any],
+    response_url: str,
+    *,
+    ephemeral: bool = False,
+    channel: str = CHANNEL,
+    message_ts: str = "1700000000.000300",
+    thread_ts: str | None = None,
+    action_ts: str | None = None,
+    user: str = HUMAN,
+) -> str:
     """A click on `action` (a button dict as the bot rendered it) in a message of `channel`."""
-    container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral}
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel,
+        "is_ephemeral": ephemeral,
+    }
     payload: dict[str, Any] = {
-        "type": "block_actions", "user": {"id": user, "username": "coder", "team_id": TEAM_ID}, "api_app_id": "A0APP",
-        "token": "legacy", "container": container, "trigger_id": "111.222.act", "team": {"id": TEAM_ID, "domain": "fake"},
-        "channel": {"id": channel, "name": "coding"}, "response_url": response_url,
-        "actions": [{"action_id": action["action_id"], "block_id": "b1", "type": "button", "value": action["value"],
-                     "text": action.get("text", {"type": "plain_text", "text": "x"}),
-                     "action_ts": action_ts or f"1700000001.{next(_unique):06d}"}],
+        "type": "block_actions",
+        "user": {"id": user, "username": "coder", "team_id": TEAM_ID},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "container": container,
+        "trigger_id": "111.222.act",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": channel, "name": "coding"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": action["action_id"],
+                "block_id": "b1",
+                "type": "button",
+                "value": action["value"],
+                "text": action.get("text", {"type": "plain_text", "text": "x"}),
+                "action_ts": action_ts or f"1700000001.{next(_unique):06d}",
+            }
+        ],
     }
     if not ephemeral:  # Slack sends the message only for non-ephemeral containers
         message = {"type": "message", "ts": message_ts, "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "an answer"}
@@ -389,14 +505,29 @@ def block_actions_body(action: dict[str, Any], response_url: str, *, ephemeral: 
     return "payload=" + quote(json.dumps(payload))
 
 
-def view_body(kind: str, callback_id: str, private_metadata: str, values: dict[str, Any] | None = None,
-              view_id: str | None = None) -> str:
+def view_body(
+    kind: str, callback_id: str, private_metadata: str, values: dict[str, Any] | None = None, view_id: str | None = None
+) -> str:
     """A view_submission or view_closed payload for a modal the bot opened."""
-    view = {"id": view_id or f"V0VIEW{next(_unique)}", "type": "modal", "callback_id": callback_id,
-            "private_metadata": private_metadata,
-            "state": {"values": values or {}}, "hash": "1.abc", "team_id": TEAM_ID, "app_id": "A0APP"}
-    payload = {"type": kind, "team": {"id": TEAM_ID, "domain": "fake"}, "user": {"id": HUMAN, "username": "coder",
-               "team_id": TEAM_ID}, "api_app_id": "A0APP", "token": "legacy", "trigger_id": "111.222.view", "view": view}
+    view = {
+        "id": view_id or f"V0VIEW{next(_unique)}",
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": private_metadata,
+        "state": {"values": values or {}},
+        "hash": "1.abc",
+        "team_id": TEAM_ID,
+        "app_id": "A0APP",
+    }
+    payload = {
+        "type": kind,
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "user": {"id": HUMAN, "username": "coder", "team_id": TEAM_ID},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": "111.222.view",
+        "view": view,
+    }
     if kind == "view_closed":
         payload["is_cleared"] = False
     return "payload=" + quote(json.dumps(payload))

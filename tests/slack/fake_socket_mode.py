@@ -76,11 +76,22 @@ class FakeSocketModeServer:
     def wait_connected(self, timeout: float = 5) -> None:
         assert self._connected.wait(timeout), "client never connected"
 
-    def send_envelope(self, type_: str, payload: dict[str, Any], *, accepts_response_payload: bool = False,
-                      retry_attempt: int = 0, retry_reason: str = "") -> str:
+    def send_envelope(
+        self,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = False,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> str:
         envelope_id = str(uuid.uuid4())
-        env: dict[str, Any] = {"envelope_id": envelope_id, "payload": payload, "type": type_,
-                               "accepts_response_payload": accepts_response_payload}
+        env: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "payload": payload,
+            "type": type_,
+            "accepts_response_payload": accepts_response_payload,
+        }
         if type_ == "events_api":
             env.update(retry_attempt=retry_attempt, retry_reason=retry_reason)
         asyncio.run_coroutine_threadsafe(self._ws.send_str(json.dumps(env)), self.loop).result(5)

@@ -53,21 +53,31 @@ class ServerThread:
         return not self.thread.is_alive()
 
 
-def signed_headers(body: str | bytes, content_type: str | None = None, timestamp: int | None = None,
-                   secret: str = SIGNING_SECRET) -> dict[str, str]:
+def signed_headers(
+    body: str | bytes, content_type: str | None = None, timestamp: int | None = None, secret: str = SIGNING_SECRET
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     json_like = body.startswith("{" if isinstance(body, str) else b"{")
     return {
         "Content-Type": content_type or ("application/json" if json_like else "application/x-www-form-urlencoded"),
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": (SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-                              if isinstance(body, str) else  # raw bytes, UTF-8 or not (the SDK decodes them)
-                              "v0=" + hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()),
+        "X-Slack-Signature": (
+            SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+            if isinstance(body, str)
+            # raw bytes, UTF-8 or not (the SDK decodes them)
+            else "v0=" + hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+        ),
     }
 
 
-def request(port: int, method: str, path: str, body: str | bytes = "", headers: dict[str, str] | None = None,
-            conn: http.client.HTTPConnection | None = None) -> Reply:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: str | bytes = "",
+    headers: dict[str, str] | None = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> Reply:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:

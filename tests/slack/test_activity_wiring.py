@@ -14,7 +14,13 @@ import pytest
 from bot.config import Settings
 from bot.slack.serve import http_server
 from tests.slack.fake_slack import (
-    HUMAN, SIGNING_SECRET, FakeSlack, app_mention, block_actions_body, event_callback, feedback_click,
+    HUMAN,
+    SIGNING_SECRET,
+    FakeSlack,
+    app_mention,
+    block_actions_body,
+    event_callback,
+    feedback_click,
 )
 from tests.slack.harness import ServerThread, request, signed_headers, wait_until
 
@@ -24,8 +30,13 @@ PLANTED = ["Margot Delacroix-Hale", "02/17/1958", "88442211", "555-201-7788"]
 
 @pytest.fixture
 def curator_settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
-    return Settings(slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
-                    slack_api_url=fake_slack.base_url, data_dir=tmp_path / "data", curators=(LEAD,))
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        data_dir=tmp_path / "data",
+        curators=(LEAD,),
+    )
 
 
 @pytest.fixture
@@ -47,16 +58,20 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_mention_is_logged_redacted_and_feedback_lands_beside_it(fake_slack, default_server, curator_settings,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_mention_is_logged_redacted_and_feedback_lands_beside_it(
+    fake_slack, default_server, curator_settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    question = (f"<@U0BOT> pt {PLANTED[0]} DOB {PLANTED[1]} MRN {PLANTED[2]} call {PLANTED[3]}, "
-                "hip reduced under general anesthesia, 27250 or 27252?")
+    question = (
+        f"<@U0BOT> pt {PLANTED[0]} DOB {PLANTED[1]} MRN {PLANTED[2]} call {PLANTED[3]}, "
+        "hip reduced under general anesthesia, 27250 or 27252?"
+    )
     assert post(default_server, event_callback(app_mention(question), event_id="EvAct1")) == 200
     (answer,) = fake_slack.wait_for("chat.postMessage")
     wait_until(lambda: rows(curator_settings, "select count(*) from questions")[0][0] == 1, what="question logged")
-    (qid, surface, stored, user_hash, codes), = rows(
-        curator_settings, "select id, surface, question, user_hash, codes from questions")
+    ((qid, surface, stored, user_hash, codes),) = rows(
+        curator_settings, "select id, surface, question, user_hash, codes from questions"
+    )
     assert surface == "mention" and json.loads(codes)[0] == "27252"
     assert "[NAME]" in stored and "27252" in stored and user_hash and user_hash != HUMAN
     assert post(default_server, block_actions_body(feedback_click(answer), fake_slack.response_url("up"))) == 200
@@ -72,7 +87,9 @@ def test_mention_is_logged_redacted_and_feedback_lands_beside_it(fake_slack, def
 
 
 def test_curators_see_the_gaps_in_app_home(fake_slack, default_server) -> None:
-    assert post(default_server, event_callback(app_mention("<@U0BOT> code for a dislocated jaw"), event_id="EvGap")) == 200
+    assert (
+        post(default_server, event_callback(app_mention("<@U0BOT> code for a dislocated jaw"), event_id="EvGap")) == 200
+    )
     fake_slack.wait_for("chat.postMessage")
     for user, event_id in ((LEAD, "EvHomeLead"), (HUMAN, "EvHomeCoder")):
         event = {"type": "app_home_opened", "user": user, "channel": "D0DM", "tab": "home", "event_ts": "1.0"}

@@ -29,7 +29,9 @@ from bot.render.blocks import (
 
 
 def make_answer(text: str, **fields) -> Answer:
-    return Answer(**{"question": "q", "intent": "code_lookup", "confidence": 1.0, "answered": True, "text": text, **fields})
+    return Answer(
+        **{"question": "q", "intent": "code_lookup", "confidence": 1.0, "answered": True, "text": text, **fields}
+    )
 
 
 def sections(message: dict) -> list[str]:
@@ -67,8 +69,14 @@ def test_long_answers_split_between_sentences_within_limits(text):
 
 def test_a_huge_answer_stays_under_fifty_blocks_and_says_it_was_cut():
     text = "\n".join(f"Line {i} says one complete thing about global days. " * 30 for i in range(400))
-    message = answer_message(make_answer(text, suggestions=["a?", "b?"], sources=[
-        SourceRef(id="s", title="t", citation="CMS, PFS, 2024", url="https://example.org/x")]), question_id="C1/1.0")
+    message = answer_message(
+        make_answer(
+            text,
+            suggestions=["a?", "b?"],
+            sources=[SourceRef(id="s", title="t", citation="CMS, PFS, 2024", url="https://example.org/x")],
+        ),
+        question_id="C1/1.0",
+    )
     assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     assert all(len(p) <= MAX_SECTION_TEXT for p in sections(message))
     assert _text_size(message["blocks"]) <= MAX_MESSAGE_TEXT  # Slack refused ~12,000 characters of blocks
@@ -100,8 +108,15 @@ def test_user_text_is_escaped_but_bold_is_kept():
 
 
 def test_sources_are_numbered_links_and_citations_are_whole():
-    sources = [SourceRef(id=f"s{i}", title=f"T{i}", citation=f"Publisher {i}, Title {i} & more, edition {i} " + "x" * 150,
-                         url=f"https://example.org/a?b={i}&c=<d>|e") for i in range(1, 31)]
+    sources = [
+        SourceRef(
+            id=f"s{i}",
+            title=f"T{i}",
+            citation=f"Publisher {i}, Title {i} & more, edition {i} " + "x" * 150,
+            url=f"https://example.org/a?b={i}&c=<d>|e",
+        )
+        for i in range(1, 31)
+    ]
     sources.append(SourceRef(id="nourl", title="T", citation="No URL source, 2024"))
     message = answer_message(make_answer("Answer.", sources=sources), question_id="C1/1.0")
     contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
@@ -150,8 +165,9 @@ def test_usage_lists_the_examples_escaped():
 # issue 10
 def test_a_500_code_answer_names_twenty_and_counts_the_rest():
     codes = [f"{27000 + i}" for i in range(500)]
-    message = answer_message(make_answer("Many codes.", codes=codes, modifiers=[f"M{i}" for i in range(200)]),
-                             question_id="C1/1.0")
+    message = answer_message(
+        make_answer("Many codes.", codes=codes, modifiers=[f"M{i}" for i in range(200)]), question_id="C1/1.0"
+    )
     contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
     facts = next(c for c in contexts if c.startswith("*Codes:*"))
     assert len(facts) <= MAX_CONTEXT_TEXT and "27019 and 480 more" in facts and "*Modifiers:*" in facts

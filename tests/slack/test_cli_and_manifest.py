@@ -18,13 +18,16 @@ from bot.slack.manifest import manifest
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("env", "named"), [
-    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
-    ({"SLACK_SIGNING_SECRET": "0" * 32}, "SLACK_BOT_TOKEN"),
-    ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "0" * 32}, "SLACK_BOT_TOKEN"),
-    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "my secret"}, "SLACK_SIGNING_SECRET"),
-    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "0" * 32}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "0" * 32}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "my secret"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN"),
+    ],
+)
 def test_serve_with_missing_or_malformed_settings_prints_one_line_and_exits_2(monkeypatch, capsys, env, named):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -55,7 +58,11 @@ def test_manifest_socket_mode_parses_and_names_the_command_and_events(monkeypatc
     assert main(["manifest", "--socket"]) == 0
     data = yaml.safe_load(capsys.readouterr().out)
     assert [c["command"] for c in data["features"]["slash_commands"]] == ["/coding"]
-    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im", "app_home_opened"}
+    assert set(data["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
+        "app_home_opened",
+    }
     assert data["settings"]["socket_mode_enabled"] is True and data["settings"]["interactivity"]["is_enabled"] is True
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["features"]["app_home"]["messages_tab_read_only_enabled"] is False  # users can DM the bot
@@ -79,18 +86,37 @@ def test_ask_never_imports_slack(built_kb, tmp_path):
     data.mkdir()
     (data / "kb.sqlite").symlink_to(built_kb)
     env = {**os.environ, "CODING_BOT_DATA_DIR": str(data), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "what is 27252"], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "what is 27252"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "27252" in done.stdout
     assert "slack_bolt" not in done.stderr and "slack_sdk" not in done.stderr
 
 
 # issue 10
-SCOPE_OF_METHOD = {"chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "views_publish": None,
-                   "views_open": None, "auth_test": None, "assistant_threads_setStatus": "assistant:write",
-                   "assistant_threads_setSuggestedPrompts": "assistant:write", "send": None}  # send: response_url
-SCOPE_OF_EVENT = {"app_mention": "app_mentions:read", "message.im": "im:history", "app_home_opened": None,
-                  "assistant_thread_started": "assistant:write", "assistant_thread_context_changed": "assistant:write"}
+SCOPE_OF_METHOD = {
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "views_publish": None,
+    "views_open": None,
+    "auth_test": None,
+    "assistant_threads_setStatus": "assistant:write",
+    "assistant_threads_setSuggestedPrompts": "assistant:write",
+    "send": None,
+}  # send: response_url
+SCOPE_OF_EVENT = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "app_home_opened": None,
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
+}
 
 
 def _methods_called() -> set[str]:
@@ -107,8 +133,11 @@ def test_the_manifest_asks_for_the_scopes_the_code_uses_and_no_others(assistant)
     assert called <= set(SCOPE_OF_METHOD), f"a Web API method without a known scope: {called - set(SCOPE_OF_METHOD)}"
     data = manifest(Settings(), socket=True, assistant=assistant)
     events = data["settings"]["event_subscriptions"]["bot_events"]
-    needed = {"commands"} | {SCOPE_OF_EVENT[e] for e in events} | {
-        SCOPE_OF_METHOD[m] for m in called if not m.startswith("assistant_") or assistant}
+    needed = (
+        {"commands"}
+        | {SCOPE_OF_EVENT[e] for e in events}
+        | {SCOPE_OF_METHOD[m] for m in called if not m.startswith("assistant_") or assistant}
+    )
     assert set(data["oauth_config"]["scopes"]["bot"]) == needed - {None}
     assert not {"im:read", "im:write"} & set(data["oauth_config"]["scopes"]["bot"])
     assert ("assistant_view" in data["features"]) is assistant
@@ -166,8 +195,10 @@ def test_an_empty_activity_key_at_start_is_one_line(monkeypatch, capsys, fake_sl
     (data / "activity.key").write_text("")  # left by a full disk at first start
     _serve_env(monkeypatch, fake_slack.base_url)
     monkeypatch.setenv("CODING_BOT_DATA_DIR", str(data))
-    monkeypatch.setattr("bot.slack.serve.ProcessEngine", lambda path: __import__("bot.engine").engine.Engine(
-        __import__("bot.kb.store").kb.store.KnowledgeStore(path)))
+    monkeypatch.setattr(
+        "bot.slack.serve.ProcessEngine",
+        lambda path: __import__("bot.engine").engine.Engine(__import__("bot.kb.store").kb.store.KnowledgeStore(path)),
+    )
     assert main(["serve", "--http", "--port", "0"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "activity.key is empty" in err

@@ -36,8 +36,9 @@ def _no_traceback(caplog: pytest.LogCaptureFixture) -> None:
     assert not bad, [r.getMessage() for r in bad]
 
 
-@pytest.mark.parametrize("timestamp", ["abc", "", "1e9", " 1700000000", "-1", "１７００００００００", "1700000000.5",
-                                       "9" * 40])
+@pytest.mark.parametrize(
+    "timestamp", ["abc", "", "1e9", " 1700000000", "-1", "１７００００００００", "1700000000.5", "9" * 40]
+)
 def test_a_malformed_timestamp_is_a_401_without_a_traceback(fake_slack, server, signed_post, caplog, timestamp):
     caplog.set_level(logging.DEBUG)
     body = json.dumps(event_callback(app_mention("<@U0BOT> global days for 27252"), event_id="EvBadTs"))
@@ -70,11 +71,23 @@ def test_forged_and_stale_requests_log_one_line_and_never_their_body(fake_slack,
     for body, how in forged:
         assert signed_post(body, **how).status == 401
     unsigned = slash_command_body(f"pt {PLANTED[0]}", hook)
-    assert request(server.port, "POST", "/slack/events", unsigned,
-                   {"Content-Type": "application/x-www-form-urlencoded"}).status == 401
+    assert (
+        request(
+            server.port, "POST", "/slack/events", unsigned, {"Content-Type": "application/x-www-form-urlencoded"}
+        ).status
+        == 401
+    )
     big = json.dumps({"type": "event_callback", "text": QUESTION + " " * 40_000})
-    assert request(server.port, "POST", "/slack/events", big, {"X-Slack-Signature": "v0=" + "0" * 64,
-                                                                 "X-Slack-Request-Timestamp": "1"}).status == 401
+    assert (
+        request(
+            server.port,
+            "POST",
+            "/slack/events",
+            big,
+            {"X-Slack-Signature": "v0=" + "0" * 64, "X-Slack-Request-Timestamp": "1"},
+        ).status
+        == 401
+    )
     server.stop()
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for planted in [*PLANTED, "secret-capability", "response_url", "27252"]:
@@ -90,8 +103,13 @@ def test_a_body_over_the_limit_is_a_413(server, monkeypatch):
     assert request(server.port, "POST", "/slack/events", body, signed_headers(body)).status == 413
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:  # no length given: streamed
         head = signed_headers(body)
-        sock.sendall(("POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                      + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+        sock.sendall(
+            (
+                "POST /slack/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in head.items())
+                + "\r\n"
+            ).encode()
+        )
         for start in range(0, len(body), 4000):
             chunk = body[start : start + 4000].encode()
             try:
@@ -106,16 +124,23 @@ def test_a_body_slower_than_the_deadline_is_a_408(server, monkeypatch):
     monkeypatch.setattr(door, "BODY_TIMEOUT", 0.5)
     body = json.dumps(event_callback(app_mention("<@U0BOT> global days"), event_id="EvSlowBody"))
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall((f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
-                      + "".join(f"{k}: {v}\r\n" for k, v in signed_headers(body).items()) + "\r\n").encode()
-                     + body[:10].encode())
+        sock.sendall(
+            (
+                f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+                + "".join(f"{k}: {v}\r\n" for k, v in signed_headers(body).items())
+                + "\r\n"
+            ).encode()
+            + body[:10].encode()
+        )
         assert sock.recv(100).startswith(b"HTTP/1.1 408")
 
 
 def test_a_client_that_stalls_in_its_request_head_is_closed(server, monkeypatch):
     monkeypatch.setattr(door.GuardedH11Protocol, "header_timeout", 0.5)
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled, \
-            socket.create_connection(("127.0.0.1", server.port), timeout=10) as dripping:
+    with (
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled,
+        socket.create_connection(("127.0.0.1", server.port), timeout=10) as dripping,
+    ):
         stalled.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n")
         dripping.sendall(b"GET /healthz HTTP/1.1\r\n")
         deadline = time.monotonic() + 5
@@ -142,16 +167,27 @@ def test_a_thousand_stalled_clients_do_not_stop_healthz(fake_slack, built_kb, tm
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543", "SLACK_API_URL": fake_slack.base_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CODING_BOT_DATA_DIR": str(data),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
+        "SLACK_API_URL": fake_slack.base_url,
+    }
     env.pop("SLACK_APP_TOKEN", None)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 2200:  # this process holds the stalled clients' ends
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)))  # it cannot raise its own
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)),
+    )  # it cannot raise its own
     stalled: list[socket.socket] = []
     try:
         deadline = time.monotonic() + 60

@@ -90,13 +90,36 @@ def test_bots_own_messages_and_edits_are_acked_and_not_answered(fake_slack, serv
         app_mention(GLOBAL_DAYS, user="U0OTHER", bot_id="B0OTHER"),
         im_message("global days for 27252", subtype="bot_message", bot_id="B0OTHER"),
         im_message("an answer", user=BOT_USER_ID, bot_id=BOT_ID),  # our own
-        {"type": "message", "subtype": "message_changed", "channel": DM, "channel_type": "im", "hidden": True,
-         "ts": "1700000000.000900", "event_ts": "1700000000.000900",
-         "message": {"type": "message", "user": HUMAN, "text": "global days for 27252", "ts": "1700000000.000200"}},
-        {"type": "message", "subtype": "message_deleted", "channel": DM, "channel_type": "im", "hidden": True,
-         "ts": "1700000000.000901", "event_ts": "1700000000.000901", "deleted_ts": "1700000000.000200"},
-        {"type": "message", "subtype": "channel_join", "channel": CHANNEL, "channel_type": "channel", "user": HUMAN,
-         "text": "<@U0HUMAN> has joined the channel", "ts": "1700000000.000902", "event_ts": "1700000000.000902"},
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": DM,
+            "channel_type": "im",
+            "hidden": True,
+            "ts": "1700000000.000900",
+            "event_ts": "1700000000.000900",
+            "message": {"type": "message", "user": HUMAN, "text": "global days for 27252", "ts": "1700000000.000200"},
+        },
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": DM,
+            "channel_type": "im",
+            "hidden": True,
+            "ts": "1700000000.000901",
+            "event_ts": "1700000000.000901",
+            "deleted_ts": "1700000000.000200",
+        },
+        {
+            "type": "message",
+            "subtype": "channel_join",
+            "channel": CHANNEL,
+            "channel_type": "channel",
+            "user": HUMAN,
+            "text": "<@U0HUMAN> has joined the channel",
+            "ts": "1700000000.000902",
+            "event_ts": "1700000000.000902",
+        },
     ]
     for n, event in enumerate(ignored):
         reply = signed_post(event_callback(event, event_id=f"EvIgnored{n}"))
@@ -107,7 +130,9 @@ def test_bots_own_messages_and_edits_are_acked_and_not_answered(fake_slack, serv
 
 
 def test_a_rate_limited_reply_is_retried_and_arrives_once(fake_slack, server, signed_post):
-    fake_slack.enqueue("chat.postMessage", status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"})
+    fake_slack.enqueue(
+        "chat.postMessage", status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "1"}
+    )
     assert signed_post(event_callback(app_mention(GLOBAL_DAYS), event_id="Ev429")).status == 200
     attempts = fake_slack.wait_for("chat.postMessage", count=2)
     assert attempts[1].at - attempts[0].at >= 1.0  # Retry-After was honoured
@@ -162,6 +187,7 @@ class ExplodingEngine:
 
 def test_an_engine_failure_gets_an_apology_and_the_server_keeps_serving(fake_slack, start_server, engine, signed_post):
     server = start_server(ExplodingEngine(engine))
+
     def post(event, event_id):
         body = json.dumps(event_callback(event, event_id=event_id))
         return request(server.port, "POST", "/slack/events", body, signed_headers(body))

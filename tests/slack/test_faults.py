@@ -22,8 +22,12 @@ PLAN = FaultPlan(rate_429=0.2, rate_500=0.2, rate_drop=0.2, seed=7, retry_after=
 
 def post(fake: FakeSlack, method: str, body: dict) -> int:
     """One attempt, no retries: the status, or 0 when the connection was dropped."""
-    req = urllib.request.Request(fake.base_url + method, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", "Authorization": "Bearer xoxb-t"})
+    req = urllib.request.Request(
+        fake.base_url + method,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer xoxb-t"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as response:
             return response.status
@@ -72,8 +76,9 @@ def fast_client(settings):
     return client
 
 
-def test_a_reply_survives_a_rate_limit_a_server_error_and_a_dropped_connection(fake_slack, settings, engine,
-                                                                                 fast_client):
+def test_a_reply_survives_a_rate_limit_a_server_error_and_a_dropped_connection(
+    fake_slack, settings, engine, fast_client
+):
     fake_slack.enqueue("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
     fake_slack.enqueue("chat.postMessage", 500, {"ok": False, "error": "fatal_error"})
     fake_slack.enqueue("chat.postMessage", 0)  # closed without an answer
@@ -100,8 +105,12 @@ def test_under_random_faults_every_mention_is_answered_exactly_once(settings, en
         server = ServerThread(http_server(settings, "127.0.0.1", 0, client=client, engine=engine)).start()
         try:
             for i in range(30):
-                body = json.dumps(event_callback(app_mention(f"<@U0BOT> global days for 2725{i % 10}",
-                                                             ts=f"1700000001.{i:06d}"), event_id=f"EvFault{i}"))
+                body = json.dumps(
+                    event_callback(
+                        app_mention(f"<@U0BOT> global days for 2725{i % 10}", ts=f"1700000001.{i:06d}"),
+                        event_id=f"EvFault{i}",
+                    )
+                )
                 assert request(server.port, "POST", "/slack/events", body, signed_headers(body)).status == 200
             fake.wait_for("chat.postMessage", count=30, timeout=30, where=lambda c: c.delivered)
         finally:

@@ -6,13 +6,12 @@ import json
 import sqlite3
 
 from bot.render.blocks import (
-    FEEDBACK_MODAL,
     FEEDBACK_ACTION,
+    FEEDBACK_MODAL,
     REASON_BLOCK,
     REASON_INPUT,
     SHARE_ACTION,
 )
-from tests.slack.harness import wait_until
 from tests.slack.fake_slack import (
     CHANNEL,
     DM,
@@ -27,6 +26,7 @@ from tests.slack.fake_slack import (
     view_body,
     visible_text,
 )
+from tests.slack.harness import wait_until
 
 
 def ephemeral_answer(fake_slack, signed_post, text: str):
@@ -80,14 +80,17 @@ def test_share_button_posts_the_answer_in_the_channel(fake_slack, server, signed
     assert cleanup.body.get("delete_original") is True  # the private copy goes away
 
 
-def test_share_button_value_carries_no_markup_and_the_shared_answer_leaves_the_question_out(fake_slack, server,
-                                                                                            signed_post):
+def test_share_button_value_carries_no_markup_and_the_shared_answer_leaves_the_question_out(
+    fake_slack, server, signed_post
+):
     """Issue 10: Share re-posted the asker's private /code question, identifiers and all, into the channel. The
     shared copy now says who shared it; the private copy still echoes the question, escaped once."""
     question = "<!channel> <@U999> pt Ann Lee MRN 88442211 global days for 27252 &amp; 27130?"  # as Slack sends it
     hook = ephemeral_answer(fake_slack, signed_post, question)
-    assert "You asked: &lt;!channel&gt; &lt;@U999&gt; pt Ann Lee MRN 88442211 global days for 27252 &amp; 27130?" \
-        in message_json(hook)  # once, not "&amp;amp;"
+    assert (
+        "You asked: &lt;!channel&gt; &lt;@U999&gt; pt Ann Lee MRN 88442211 global days for 27252 &amp; 27130?"
+        in message_json(hook)
+    )  # once, not "&amp;amp;"
     share = button(hook, SHARE_ACTION)
     assert "<" not in share["value"] and ">" not in share["value"]  # escaped, like every text in the message
     assert signed_post(block_actions_body(share, fake_slack.response_url("share"), ephemeral=True)).status == 200
@@ -112,8 +115,9 @@ def test_suggestion_button_in_a_thread_answers_that_question_in_the_thread(fake_
     assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252"), event_id="EvSug")).status == 200
     (first,) = fake_slack.wait_for("chat.postMessage")
     suggestion = suggestion_buttons(first)[0]
-    click = block_actions_body(suggestion, fake_slack.response_url(), message_ts="1700000000.000900",
-                               thread_ts="1700000000.000100")
+    click = block_actions_body(
+        suggestion, fake_slack.response_url(), message_ts="1700000000.000900", thread_ts="1700000000.000100"
+    )
     assert signed_post(click).status == 200
     second = fake_slack.wait_for("chat.postMessage", count=2)[1]
     assert second.body["channel"] == CHANNEL and second.body["thread_ts"] == "1700000000.000100"
@@ -141,8 +145,12 @@ def test_suggestion_in_a_dm_answers_in_the_dm(fake_slack, server, signed_post):
 
 
 def test_thumbs_up_records_helpful_feedback(fake_slack, server, signed_post, feedback, settings):
-    assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
-                                      event_id="EvUp")).status == 200
+    assert (
+        signed_post(
+            event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"), event_id="EvUp")
+        ).status
+        == 200
+    )
     (answer,) = fake_slack.wait_for("chat.postMessage")
     up = feedback_click(answer, helpful=True)
     assert signed_post(block_actions_body(up, fake_slack.response_url("up"))).status == 200
@@ -152,8 +160,12 @@ def test_thumbs_up_records_helpful_feedback(fake_slack, server, signed_post, fee
 
 
 def test_thumbs_down_opens_a_modal_and_its_reason_is_recorded(fake_slack, server, signed_post, feedback, settings):
-    assert signed_post(event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"),
-                                      event_id="EvDown")).status == 200
+    assert (
+        signed_post(
+            event_callback(app_mention("<@U0BOT> global days for 27252", ts="1700000000.000100"), event_id="EvDown")
+        ).status
+        == 200
+    )
     (answer,) = fake_slack.wait_for("chat.postMessage")
     down = feedback_click(answer, helpful=False)
     assert signed_post(block_actions_body(down, fake_slack.response_url("down"))).status == 200
@@ -176,8 +188,13 @@ def test_a_dismissed_feedback_modal_still_counts_as_not_helpful(server, signed_p
 
 
 def test_app_home_shows_how_to_ask_and_the_content_version(fake_slack, server, signed_post, engine):
-    event = {"type": "app_home_opened", "user": "U0HUMAN", "channel": "D0DM", "tab": "home",
-             "event_ts": "1700000000.000100"}
+    event = {
+        "type": "app_home_opened",
+        "user": "U0HUMAN",
+        "channel": "D0DM",
+        "tab": "home",
+        "event_ts": "1700000000.000100",
+    }
     assert signed_post(event_callback(event, event_id="EvHome")).status == 200
     (published,) = fake_slack.wait_for("views.publish")
     assert published.body["user_id"] == "U0HUMAN"
@@ -189,8 +206,13 @@ def test_app_home_shows_how_to_ask_and_the_content_version(fake_slack, server, s
 
 
 def test_opening_the_messages_tab_publishes_nothing(fake_slack, server, signed_post):
-    event = {"type": "app_home_opened", "user": "U0HUMAN", "channel": "D0DM", "tab": "messages",
-             "event_ts": "1700000000.000100"}
+    event = {
+        "type": "app_home_opened",
+        "user": "U0HUMAN",
+        "channel": "D0DM",
+        "tab": "messages",
+        "event_ts": "1700000000.000100",
+    }
     assert signed_post(event_callback(event, event_id="EvMsgTab")).status == 200
     server.stop()
     assert fake_slack.calls_to("views.publish") == []
@@ -199,6 +221,7 @@ def test_opening_the_messages_tab_publishes_nothing(fake_slack, server, signed_p
 def only_question_id(settings) -> str:
     """Feedback refers to the question's row in the activity database (where the redacted question is), written
     by the activity log's writer thread just after the reply."""
+
     def row() -> tuple | None:
         with sqlite3.connect(settings.activity_path) as conn:
             return conn.execute("select id from questions").fetchone()

@@ -54,8 +54,13 @@ def post(server: ServerThread, body: dict | str) -> int:
 
 @pytest.fixture
 def lead_settings(fake_slack: FakeSlack, tmp_path: Path) -> Settings:
-    return Settings(slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
-                    slack_api_url=fake_slack.base_url, data_dir=tmp_path / "data", curators=(LEAD,))
+    return Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.base_url,
+        data_dir=tmp_path / "data",
+        curators=(LEAD,),
+    )
 
 
 def found_in(text: str) -> list[str]:
@@ -72,11 +77,15 @@ def test_no_planted_identifier_reaches_any_place(fake_slack, lead_settings, engi
         assert post(server, event_callback(dm, event_id="EvPlantDm")) == 200
         assert post(server, slash_command_body(f"{NOTE} global days for 27252?", fake_slack.response_url("p"))) == 200
         (hook,) = fake_slack.wait_for("response_url")
-        assert post(server, block_actions_body(button(hook, SHARE_ACTION), fake_slack.response_url("s"),
-                                               ephemeral=True)) == 200
+        assert (
+            post(server, block_actions_body(button(hook, SHARE_ACTION), fake_slack.response_url("s"), ephemeral=True))
+            == 200
+        )
         answers = fake_slack.wait_for("chat.postMessage", count=3)  # the mention's, the DM's and the shared one
-        assert post(server, block_actions_body(feedback_click(answers[0], helpful=False),
-                                               fake_slack.response_url("d"))) == 200
+        assert (
+            post(server, block_actions_body(feedback_click(answers[0], helpful=False), fake_slack.response_url("d")))
+            == 200
+        )
         (opened,) = fake_slack.wait_for("views.open")
         view = opened.body["view"] if isinstance(opened.body["view"], dict) else json.loads(opened.body["view"])
         values = {REASON_BLOCK: {REASON_INPUT: {"type": "plain_text_input", "value": f"wrong for {NOTE}"}}}
@@ -89,8 +98,9 @@ def test_no_planted_identifier_reaches_any_place(fake_slack, lead_settings, engi
     shared = [c for c in fake_slack.calls_to("chat.postMessage") if "shared this answer" in message_json(c)]
     assert len(shared) == 1
     places = {
-        "activity database": b"".join(p.read_bytes() for p in lead_settings.data_dir.glob("activity.sqlite*"))
-        .decode("utf-8", "replace"),
+        "activity database": b"".join(p.read_bytes() for p in lead_settings.data_dir.glob("activity.sqlite*")).decode(
+            "utf-8", "replace"
+        ),
         "App Home": json.dumps(published.body["view"]),
         "Share": message_json(shared[0]),
         "logs": "\n".join(r.getMessage() + (str(r.exc_info) if r.exc_info else "") for r in caplog.records),

@@ -43,17 +43,32 @@ def test_sigterm_finishes_the_answers_in_flight_and_exits_cleanly(fake_slack, bu
     data.mkdir()
     (data / "kb.sqlite").symlink_to(built_kb)
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CODING_BOT_DATA_DIR": str(data), "SLACK_BOT_TOKEN": "xoxb-test-token",
-           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.base_url}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CODING_BOT_DATA_DIR": str(data),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.base_url,
+    }
     env.pop("SLACK_APP_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_healthy(port, proc)
         sent = 24
         for i in range(sent):
-            body = json.dumps(event_callback(app_mention(QUESTIONS[i % len(QUESTIONS)], ts=f"1700000000.{i:06d}"),
-                                             event_id=f"EvTerm{i}"))
+            body = json.dumps(
+                event_callback(
+                    app_mention(QUESTIONS[i % len(QUESTIONS)], ts=f"1700000000.{i:06d}"), event_id=f"EvTerm{i}"
+                )
+            )
             assert request(port, "POST", "/slack/events", body, signed_headers(body, secret=SECRET)).status == 200
         proc.send_signal(signal.SIGTERM)  # straight after the last ack: most answers are still being written
         _, stderr = proc.communicate(timeout=60)

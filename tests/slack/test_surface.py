@@ -78,8 +78,11 @@ def test_echoed_text_is_escaped_once(fake_slack, spied, spy):
 
 
 def test_a_dm_with_a_file_is_answered_from_its_text(fake_slack, spied):
-    event = im_message("global days for 27252? screenshot attached", subtype="file_share",
-                       files=[{"id": "F0FILE", "name": "screenshot.png"}])
+    event = im_message(
+        "global days for 27252? screenshot attached",
+        subtype="file_share",
+        files=[{"id": "F0FILE", "name": "screenshot.png"}],
+    )
     assert post(spied, event_callback(event, event_id="EvFile")) == 200
     (reply,) = fake_slack.wait_for("chat.postMessage")
     assert reply.body["channel"] == DM and "090" in message_json(reply)
@@ -126,9 +129,11 @@ def test_one_vote_per_person_per_answer_in_the_activity_database(fake_slack, sta
             assert post(server, click) == 200
         fake_slack.wait_for("views.open")
         values = {"reason": {"reason_input": {"type": "plain_text_input", "value": "wrong global period"}}}
-        qid = json.loads(fake_slack.calls_to("views.open")[0].body["view"])["private_metadata"] \
-            if isinstance(fake_slack.calls_to("views.open")[0].body["view"], str) \
+        qid = (
+            json.loads(fake_slack.calls_to("views.open")[0].body["view"])["private_metadata"]
+            if isinstance(fake_slack.calls_to("views.open")[0].body["view"], str)
             else fake_slack.calls_to("views.open")[0].body["view"]["private_metadata"]
+        )
         assert post(server, view_body("view_submission", "feedback_reason", qid, values)) == 200
     finally:
         server.stop()
@@ -136,9 +141,14 @@ def test_one_vote_per_person_per_answer_in_the_activity_database(fake_slack, sta
         assert conn.execute("select helpful, reason from feedback").fetchall() == [(0, "wrong global period")]
 
 
-@pytest.mark.parametrize(("first", "second", "delivered"), [
-    ("invalid_blocks", None, "text"), ("msg_blocks_too_long", None, "text"),
-    ("invalid_blocks", "msg_too_long", "apology")])
+@pytest.mark.parametrize(
+    ("first", "second", "delivered"),
+    [
+        ("invalid_blocks", None, "text"),
+        ("msg_blocks_too_long", None, "text"),
+        ("invalid_blocks", "msg_too_long", "apology"),
+    ],
+)
 def test_a_refused_message_falls_back_to_text_then_an_apology(fake_slack, spied, first, second, delivered):
     fake_slack.enqueue("chat.postMessage", body={"ok": False, "error": first})
     if second:
@@ -160,16 +170,26 @@ def test_a_refused_private_answer_falls_back_to_text(fake_slack, spied):
     assert "blocks" not in attempts[1].body and "090" in attempts[1].body["text"]
 
 
-@pytest.mark.parametrize("event", [
-    {"type": "assistant_thread_context_changed", "assistant_thread": {"user_id": HUMAN, "channel_id": DM,
-                                                                      "thread_ts": "1.2", "context": {}}},
-    {"type": "reaction_added", "user": HUMAN, "reaction": "thumbsup", "item": {"type": "message", "channel": CHANNEL,
-                                                                              "ts": "1.2"}},
-    {"type": "member_joined_channel", "user": HUMAN, "channel": CHANNEL},
-    {"type": "app_uninstalled"}, {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}},
-    {"type": "app_home_opened", "user": HUMAN, "channel": DM, "tab": "messages"},
-    {"type": "some_event_slack_adds_next_year", "user": HUMAN},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {
+            "type": "assistant_thread_context_changed",
+            "assistant_thread": {"user_id": HUMAN, "channel_id": DM, "thread_ts": "1.2", "context": {}},
+        },
+        {
+            "type": "reaction_added",
+            "user": HUMAN,
+            "reaction": "thumbsup",
+            "item": {"type": "message", "channel": CHANNEL, "ts": "1.2"},
+        },
+        {"type": "member_joined_channel", "user": HUMAN, "channel": CHANNEL},
+        {"type": "app_uninstalled"},
+        {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}},
+        {"type": "app_home_opened", "user": HUMAN, "channel": DM, "tab": "messages"},
+        {"type": "some_event_slack_adds_next_year", "user": HUMAN},
+    ],
+)
 def test_every_event_type_is_acknowledged(spied, event):
     """Bolt answers 404 to an event nothing matches, and Slack then delivers it again and again."""
     assert post(spied, event_callback({**event, "event_ts": "1.2"}, event_id=f"Ev{event['type']}")) == 200
@@ -179,18 +199,35 @@ def test_clicks_and_modals_nobody_expects_are_acknowledged(fake_slack, spied):
     click = block_actions_body({"action_id": "a_link_button", "value": "x"}, fake_slack.response_url())
     assert post(spied, click) == 200
     assert post(spied, view_body("view_submission", "some_other_modal", "")) == 200
-    shortcut = {"type": "shortcut", "callback_id": "anything", "trigger_id": "1.2", "user": {"id": HUMAN},
-                "team": {"id": "T0TEAM"}, "token": "legacy"}
+    shortcut = {
+        "type": "shortcut",
+        "callback_id": "anything",
+        "trigger_id": "1.2",
+        "user": {"id": HUMAN},
+        "team": {"id": "T0TEAM"},
+        "token": "legacy",
+    }
     assert post(spied, "payload=" + json.dumps(shortcut)) == 200
 
 
 def test_the_assistant_gets_suggested_prompts_and_a_status(fake_slack, spied):
     thread = {"user_id": HUMAN, "channel_id": DM, "thread_ts": "1700000000.000900", "context": {}}
-    assert post(spied, event_callback({"type": "assistant_thread_started", "assistant_thread": thread,
-                                       "event_ts": "1700000000.000900"}, event_id="EvAssist")) == 200
+    assert (
+        post(
+            spied,
+            event_callback(
+                {"type": "assistant_thread_started", "assistant_thread": thread, "event_ts": "1700000000.000900"},
+                event_id="EvAssist",
+            ),
+        )
+        == 200
+    )
     (prompts,) = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")
-    assert prompts.body["channel_id"] == DM and json.loads(prompts.body["prompts"]) if isinstance(
-        prompts.body["prompts"], str) else prompts.body["prompts"]
+    assert (
+        prompts.body["channel_id"] == DM and json.loads(prompts.body["prompts"])
+        if isinstance(prompts.body["prompts"], str)
+        else prompts.body["prompts"]
+    )
     asked = im_message("global days for 27252", ts="1700000000.000950", thread_ts="1700000000.000900")
     assert post(spied, event_callback(asked, event_id="EvAssistQ")) == 200
     (reply,) = fake_slack.wait_for("chat.postMessage")
@@ -239,8 +276,9 @@ def test_the_dedupe_store_failing_never_silences_the_bot(fake_slack, settings, e
     path.parent.mkdir(parents=True, exist_ok=True)
     blocker = None
     if fault == "locked":
-        sqlite3.connect(path).execute("create table if not exists seen_events (event_id text primary key, "
-                                      "seen_at real not null)").connection.commit()
+        sqlite3.connect(path).execute(
+            "create table if not exists seen_events (event_id text primary key, seen_at real not null)"
+        ).connection.commit()
         blocker = sqlite3.connect(path, isolation_level=None)
         blocker.execute("begin exclusive")
     else:
@@ -255,8 +293,9 @@ def test_the_dedupe_store_failing_never_silences_the_bot(fake_slack, settings, e
     server = ServerThread(http_server(settings, "127.0.0.1", 0, engine=engine)).start()
     try:
         for n in range(5):
-            body = event_callback(app_mention(f"<@U0BOT> global days for 2725{n}", ts=f"1700000003.00000{n}"),
-                                  event_id=f"EvDedupe{n}")
+            body = event_callback(
+                app_mention(f"<@U0BOT> global days for 2725{n}", ts=f"1700000003.00000{n}"), event_id=f"EvDedupe{n}"
+            )
             assert post(server, body) == 200
         assert post(server, body, **{"X-Slack-Retry-Num": "1"}) == 200  # a redelivery, remembered in memory
         wait_until(lambda: len(fake_slack.calls_to("chat.postMessage")) >= 5, what="five answers")

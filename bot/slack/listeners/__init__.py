@@ -26,14 +26,22 @@ def log_feedback(question_id: str, helpful: bool, reason: str | None, user: str 
 
 def activity_feedback(activity: ActivityLog) -> FeedbackCallback:
     """Feedback into the activity database, next to the question it is about (the reason is redacted there)."""
+
     def record(question_id: str, helpful: bool, reason: str | None, user: str | None = None) -> None:
         activity.record_feedback(question_id, helpful, reason, user)
 
     return record
 
 
-def register_listeners(app: App, engine: Answerer, *, slash_command: str, on_feedback: FeedbackCallback | None,
-                       activity: ActivityLog | None = None, curators: tuple[str, ...] = ()) -> None:
+def register_listeners(
+    app: App,
+    engine: Answerer,
+    *,
+    slash_command: str,
+    on_feedback: FeedbackCallback | None,
+    activity: ActivityLog | None = None,
+    curators: tuple[str, ...] = (),
+) -> None:
     """`on_feedback` None: feedback goes to the activity database when there is one, else to the log."""
     asker = Asker(engine, activity)
     feedback = on_feedback or (activity_feedback(activity) if activity else log_feedback)

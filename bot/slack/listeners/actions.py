@@ -41,14 +41,17 @@ if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
 
 REFUSED_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
-NOT_SHAREABLE = ("This answer is all about details of your question that look like patient identifiers, so I did "
-                 "not share it. Ask again without them and share that answer.")
+NOT_SHAREABLE = (
+    "This answer is all about details of your question that look like patient identifiers, so I did "
+    "not share it. Ask again without them and share that answer."
+)
 
 
 def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
     @app.action(SHARE_ACTION)
-    def on_share(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
-                 logger: logging.Logger) -> None:
+    def on_share(
+        ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
+    ) -> None:
         ack()
         channel, user = body["channel"]["id"], body["user"]["id"]
         question = bounded(unescape(action["value"]))
@@ -76,21 +79,28 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
             if deliver(send, message, logger):
                 respond(delete_original=True)
             elif refused:
-                respond(response_type="ephemeral", replace_original=False,
-                        text=f"I could not post in this channel ({refused[0]}). Invite me to it and try again.")
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=f"I could not post in this channel ({refused[0]}). Invite me to it and try again.",
+                )
         finally:
             asker.record(asked, "action", user, channel)
 
     @app.action(re.compile(SUGGESTION_PATTERN))
-    def on_suggestion(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
-                      logger: logging.Logger) -> None:
+    def on_suggestion(
+        ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
+    ) -> None:
         ack()
         question, channel, user = bounded(action["value"]), body["channel"]["id"], body["user"]["id"]
         qid = question_id(channel, action["action_ts"])
         if body.get("container", {}).get("is_ephemeral"):  # a slash-command answer: replace it in place
             asked = asker.ask(question, logger, fallback_id=qid)
-            reply = apology_message() if asked.answer is None else answer_message(
-                asked.answer, question_id=asked.qid, share=True, echo_question=True)
+            reply = (
+                apology_message()
+                if asked.answer is None
+                else answer_message(asked.answer, question_id=asked.qid, share=True, echo_question=True)
+            )
             try:
                 deliver(lambda m: respond(response_type="ephemeral", replace_original=True, **m), reply, logger)
             finally:
@@ -98,12 +108,22 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
             return
         message = body.get("message", {})
         thread_ts = message.get("thread_ts") or (None if channel.startswith("D") else message.get("ts"))
-        post_answer(client, asker, logger, question=question, channel=channel, thread_ts=thread_ts,
-                    user=user, qid=qid, surface="action")
+        post_answer(
+            client,
+            asker,
+            logger,
+            question=question,
+            channel=channel,
+            thread_ts=thread_ts,
+            user=user,
+            qid=qid,
+            surface="action",
+        )
 
     @app.action(FEEDBACK_ACTION)
-    def on_feedback_buttons(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond,
-                            logger: logging.Logger) -> None:
+    def on_feedback_buttons(
+        ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
+    ) -> None:
         ack()
         vote = parse_feedback(str(action.get("value") or ""))
         if vote is None:

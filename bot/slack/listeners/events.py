@@ -60,9 +60,17 @@ def register(app: App, asker: Asker, examples: list[str] | None = None) -> None:
         channel = event["channel"]
         if is_dm(channel, event.get("channel_type")):
             return  # the same words arrive as message.im, which answers them
-        post_answer(client, asker, logger, question=question_from(event.get("text"), context.bot_user_id),
-                    channel=channel, thread_ts=event.get("thread_ts") or event["ts"], user=event.get("user"),
-                    qid=question_id(channel, event["ts"]), surface="mention")
+        post_answer(
+            client,
+            asker,
+            logger,
+            question=question_from(event.get("text"), context.bot_user_id),
+            channel=channel,
+            thread_ts=event.get("thread_ts") or event["ts"],
+            user=event.get("user"),
+            qid=question_id(channel, event["ts"]),
+            surface="mention",
+        )
 
     @app.event({"type": "message", "subtype": ANSWERED_SUBTYPES})
     def on_message(event: dict, client: WebClient, context: BoltContext, logger: logging.Logger) -> None:
@@ -74,13 +82,25 @@ def register(app: App, asker: Asker, examples: list[str] | None = None) -> None:
             return  # a file with no words: nothing to answer (and no "ask me a question" to a screenshot)
         status = None
         if thread_ts and (channel, thread_ts) in threads:
+
             def status() -> None:
                 try:
                     client.assistant_threads_setStatus(channel_id=channel, thread_ts=thread_ts, status=STATUS)
                 except SlackApiError as exc:  # a status is a nicety: the answer goes out regardless
                     logger.debug("could not set the assistant status: %s", exc.response.get("error"))
-        post_answer(client, asker, logger, question=text, channel=channel, thread_ts=thread_ts,
-                    user=event.get("user"), qid=question_id(channel, event["ts"]), surface="dm", status=status)
+
+        post_answer(
+            client,
+            asker,
+            logger,
+            question=text,
+            channel=channel,
+            thread_ts=thread_ts,
+            user=event.get("user"),
+            qid=question_id(channel, event["ts"]),
+            surface="dm",
+            status=status,
+        )
 
     @app.event("message")
     def ignore_other_messages() -> None:
@@ -96,8 +116,9 @@ def register(app: App, asker: Asker, examples: list[str] | None = None) -> None:
         prompts = [{"title": e[:75], "message": e} for e in (examples or [])[:MAX_PROMPTS]]
         if prompts:
             try:
-                client.assistant_threads_setSuggestedPrompts(channel_id=channel, thread_ts=thread_ts,
-                                                             title="Try asking", prompts=prompts)
+                client.assistant_threads_setSuggestedPrompts(
+                    channel_id=channel, thread_ts=thread_ts, title="Try asking", prompts=prompts
+                )
             except SlackApiError as exc:
                 logger.debug("could not set suggested prompts: %s", exc.response.get("error"))
 

@@ -35,13 +35,20 @@ class BotName:
                 try:
                     self._name = str(client.auth_test().get("user") or "") or None
                 except SlackApiError as exc:
-                    logger.warning("auth.test failed (%s): App Home says 'me' for the bot's name",
-                                   exc.response.get("error"))
+                    logger.warning(
+                        "auth.test failed (%s): App Home says 'me' for the bot's name", exc.response.get("error")
+                    )
             return self._name or "me"
 
 
-def register(app: App, engine: Answerer, slash_command: str, examples: list[str], activity: ActivityLog | None = None,
-             curators: tuple[str, ...] = ()) -> None:
+def register(
+    app: App,
+    engine: Answerer,
+    slash_command: str,
+    examples: list[str],
+    activity: ActivityLog | None = None,
+    curators: tuple[str, ...] = (),
+) -> None:
     store = engine.store  # read-only for the life of the process: the view is built once per name
     primary = [s for s in store.sources.values() if s.kind == "primary"]
     release = store.pfs_release

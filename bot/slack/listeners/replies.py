@@ -31,8 +31,14 @@ if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
 
 # Slack's answers to a message it will not show: the blocks (then try the text alone) or the text (then apologise)
-REFUSED_BLOCKS = {"invalid_blocks", "invalid_blocks_format", "msg_blocks_too_long", "too_many_blocks",
-                  "invalid_attachments", "too_many_attachments"}
+REFUSED_BLOCKS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_blocks_too_long",
+    "too_many_blocks",
+    "invalid_attachments",
+    "too_many_attachments",
+}
 REFUSED_TEXT = {"msg_too_long", "no_text", "invalid_arguments", "invalid_metadata_format"}
 
 
@@ -74,8 +80,9 @@ class Asker:
             record(self.activity, asked.answer, surface, asked.latency_ms, user, channel, qid=asked.qid)
 
 
-def feedback(on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None, user: str | None,
-             logger: logging.Logger) -> None:
+def feedback(
+    on_feedback: FeedbackCallback, qid: str, helpful: bool, reason: str | None, user: str | None, logger: logging.Logger
+) -> None:
     """Feedback storage failing must not turn into an error the user sees."""
     try:
         on_feedback(qid, helpful, reason, user)
@@ -102,10 +109,14 @@ def without_identifiers(answer: Answer, question: str) -> Answer | None:
     lines = [line for line in answer.text.splitlines() if not pattern.search(line)]
     if not any(line.strip() for line in lines):
         return None
-    return answer.model_copy(update={
-        "text": "\n".join(lines), "codes": [c for c in answer.codes if not pattern.search(c)],
-        "modifiers": [m for m in answer.modifiers if not pattern.search(m)],
-        "suggestions": [q for q in answer.suggestions if not pattern.search(q)]})
+    return answer.model_copy(
+        update={
+            "text": "\n".join(lines),
+            "codes": [c for c in answer.codes if not pattern.search(c)],
+            "modifiers": [m for m in answer.modifiers if not pattern.search(m)],
+            "suggestions": [q for q in answer.suggestions if not pattern.search(q)],
+        }
+    )
 
 
 def deliver(send: Callable[[dict], Any], message: dict, logger: logging.Logger) -> bool:
@@ -134,9 +145,19 @@ def deliver(send: Callable[[dict], Any], message: dict, logger: logging.Logger) 
     return False
 
 
-def post_answer(client: WebClient, asker: Asker, logger: logging.Logger, *, question: str, channel: str,
-                thread_ts: str | None, user: str | None, qid: str, surface: str,
-                status: Callable[[], None] | None = None) -> None:
+def post_answer(
+    client: WebClient,
+    asker: Asker,
+    logger: logging.Logger,
+    *,
+    question: str,
+    channel: str,
+    thread_ts: str | None,
+    user: str | None,
+    qid: str,
+    surface: str,
+    status: Callable[[], None] | None = None,
+) -> None:
     """Answer in the channel (in the thread when given); remind the asker privately when it held PHI; then
     record the question. `status`, when given, is called before answering (the assistant's 'thinking')."""
     if status is not None:
