@@ -187,6 +187,7 @@ def build(
         )
         _write_vocabulary(db, kb, vocabulary)
         db.table("icd10cm").create_index(["compact"])
+        db.table("icd10cm").create_index(["parent"])
         db.table("icd10cm").enable_fts(["description", "context"], tokenize="porter", create_triggers=False)
         progress(f"  HCPCS Level II: {len(hcpcs_rows):,} codes and modifiers ({hcpcs_release['title']})")
         _write_hcpcs(db, hcpcs_rows)

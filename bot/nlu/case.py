@@ -127,6 +127,8 @@ class Case:
     only_thanks: bool = False  # it said nothing but thanks
     phi: bool = False
     truncated: bool = False
+    _index: dict[str, list[Fact]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _index_key: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 
     @property
     def content_words(self) -> list[str]:
@@ -136,8 +138,19 @@ class Case:
     # -- facts ------------------------------------------------------------------------------------
     def of(self, category: str, *, status: Status | None = "asserted") -> list[Fact]:
         """Facts of a category, in order; by default only those in force, and a correction's over earlier ones."""
-        facts = [f for f in self.facts if f.category == category and (status is None or f.status == status)]
-        return facts
+        facts = self._by_category().get(category, [])
+        return [f for f in facts if status is None or f.status == status]
+
+    def _by_category(self) -> dict[str, list[Fact]]:
+        """The facts grouped by category, regrouped only when the list changed: composers ask `of` thousands of
+        times on a long note, and facts are only ever appended or the list replaced while reading."""
+        key = (id(self.facts), len(self.facts))
+        if self._index_key != key:
+            index: dict[str, list[Fact]] = {}
+            for f in self.facts:
+                index.setdefault(f.category, []).append(f)
+            self._index, self._index_key = index, key
+        return self._index
 
     def concepts(self, category: str) -> list[str]:
         out: list[str] = []

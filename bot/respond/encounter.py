@@ -9,6 +9,8 @@ on the rule, and every line cites the rule's sources.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.kb.models import AppliesWhen, EncounterRule
 from bot.nlu.case import Case, CaseAsk
 from bot.respond import supplies
@@ -90,38 +92,41 @@ def _global_days(ask: Ask) -> str | None:
 
 
 def applies(when: AppliesWhen, ask: Ask) -> int | None:
-    """How many of the rule's conditions the Case meets, when it meets them all; None when it does not."""
+    """How many of the rule's conditions the Case meets, when it meets them all; None when it does not.
+
+    Conditions are tried in order and the first unmet one ends it: a long note is checked against every rule."""
     case, item = ask.case, ask.item
     topics = set(case.topics)
-    condition = case.condition or "none"
-    tests: list[bool] = []
+    tests: list[Callable[[], bool]] = []
     if when.topics:
-        tests.append(bool(topics & set(when.topics)))
+        tests.append(lambda: bool(topics & set(when.topics)))
     if when.also:
-        tests.append(bool(topics & set(when.also)))
+        tests.append(lambda: bool(topics & set(when.also)))
     if when.not_topics:
-        tests.append(not topics & set(when.not_topics))
+        tests.append(lambda: not topics & set(when.not_topics))
     if when.procedures:
-        tests.append(any(case.has("procedure", p) for p in when.procedures))
+        tests.append(lambda: any(case.has("procedure", p) for p in when.procedures))
     if when.providers:
-        tests.append(any(case.has("provider", p) for p in when.providers))
+        tests.append(lambda: any(case.has("provider", p) for p in when.providers))
     if when.condition:
-        tests.append(condition in when.condition)
+        tests.append(lambda: (case.condition or "none") in when.condition)
     if when.approach:
-        tests.append(case.approach in when.approach)
+        tests.append(lambda: case.approach in when.approach)
     if when.sites:
-        tests.append(bool(set(case.sites) & set(when.sites)))
+        tests.append(lambda: bool(set(case.sites) & set(when.sites)))
     if when.families:
-        tests.append(bool(set(case.families) & set(when.families)))
+        tests.append(lambda: bool(set(case.families) & set(when.families)))
     if when.families_all:
-        tests.append(set(when.families_all) <= set(case.families))
+        tests.append(lambda: set(when.families_all) <= set(case.families))
     if when.treated is not None:
-        tests.append(treated(case, item) == when.treated)
+        tests.append(lambda: treated(case, item) == when.treated)
     if when.several is not None:
-        tests.append(_several(case) == when.several)
+        tests.append(lambda: _several(case) == when.several)
     if when.global_days:
-        tests.append(_global_days(ask) in when.global_days)
-    return len(tests) if tests and all(tests) else None
+        tests.append(lambda: _global_days(ask) in when.global_days)
+    if not tests or not all(test() for test in tests):
+        return None
+    return len(tests)
 
 
 def _setting_fits(rule: EncounterRule, case: Case) -> bool:
