@@ -317,6 +317,8 @@ class Engine:
         return best.intent, round(max(0.01, strength * margin), 3), scores
 
     def _answer(self, question: str, case: Case, parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> Answer:
+        for _, _, reply, _ in parts:
+            reply.fit()
         asks = [
             AskAnswer(
                 intent=cast(Intent, intent),
@@ -361,7 +363,8 @@ class Engine:
     def _ranked(self, source_ids: list[str]) -> list[str]:
         """Known sources, primary publications first, then secondary, then the rest; in citing order within each."""
         tiers = {"primary": 0, "secondary": 1, "tertiary": 2}
-        known = [s for s in dict.fromkeys(source_ids) if s in self.store.sources]
+        alias = self.store.source_alias
+        known = [s for s in dict.fromkeys(alias.get(s, s) for s in source_ids) if s in self.store.sources]
         return sorted(
             known,
             key=lambda s: tiers.get(self.store.sources[s].tier or self.store.sources[s].kind or "", 1),

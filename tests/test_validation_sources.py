@@ -152,3 +152,12 @@ def test_an_indicator_decision_must_cite_its_own_sources(knowledge_copy: Path) -
     _edit(knowledge_copy / "indicators.yaml", "indicators", strip)
     errors = [e for e in _errors(knowledge_copy) if "sources of its own" in e]
     assert len(errors) == 1 and "(glob_days)" in errors[0] and "field 'decides[0].sources'" in errors[0], errors
+
+
+@pytest.mark.parametrize(
+    "edition", ["CPT 2026, as quoted by a coding newsletter", "Appendix A (2026), wording reproduced by a lookup site"]
+)
+def test_where_we_read_a_publication_stays_out_of_its_citation(knowledge_copy: Path, edition: str) -> None:
+    _source(knowledge_copy, "palmetto-mod79", edition=edition, copy_note="Read as quoted by a newsletter in 2026.")
+    errors = [e for e in _errors(knowledge_copy) if "internal wording" in e]
+    assert len(errors) == 1 and "palmetto-mod79" in errors[0] and "field 'edition'" in errors[0], errors

@@ -19,6 +19,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from bot.kb import source_ids
 from bot.kb.datasets import Dataset
 from bot.kb.models import (
     AnesthesiaSite,
@@ -110,6 +111,14 @@ class KnowledgeStore:
         self.counts: dict[str, int] = json.loads(meta["counts"])
         self.datasets = {d["id"]: Dataset.model_validate(d) for d in json.loads(meta["datasets"])}
         self.sources = {r["id"]: Source.model_validate(r) for r in self._rows("select * from sources")}
+        # A curated record of the very fee-schedule file the build loaded is that file's record: cited both
+        # ways (a rule curated from it, a figure read from it) it is shown once, as the release loaded.
+        loaded = str(self.pfs_release.get("file") or "").rsplit(".", 1)[0]
+        self.source_alias = {
+            sid: source_ids.PFS
+            for sid, src in self.sources.items()
+            if loaded and sid != source_ids.PFS and source_ids.PFS in self.sources and loaded in src.title
+        }
         self.codes = {
             r["code"]: Code.model_validate_json(r["data"]) for r in self._rows("select code, data from codes")
         }

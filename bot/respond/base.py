@@ -19,6 +19,8 @@ HCPCS_SOURCE = source_ids.HCPCS
 PCS_SOURCE = source_ids.ICD10PCS
 LICENSED_CPT_SOURCE = "licensed-cpt"
 ICD_SOURCE = "cdc-icd10cm-2026"
+ASK_TEXT_LIMIT = 900  # one ask's answer in Slack: typically under 600 characters, never over 900 (issue 12)
+_MORE = "…and {n} more in the details."
 STATUS_LABEL = {"inference": "Guidance (our reasoning from the sources)", "unconfirmed": "Not confirmed"}
 
 
@@ -92,6 +94,29 @@ class Reply:
         self.cite(sources)
         self.shown_sources += [s for s in sources if s not in self.shown_sources]
         return self
+
+    def fit(self, limit: int = ASK_TEXT_LIMIT) -> None:
+        """Keep the answer within `limit` characters for Slack: whole lines from the top (the verdict and the
+        code come first), the rest moved to the front of the details with a line saying so. A first line longer
+        than the limit is cut at its last clause end before it."""
+        if len("\n".join(self.lines)) <= limit:
+            return
+        room = limit - len(_MORE.format(n=999))
+        kept: list[str] = []
+        size = 0
+        for line in self.lines:
+            if size + len(line) + 1 > room:
+                break
+            kept.append(line)
+            size += len(line) + 1
+        rest = self.lines[len(kept) :]
+        if not kept:
+            line = rest.pop(0)
+            cut = max(line.rfind("; ", 0, room), line.rfind(". ", 0, room))
+            cut = cut if cut > 0 else max(line.rfind(" ", 0, room), room - 1)
+            kept, rest = [line[: cut + 1].rstrip()], [line[cut + 1 :].strip(), *rest]
+        self.lines = [*kept, _MORE.format(n=len(rest))]
+        self.details = [*rest, *self.details]
 
     def detail(self, line: str, sources: list[str] | tuple[str, ...] = ()) -> Reply:
         """A line one step away: the reasoning in full, notes, the conflict history; its sources are listed with

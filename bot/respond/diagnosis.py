@@ -39,11 +39,16 @@ def compose(ask: Ask) -> Reply:
             reply = Reply(answered=True)
             reply.code(*(c.code for c in linked))
             reply.say(f"ICD-10-CM codes that support *{code}* (curated links):", linked[0].sources)
-            for c in linked[:8]:
+            shown = linked[:8]
+            notes = [[n for n in c.notes if n.status != "confirmed"] for c in shown]
+            shared = [n for n in notes[0] if all(n in other for other in notes[1:])] if len(shown) > 1 else []
+            for c, own in zip(shown, notes, strict=True):
                 reply.say(f"- *{c.code}*: {c.title}", c.sources)
-                for note in c.notes:
-                    if note.status != "confirmed":
+                for note in own:
+                    if note not in shared:
                         reply.say(f"  {labelled(note.text, note.status)}", note.sources)
+            for note in shared:  # a note every listed code carries is said once, after the list
+                reply.say(labelled(note.text, note.status), note.sources)
             return reply
     return _by_description(store, ask)
 

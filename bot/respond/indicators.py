@@ -59,20 +59,30 @@ def compose(ask: Ask) -> Reply:
             continue
         reply.answered = True
         reply.code(code)
-        fields = wanted or DEFAULT_FIELDS
-        reply.say(
-            f"*{code}* in the {store.pfs_release['title']}: " + indicator_line(store, row, fields),
-            [PFS_SOURCE, *indicator_sources(store, fields)],
-        )
+        # a question about the RVUs or the pre/intra/post split alone gets those figures, not every indicator
+        fields = wanted or ([] if asked else DEFAULT_FIELDS)
+        head = f"*{code}* in the {store.pfs_release['title']}: "
+        if fields:
+            reply.say(head + indicator_line(store, row, fields), [PFS_SOURCE, *indicator_sources(store, fields)])
+            head = ""
         if "split" in asked or "glob_days" in fields:
             if row["glob_days"] in ("010", "090"):
                 reply.say(
-                    f"Pre/intra/post-operative shares: {row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.",
+                    f"{head}Pre/intra/post-operative shares: "
+                    f"{row['pre_op']:.2f}/{row['intra_op']:.2f}/{row['post_op']:.2f}.",
                     [PFS_SOURCE],
                 )
+                head = ""
+            elif "split" in asked:
+                reply.say(
+                    f"{head}global days {row['glob_days']}: no pre/intra/post-operative shares apply "
+                    "(they split the payment of 010 and 090 codes).",
+                    [PFS_SOURCE, *indicator_sources(store, ["glob_days"])],
+                )
+                head = ""
         if "work_rvu" in asked:
             reply.say(
-                f"Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
+                f"{head}Work RVU {row['work_rvu']:.2f}; total RVU non-facility {row['total_nonfac']:.2f}, "
                 f"facility {row['total_fac']:.2f}.",
                 [PFS_SOURCE],
             )
