@@ -172,6 +172,8 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "modifier_link_verbs", "modifier_link_verb"),
     ("asks.yaml", "determiners", "determiner"),
     ("asks.yaml", "comparison_cues", "comparison_cue"),
+    ("asks.yaml", "yes_no_openers", "yes_no_opener"),
+    ("asks.yaml", "clause_fillers", "clause_filler"),
     ("laterality.yaml", "side_words", "side_word"),
     ("context.yaml", "age_subjects", "age_subject"),
     ("language.yaml", "greetings", "greeting"),

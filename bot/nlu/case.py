@@ -100,6 +100,7 @@ class CaseAsk:
     own_codes: list[str] = field(default_factory=list)  # the codes in its own words
     modifiers: list[str] = field(default_factory=list)
     masked: str = ""  # its words, codes and modifiers as placeholders, for matching against example questions
+    yes_no: bool = False  # asked as a yes-or-no question ("is the 23 needed?"): what it names is up for a verdict
     intent: str | None = None  # decided by the intent matcher
     confidence: float = 0.0
 

@@ -82,6 +82,8 @@ BESIDE = {
     "modifier_link_verb",
     "determiner",
     "comparison_cue",
+    "yes_no_opener",
+    "clause_filler",
 }
 
 
@@ -111,6 +113,8 @@ class CompiledLexicon:
     modifier_after_code: frozenset[str] = frozenset()  # "27254 get 58": ... or comes before these
     determiners: frozenset[str] = frozenset()  # "on the 26770"
     modifier_link_verbs: frozenset[str] = frozenset()  # "50 go to the 27552"
+    yes_no_openers: frozenset[str] = frozenset()  # "is 23700 right?": a question asking yes or no
+    clause_fillers: frozenset[str] = frozenset()  # "so is it ...": words before such an opener
     comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
     quantities: frozenset[str] = frozenset()  # last words of quantity phrases: a number after one is not a modifier
@@ -186,6 +190,8 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
         w for t in lexicon["word_lists"].get("modifier_link_verb", []) for w in words(t)
     )
     out.determiners = frozenset(w for t in lexicon["word_lists"].get("determiner", []) for w in words(t))
+    out.yes_no_openers = frozenset(w for t in lexicon["word_lists"].get("yes_no_opener", []) for w in words(t))
+    out.clause_fillers = frozenset(w for t in lexicon["word_lists"].get("clause_filler", []) for w in words(t))
     out.comparisons = tuple(
         sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True)
     )

@@ -100,6 +100,27 @@ def clean(question: str) -> tuple[str, bool]:
     return text[:HEAD_CHARS] + "\n...\n" + text[-TAIL_CHARS:], True
 
 
+# What a question sentence can ask about a code it names; any other question naming a code offers it for a verdict
+ABOUT_A_CODE = frozenset(
+    {
+        "indicator",
+        "anesthesia_code",
+        "diagnosis",
+        "which_modifier",
+        "compare",
+        "alternative",
+        "meaning",
+        "sedation_code",
+        "which_code",
+        "more",
+        "add_on",
+        "help",
+    }
+)
+# ... of which these still let a yes-or-no question propose it ("is 23700 the right code?")
+CHOICE = frozenset({"which_code", "alternative", "compare"})
+
+
 @dataclass
 class _Word:
     """A token as the reader sees it: its text (after shorthand and typo correction) and what it stands for."""
@@ -705,6 +726,7 @@ class Reader:
             if reading.segment.greeting:
                 continue
             kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
+            codes_here = len({w.entity.value for w in reading.words if w.entity and w.entity.kind != "modifier"})
             for i, w in enumerate(reading.words):
                 e = w.entity
                 if e is None:
@@ -728,7 +750,7 @@ class Reader:
                 if role is None and self._compared(reading, i):
                     role = "compared"
                 if role is None:
-                    role = self._code_role(reading, kinds)
+                    role = self._code_role(reading, kinds, codes_here)
                 mention = CodeMention(e.value, e.kind, e.start, e.end, reading.segment.index, role)  # type: ignore[arg-type]
                 mention.modifiers = [
                     x.entity.value
@@ -748,32 +770,30 @@ class Reader:
             if side and m.status == "asserted":
                 case.facts.append(Fact("side", side, m.code, m.start, m.end, m.segment, attrs={"id": side}))
 
-    @staticmethod
-    def _code_role(reading: _Reading, kinds: set[str]) -> str:
+    def _code_role(self, reading: _Reading, kinds: set[str], codes_here: int) -> str:
         """A code is proposed for a verdict when its sentence offers it ("ortho wants 27252", "can we report
-        23655") or simply asks it ("27250 + 99152?"); asked about when its sentence asks what it is, or asks
-        something about it (its global days, its anesthesia code); else mentioned."""
+        23655"), asks yes or no about it ("is 23700 the right code here?") or simply asks it ("27250 + 99152?");
+        asked about when its sentence asks what it is, or asks something about it (its global days, its
+        anesthesia code); else mentioned."""
         if kinds & {"verify", "proposal", "who_is_right"}:
             return "proposed"
         if kinds & {"define", "define_code"}:
             return "asked"
-        about = {
-            "indicator",
-            "anesthesia_code",
-            "diagnosis",
-            "which_modifier",
-            "compare",
-            "alternative",
-            "meaning",
-            "sedation_code",
-            "which_code",
-            "more",
-            "add_on",
-            "help",
-        }
-        if reading.segment.question and not kinds & about and not any(k.startswith("gap") for k in kinds):
+        choice = codes_here > 1 and bool(kinds & {"alternative", "compare"})
+        if reading.segment.question and self._yes_no(reading) and not choice and not kinds & (ABOUT_A_CODE - CHOICE):
+            return "proposed"
+        if reading.segment.question and not kinds & ABOUT_A_CODE and not any(k.startswith("gap") for k in kinds):
             return "proposed"
         return "asked" if reading.segment.question else "mentioned"
+
+    def _yes_no(self, reading: _Reading, first: int = 0) -> bool:
+        """Whether the sentence (or its ask from word `first`) opens with a yes-or-no question word, after any
+        filler ("so is it 27250?")."""
+        for w in reading.words[max(first, reading.header) :]:
+            if w.text in self.lex.clause_fillers:
+                continue
+            return w.text in self.lex.yes_no_openers
+        return False
 
     @staticmethod
     def _hit_after(reading: _Reading, i: int) -> _Hit | None:
@@ -983,6 +1003,8 @@ class Reader:
                         )
                 elif h.match.category == "gap" and lo <= h.first < hi and not context:
                     ask.kinds.add(f"gap:{h.match.concept}")
+            if not context and reading.segment.question and self._yes_no(reading, lo):
+                ask.yes_no = True
             if not context and self._asks_providers_code(reading, lo, hi):
                 ask.kinds.add("anesthesia_code")
             if not context and self._asks_sedation_code(reading, lo, hi):

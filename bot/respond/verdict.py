@@ -17,13 +17,22 @@ _FROM_MODIFIER = {"fits": "yes", "does_not_fit": "no", "depends": "depends"}
 def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
     """The codes and modifiers proposed for this ask: those proposed in its own words, else, when it names no
     code ("who is right?", "does that change the sedation code?"), those proposed earlier in the message."""
-    own = [c.code for c in case.codes if c.role == "proposed" and c.segment in item.segments]
+    # "Ortho put 27252. I think it is 27250. Who is right?", "Billed 28575-23. Is the 23 needed?": asked to
+    # judge, the codes stated are the positions, whatever verb stated them
+    judging = bool(set(item.kinds) & {"verify", "who_is_right"}) or item.yes_no
+    stated = ("proposed", "mentioned") if judging else ("proposed",)
+    own = [c.code for c in case.codes if c.role in stated and c.segment in item.segments]
     names_codes = any(c.segment in item.segments for c in case.codes)
+    before = [c for c in case.codes if c.segment < max(item.segments, default=0)]
     codes = own or (
-        [c.code for c in case.codes if c.role == "proposed" and c.segment < max(item.segments, default=0)]
+        [c.code for c in before if c.role == "proposed"]
+        or ([c.code for c in before if c.role == "mentioned"] if judging else [])
         if not names_codes
         else []
     )
+    if not codes and not names_codes and len(case.asks) == 1:
+        # the one ask of the message, and the positions stated after it ("Does MAC count? Surgeon wants 27252.")
+        codes = [c.code for c in case.codes if c.role == "proposed"]
     segments = {c.segment for c in case.codes if c.code in codes} | set(item.segments)
     named = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"]
     # a modifier named on its own in the question is proposed ("54 on 24600 for the ED doc?"); two named as a
@@ -67,6 +76,10 @@ def _comparable(store: KnowledgeStore, code: str, picked: list[str]) -> bool:
 def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
     """The first line: the verdict, and what to report instead when it is no."""
     proposal = ", ".join(codes + [f"modifier {m}" for m in mods if not codes]) or "that"
+    unfit = [m for m in mods if reply.modifier_verdicts.get(m) == "does_not_fit"]
+    if verdict == "no" and unfit and not reply.ruled_out:  # the code stands; the modifier on it does not
+        on = f" on {reply.picked[0] if reply.picked else codes[0]}" if reply.picked or codes else ""
+        return f"*{_WORDS[verdict]}*: modifier {', '.join(unfit)} does not fit{on}."
     if verdict == "no" and reply.picked:
         wrong = [c for c in codes if c not in reply.picked] or codes  # "not 29125", not "not 25605, 29125"
         return f"*{_WORDS[verdict]}*: not {', '.join(wrong)}; report {' with '.join(reply.picked[:2])}."

@@ -1,0 +1,51 @@
+"""A proposal gets its verdict however it was stated: a yes-or-no question about a code, a position stated in any
+verb before "who is right?" or "is X needed?", or stated after the message's one ask. Phrasings are new."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Would 27252 be right for a hip put back with no sedation at all, just morphine?", "no"),
+        ("Shoulder reduced under general in the OR. Could ortho report 23655 for it?", "yes"),
+        ("so is 24605 ok for an elbow reduced with only a hematoma block?", "no"),
+    ],
+)
+def test_a_yes_or_no_question_about_a_code_gets_a_verdict(engine: Engine, question: str, verdict: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Knee cap relocated in the ED with nitrous only. Our doc circled 27562. I lean to 27560. Who wins?", "no"),
+        ("Toe dislocated, digital block, reduced. Charge sheet reads 28660-TA for the left big toe. Correct?", "yes"),
+        ("Hip put back in the OR under GA, the office entered 27252-23. Is the 23 required?", "no"),
+    ],
+)
+def test_positions_stated_in_any_verb_are_judged_when_asked(engine: Engine, question: str, verdict: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.asks[0].proposed, a.text)
+
+
+def test_a_position_stated_after_the_one_ask_is_judged(engine: Engine) -> None:
+    a = engine.answer(
+        "Does MAC count as requiring anesthesia? CRNA gave MAC for a closed shoulder reduction and ortho wants 23655."
+    )
+    assert a.asks[0].verdict == "yes" and "23655" in a.asks[0].proposed, (a.asks[0].verdict, a.text)
+
+
+def test_a_choice_between_codes_is_not_a_proposal(engine: Engine) -> None:
+    a = engine.answer("Is it 27250 or 27252 when the hip went back under general?")
+    assert a.codes[0] == "27252" and a.asks[0].verdict is None, (a.asks[0].verdict, a.text)
+
+
+def test_a_wrong_modifier_on_a_right_code_says_the_modifier_is_the_problem(engine: Engine) -> None:
+    a = engine.answer("Closed hip reduction under general by anesthesia; the surgeon's office billed 27252-23. OK?")
+    assert a.asks[0].verdict == "no" and a.text.startswith("*No*: modifier 23 does not fit on 27252"), a.text
