@@ -88,3 +88,38 @@ def test_a_modifier_on_a_choice_of_codes_is_judged_on_the_right_code(engine) -> 
         "ED doc reduced a distal radius fracture under a hematoma block, ortho to follow. 25600-54 or 25605-54?"
     )
     assert a.codes[0] == "25605" and "54" in a.modifiers, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, combined",
+    [
+        (
+            "Dislocated L shoulder, greater tuberosity avulsed too, put back closed in the ED. We had 23650, 23625.",
+            "23665",
+        ),
+        (
+            "R shoulder dislocated, surgical neck fx of the humerus, reduced closed under GA; 23655 + 23605 ok?",
+            "23675",
+        ),
+        (
+            "Kid with a radial head dislocation and a proximal ulna fracture, set closed in the OR. 24605 plus 24675?",
+            "24620",
+        ),
+        ("Thumb CMC fracture-dislocation (Bennett), closed reduction only, cast. Which code?", "26645"),
+    ],
+)
+def test_a_dislocation_with_a_fracture_is_answered_with_the_one_code_for_both(
+    engine, question: str, combined: str
+) -> None:
+    a = engine.answer(question)
+    assert a.codes[0] == combined, (a.codes, a.text)
+    if a.asks[0].proposed:
+        assert a.asks[0].verdict == "no", a.text  # the two separate codes are not how it is reported
+
+
+@pytest.mark.parametrize(
+    "note", ["CT neg for fx", "films negative for fracture", "x-ray: fracture negative", "fx ruled out on CT"]
+)
+def test_a_fracture_ruled_out_leaves_a_plain_dislocation(engine, note: str) -> None:
+    a = engine.answer(f"Posterior R hip dislocation, {note}, reduced in the ED with no sedation. Which code?")
+    assert a.codes[0] == "27250", (a.codes, a.text)

@@ -84,6 +84,11 @@ def decide_treatment(store: KnowledgeStore, dist: Distinction, case: Case) -> De
         approach = "closed"  # "nondisplaced, sling": not operated on
     if approach is not None:
         options = [c for c in options if c in codes and codes[c].approach == approach] or options
+    if dist.kind == "fracture_dislocation" and case.condition == "fracture_dislocation":
+        # the combined code of the fracture described: 23665 goes with a greater tuberosity fracture, 23675 with a
+        # humeral neck fracture (each code's related codes say which fracture it covers)
+        broken = {c.code for c in store.codes.values() if c.family in case.families and c.condition == "fracture"}
+        options = [c for c in options if c in codes and set(codes[c].related) & broken] or options
     closed = [c for c in options if c in codes and codes[c].approach == "closed"]
     if len(options) > 1 and len(closed) == len(options) and case.manipulation is not None:
         options = [options[-1] if case.manipulation else options[0]]
@@ -102,7 +107,10 @@ def compose(ask: Ask) -> Reply:
     codes = ask.procedure_codes
     dist = find_distinction(store, codes)
     joint = by_joint(ask)
-    if dist is None or (joint is not None and joint.family != dist.family and case.families):
+    covering = _covering(ask) if case.condition == "fracture_dislocation" else None
+    if covering is not None and (dist is None or dist.kind != "fracture_dislocation"):
+        dist = covering  # a dislocation with a fracture: the family whose one code covers both
+    elif dist is None or (joint is not None and joint.family != dist.family and case.families):
         # the joint described decides over a code named for it ("subtalar: the tarsal 28540 or the talotarsal?")
         dist = joint or _by_description(ask)
     guidance = store.guidance.get(dist.guidance or "") if dist else next(iter(store.guidance.values()), None)
@@ -269,6 +277,29 @@ def by_joint(ask: Ask) -> Distinction | None:
     """The anesthesia pair of the family the described joint decides (the MCP, the talotarsal joint)."""
     families = ask.case.families
     return next((d for d in ask.store.distinctions if d.kind == "anesthesia" and d.family in families), None)
+
+
+def _covering(ask: Ask) -> Distinction | None:
+    """The fracture-dislocation family for a Case that has both: the one named (Monteggia), else the one most
+    of whose codes are, or relate to, the codes named and the codes of the fractured part described."""
+    store, case = ask.store, ask.case
+    of_parts = {c.code for c in store.codes.values() if c.family in case.families}
+    described = of_parts | set(ask.procedure_codes)
+    best: tuple[int, Distinction | None] = (0, None)
+    for dist in store.distinctions:
+        if dist.kind != "fracture_dislocation":
+            continue
+        if dist.family in case.families:
+            return dist
+        options = [o.code for o in dist.options]
+        if dist.body_site not in case.sites and not set(options) & of_parts:
+            continue  # neither at the place described nor holding a code of the part described
+        score = len(set(options) & described) + sum(
+            1 for o in options if o in store.codes and set(store.codes[o].related) & described
+        )
+        if score > best[0]:
+            best = (score, dist)
+    return best[1]
 
 
 def _by_description(ask: Ask) -> Distinction | None:

@@ -262,11 +262,7 @@ def find_distinction(store: KnowledgeStore, codes: list[str]) -> Distinction | N
     for code in codes:
         for dist in store.distinctions_for(code):
             options = {o.code for o in dist.options}
-            if (
-                len(codes) < 2
-                or options & set(codes[1:] if code == codes[0] else codes)
-                or len(set(codes) & options) >= 2
-            ):
+            if len(codes) < 2 or options & (set(codes) - {code}) or len(set(codes) & options) >= 2:
                 return dist
     return None
 
