@@ -49,3 +49,16 @@ def test_a_choice_between_codes_is_not_a_proposal(engine: Engine) -> None:
 def test_a_wrong_modifier_on_a_right_code_says_the_modifier_is_the_problem(engine: Engine) -> None:
     a = engine.answer("Closed hip reduction under general by anesthesia; the surgeon's office billed 27252-23. OK?")
     assert a.asks[0].verdict == "no" and a.text.startswith("*No*: modifier 23 does not fit on 27252"), a.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Elbow put back under an axillary block by anesthesia. 24605 ok? And which code does anesthesia use.",
+        "Knee reduced in the OR under MAC, 27552 right? Also what would the CRNA report for that",
+        "Patella reduced, no meds, 27560. Is that right? And the anesthesia group wants to know if 01380 fits",
+    ],
+)
+def test_a_second_question_without_its_question_mark_is_still_asked(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert len(a.asks) == 2 and a.asks[1].intent == "anesthesia_crosswalk", [(x.intent, x.codes) for x in a.asks]

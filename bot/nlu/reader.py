@@ -75,6 +75,12 @@ _QUESTION_WORDS = {
     "any",
     "also",
 }  # English: where a second question in a sentence starts
+# English: a sentence opening with one of these asks, even when its question mark was left off ("And what
+# anesthesia code for the elbow.")
+_OPENS_A_QUESTION = {
+    *("what", "which", "how", "who", "where", "why"),
+    *("is", "are", "can", "could", "should", "would", "does"),
+}
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
 _NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
@@ -893,7 +899,7 @@ class Reader:
         none, a sentence with a cue asks ("global days for 27252"); with no cue at all, the whole message does.
         An ask too thin to stand alone ("Can both be billed?") takes the sentences before it as its own."""
         live = [r for r in readings if not r.segment.greeting]
-        asking = [r for r in live if r.segment.question or self._requests(r)]
+        asking = [r for r in live if r.segment.question or self._requests(r) or self._unmarked_question(r)]
         if not asking:
             asking = [r for r in live if self._ask_spans(r, cued_only=True)]
         if not asking and live:
@@ -914,6 +920,19 @@ class Reader:
                     ask = self._ask(case, [*before, reading], 0, last)
                 case.asks.append(ask)
             taken = at + 1
+
+    def _unmarked_question(self, reading: _Reading) -> bool:
+        """A question written without its question mark: it opens with a question word (after "and", "also") and
+        asks something a cue names or names a code."""
+        first = next((w.text for w in reading.words if w.text not in self.lex.clause_fillers | {"also"}), None)
+        if first not in _OPENS_A_QUESTION:
+            return False
+        cued = any(h.match.category == "ask" and not self.lex.concept(h.match).get("weak") for h in reading.hits)
+        return (
+            cued
+            or any(w.entity is not None for w in reading.words)
+            or self._asks_providers_code(reading, 0, len(reading.words))
+        )
 
     def _proposes(self, reading: _Reading) -> bool:
         """A statement that offers a code for a verdict ("28605." after the case, "I coded 26770.")."""
@@ -1026,18 +1045,26 @@ class Reader:
         return ask
 
     def _asks_providers_code(self, reading: _Reading, lo: int, hi: int) -> bool:
-        """ "what code does the anesthesiologist put on the claim", "code the CRNA should bill": a code word, an
-        anesthesia provider within four words after it, then a billing verb within three more."""
+        """ "what code does the anesthesiologist put on the claim", "code the CRNA should bill", "what does the
+        anesthesia group report": a code word (or what, which), an anesthesia provider within four words after
+        it, then a billing verb within three more."""
         words = reading.words
         providers = [
             h
             for h in reading.hits
-            if h.match.category == "provider"
-            and lo <= h.first < hi
-            and self.lex.concept(h.match).get("role") == "anesthesia"
+            if lo <= h.first < hi
+            and (
+                h.match.category == "provider"
+                and self.lex.concept(h.match).get("role") == "anesthesia"
+                or h.match == Match("mention", "anesthesia")  # "which code does anesthesia use"
+            )
         ]
         for p in providers:
-            before = [i for i in range(max(lo, p.first - 5), p.first) if words[i].text in ("code", "codes", "cpt")]
+            before = [
+                i
+                for i in range(max(lo, p.first - 5), p.first)
+                if words[i].text in ("code", "codes", "cpt", "what", "which")
+            ]
             after = [i for i in range(p.last, min(hi, p.last + 3)) if words[i].text in self.lex.billing_verbs]
             if before and after:
                 return True
