@@ -268,6 +268,16 @@ class Engine:
         indicators = item.indicator_fields
         if "add_on" in kinds and procedure and not indicators:
             indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
+        # "what is XU actually for?": a definition asked of a modifier its own words name, and of no code; the
+        # case around it (the finger, the anesthesia) is not what it asks about
+        defines_modifier = bool(
+            "define_modifier" in kinds
+            and not procedure
+            or kinds & {"define", "define_modifier"}
+            and item.modifiers
+            and not item.own_codes
+            and not item.codes
+        )
         return AskView(
             masked=masked,
             kinds=frozenset(kinds),
@@ -275,12 +285,12 @@ class Engine:
             anesthesia_codes=anesthesia,
             modifiers=mods,
             icd_codes=[c for c in codes_ if c in case.icd_codes] or (case.icd_codes if single else []),
-            sites=case.sites,
-            findings=case.stated_findings,
+            sites=[] if defines_modifier else case.sites,
+            findings=[] if defines_modifier else case.stated_findings,
             indicator_fields=indicators,
             anesthesia_code_request="anesthesia_code" in kinds,
             asks_what_code_is="define_code" in kinds,
-            asks_what_modifier_is="define_modifier" in kinds and not procedure,
+            asks_what_modifier_is=defines_modifier,
         )
 
     def _about_sedation(self, case: Case, item: CaseAsk, procedure: list[str]) -> bool:

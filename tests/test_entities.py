@@ -119,3 +119,16 @@ def test_every_slot_an_intent_may_name_is_filled_by_some_entity() -> None:
     from bot.nlu.intents import SLOT_EVIDENCE, Slot
 
     assert set(Slot.__args__) == {slot for slot, _ in SLOT_EVIDENCE}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "text, mods",
+    [
+        ("our compensation model is RVU based", []),
+        ("a modest fee for the modelling", []),
+        ("mod25 on the visit, mod-59 on the second line", ["25", "59"]),
+        ("modifier 54 and mods 55/56", ["54", "55", "56"]),
+    ],
+)
+def test_a_modifier_keyword_is_a_word_of_its_own(engine, text: str, mods: list[str]) -> None:
+    assert [m.code for m in engine.reader.read(text).modifiers] == mods

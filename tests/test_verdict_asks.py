@@ -62,3 +62,17 @@ def test_a_wrong_modifier_on_a_right_code_says_the_modifier_is_the_problem(engin
 def test_a_second_question_without_its_question_mark_is_still_asked(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert len(a.asks) == 2 and a.asks[1].intent == "anesthesia_crosswalk", [(x.intent, x.codes) for x in a.asks]
+
+
+@pytest.mark.parametrize(
+    "question, modifier",
+    [
+        ("What is XS really for? Billing keeps adding it to the second finger reduction on the left hand.", "XS"),
+        ("what does QK mean exactly? our anesthesiologist covered three rooms for shoulder and hip reductions", "QK"),
+    ],
+)
+def test_a_definition_asked_of_a_modifier_is_a_lookup_whatever_the_case_around_it(
+    engine: Engine, question: str, modifier: str
+) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].intent == "modifier_lookup" and modifier in a.modifiers, (a.intent, a.text)

@@ -23,7 +23,8 @@ _ICD_COMPACT = re.compile(r"(?<![\w.])([a-tv-z]\d[0-9a-z]{2,5})(?![\w])", re.I)
 _ICD_CATEGORY = re.compile(r"(?<![\w.])([a-tv-z]\d\d)(?=[ \t]*(?:\.|-|\bcodes?\b|\bfamily\b|\bcategory\b|$))", re.I)
 _PCS = re.compile(r"(?<![\w.])(0[0-9a-hj-np-z]{6})(?![\w.])", re.I)  # ICD-10-PCS: 7 characters, no I or O
 _MOD_KEYWORD = re.compile(
-    r"\b(?:mod(?:ifier|ifer)?s?)[ \t]*[-#:]?[ \t]*([0-9a-z]{2})\b"
+    # "modifier 25", "mod-25", "mod25"; never inside a word ("model", "modest")
+    r"\b(?:mod(?:ifier|ifer)?s?)(?:\b[ \t]*[-#:]?[ \t]*|[-#:]?(?=\d))([0-9a-z]{2})\b"
     r"((?:[ \t]*(?:,|/|\band\b|\bor\b|&)[ \t]*-?[0-9a-z]{2}\b){0,6})",
     re.I,
 )
