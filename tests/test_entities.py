@@ -132,3 +132,24 @@ def test_every_slot_an_intent_may_name_is_filled_by_some_entity() -> None:
 )
 def test_a_modifier_keyword_is_a_word_of_its_own(engine, text: str, mods: list[str]) -> None:
     assert [m.code for m in engine.reader.read(text).modifiers] == mods
+
+
+def test_entity_patterns_take_time_in_proportion_to_the_text() -> None:
+    """Every entity pattern, and the check that entities never overlap, is linear: four times the text takes
+    about four times as long, never the sixteen times a quadratic check took (issue 10). A ratio, not a time, so
+    a busy machine does not make it flake; the figures are in benchmarks/answer_latency.py."""
+    import time
+
+    from bot.nlu.patterns import find_entities
+
+    def best(text: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            find_entities(text.lower(), text, frozenset(), frozenset())
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    unit = "mod 59, 50, 51 or 76 and 27252-RT-50 S73.014A "
+    short, long = best(unit * 200), best(unit * 800)
+    assert long / short < 9, f"{short * 1000:.1f} ms -> {long * 1000:.1f} ms"

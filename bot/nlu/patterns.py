@@ -62,9 +62,14 @@ def find_entities(
     by one of `units` is a quantity ("27550 - 90 day global", "fentanyl 50 mcg").
     """
     found: list[Entity] = []
+    taken = bytearray(len(folded))  # characters already inside an entity: overlap checks stay linear in the text
 
     def free(start: int, end: int) -> bool:
-        return not any(e.start < end and start < e.end for e in found)
+        return not any(taken[start:end])
+
+    def take(entity: Entity) -> None:
+        found.append(entity)
+        taken[entity.start : entity.end] = b"\x01" * (entity.end - entity.start)
 
     def is_word(start: int, end: int) -> bool:
         return folded[start:end] in ordinary and not cased[start:end].isupper()
@@ -88,31 +93,32 @@ def find_entities(
             suffixes.append((mod, start, end))
         if not suffixes:
             continue
-        found.append(Entity(_code_kind(code), code, m.start(1), m.end(1)))
-        found += [Entity("modifier", mod, start, end, True, code) for mod, start, end in suffixes]
+        take(Entity(_code_kind(code), code, m.start(1), m.end(1)))
+        for mod, start, end in suffixes:
+            take(Entity("modifier", mod, start, end, True, code))
     for m in _ICD_DOTTED.finditer(folded):
         if free(m.start(), m.end()):
-            found.append(Entity("icd", f"{m.group(1)}.{m.group(2)}".upper(), m.start(), m.end()))
+            take(Entity("icd", f"{m.group(1)}.{m.group(2)}".upper(), m.start(), m.end()))
     for pattern in (_CPT, _CPT_IN_LIST):
         for m in pattern.finditer(folded):
             if free(m.start(1), m.end(1)):
-                found.append(Entity("cpt", m.group(1).upper(), m.start(1), m.end(1)))
+                take(Entity("cpt", m.group(1).upper(), m.start(1), m.end(1)))
     for m in _HCPCS.finditer(folded):
         # a letter and four digits is HCPCS (G0008) or an undotted ICD-10-CM code (S7301): the reader keeps both
         if free(m.start(1), m.end(1)):
-            found.append(Entity("hcpcs", m.group(1).upper(), m.start(1), m.end(1)))
+            take(Entity("hcpcs", m.group(1).upper(), m.start(1), m.end(1)))
     for m in _PCS.finditer(folded):
         if free(m.start(1), m.end(1)) and re.search(r"[a-z]", m.group(1)):  # 0SSBXZZ: one digit only, the first
-            found.append(Entity("pcs", m.group(1).upper(), m.start(1), m.end(1)))
+            take(Entity("pcs", m.group(1).upper(), m.start(1), m.end(1)))
     for m in _ICD_COMPACT.finditer(folded):
         raw = m.group(1).upper()
         if not free(m.start(), m.end()) or raw in known_modifiers or not re.search(r"\d", raw[1:]):
             continue
         if len(raw) >= 4 and re.search(r"[A-Z]", raw[3:]) or len(raw) in (4, 6, 7):
-            found.append(Entity("icd", f"{raw[:3]}.{raw[3:]}", m.start(1), m.end(1)))
+            take(Entity("icd", f"{raw[:3]}.{raw[3:]}", m.start(1), m.end(1)))
     for m in _ICD_CATEGORY.finditer(folded):
         if free(m.start(1), m.end(1)) and m.group(1).upper() not in known_modifiers:
-            found.append(Entity("icd", m.group(1).upper(), m.start(1), m.end(1)))
+            take(Entity("icd", m.group(1).upper(), m.start(1), m.end(1)))
 
     for m in _MOD_KEYWORD.finditer(folded):
         if is_word(m.start(1), m.end(1)):
@@ -124,10 +130,10 @@ def find_entities(
         ]
         for start, end in parts:
             if free(start, end) and not is_word(start, end):
-                found.append(Entity("modifier", folded[start:end].upper(), start, end))
+                take(Entity("modifier", folded[start:end].upper(), start, end))
     for m in _PHYSICAL_STATUS.finditer(folded):  # "P-4", "p 3": the ASA physical status modifiers
         if free(m.start(), m.end()):
-            found.append(Entity("modifier", f"P{m.group(1)}", m.start(), m.end()))
+            take(Entity("modifier", f"P{m.group(1)}", m.start(), m.end()))
     for pattern in (_MOD_TRAILING, _MOD_DASH):
         for m in pattern.finditer(folded):
             mod = m.group(1).upper()
@@ -137,7 +143,7 @@ def find_entities(
                 continue
             if _next_word(folded, m.end(1)) in units:
                 continue
-            found.append(Entity("modifier", mod, m.start(1), m.end(1)))
+            take(Entity("modifier", mod, m.start(1), m.end(1)))
     return sorted(found, key=lambda e: e.start)
 
 
