@@ -19,7 +19,7 @@ from bot.answer import INTENTS, Answer, AskAnswer, Intent, SourceRef, Verdict
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
-from bot.nlu.lexicon import compile_lexicon
+from bot.nlu.lexicon import Match, compile_lexicon
 from bot.nlu.reader import Reader, fingerprint
 from bot.respond import codes, crosswalk, diagnosis, distinction, encounter, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
@@ -107,6 +107,10 @@ class Engine:
         for item in case.asks[:MAX_ASKS]:
             view = self.view(case, item, earlier)
             intent, confidence, scores = self._classify(view)
+            gaps = self._gaps(item)
+            if gaps:  # "MUE for 27252?": what we do not hold is said so, never answered with something else
+                parts.append(("out_of_scope", 1.0, general.gap_reply(self.store, gaps), item))
+                continue
             if confidence == 0.0:
                 reply = Reply(
                     False,
@@ -131,6 +135,15 @@ class Engine:
                 f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately."
             )
         return self._answer(question, case, self._distinct(parts))
+
+    def _gaps(self, item: CaseAsk) -> list[dict[str, Any]]:
+        """The lexicon's gaps (MUE values, NCCI pairs, base units...) the ask's own words name; a choice between
+        E/M visit codes of one kind ("99284 or 99285?") is a choice of level, which is the E/M-level gap."""
+        kinds = set(item.kinds)
+        visits = [c for c in item.own_codes if encounter.in_ranges(c, encounter.EM_RANGES)]
+        if len({c[:4] for c in visits}) == 1 and len(set(visits)) >= 2 and len(visits) == len(item.own_codes):
+            kinds.add("gap:em-level")
+        return [self.reader.lex.concept(Match("gap", k[4:])) for k in sorted(kinds) if k.startswith("gap:")]
 
     @staticmethod
     def _certainty(case: Case, item: CaseAsk, reply: Reply) -> float:

@@ -78,7 +78,7 @@ _QUESTION_WORDS = {
 # English: a sentence opening with one of these asks, even when its question mark was left off ("And what
 # anesthesia code for the elbow.")
 _OPENS_A_QUESTION = {
-    *("what", "which", "how", "who", "where", "why"),
+    *("what", "whats", "which", "how", "hows", "who", "where", "wheres", "why"),
     *("is", "are", "can", "could", "should", "would", "does"),
 }
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
@@ -1020,7 +1020,8 @@ class Reader:
                         ask.kinds.add(
                             f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind
                         )
-                elif h.match.category == "gap" and lo <= h.first < hi and not context:
+                elif h.match.category == "gap" and lo <= h.first < hi:
+                    # "They say 23655 and 23650 are mutually exclusive. Is that right?": the thin ask is about it
                     ask.kinds.add(f"gap:{h.match.concept}")
             if not context and reading.segment.question and self._yes_no(reading, lo):
                 ask.yes_no = True

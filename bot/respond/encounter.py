@@ -38,10 +38,10 @@ _REPORT = {
 
 def treatment_codes(case: Case) -> list[str]:
     """The fracture or dislocation treatment codes the question names."""
-    return [c for c in case.code_list() if _in_ranges(c, TREATMENT_RANGES)]
+    return [c for c in case.code_list() if in_ranges(c, TREATMENT_RANGES)]
 
 
-def _in_ranges(code: str, ranges: tuple[str, ...]) -> bool:
+def in_ranges(code: str, ranges: tuple[str, ...]) -> bool:
     return code.isdigit() and any(lo <= code <= hi for lo, hi in (r.split("-") for r in ranges))
 
 
@@ -148,11 +148,11 @@ def matching(ask: Ask) -> list[EncounterRule]:
         score = applies(rule.applies_when, ask)
         if score is None:
             continue
-        names = any(rule.covers(c) for c in named if not _in_ranges(c, TREATMENT_RANGES))
+        names = any(rule.covers(c) for c in named if not in_ranges(c, TREATMENT_RANGES))
         scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
-    if any(r.covers(c) for _, _, r in scored for c in named if not _in_ranges(c, TREATMENT_RANGES)):
+    if any(r.covers(c) for _, _, r in scored for c in named if not in_ranges(c, TREATMENT_RANGES)):
         # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches
-        scored = [s for s in scored if any(s[2].covers(c) for c in named if not _in_ranges(c, TREATMENT_RANGES))]
+        scored = [s for s in scored if any(s[2].covers(c) for c in named if not in_ranges(c, TREATMENT_RANGES))]
     best: dict[str, EncounterRule] = {}
     for _, _, rule in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True):
         best.setdefault(rule.topic, rule)
@@ -170,10 +170,10 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
     if not rules:
         return reply, False
     own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
-    services = [c for c in own if any(r.covers(c) for r in rules) and not _in_ranges(c, TREATMENT_RANGES)]
+    services = [c for c in own if any(r.covers(c) for r in rules) and not in_ranges(c, TREATMENT_RANGES)]
     about_services = (
         bool(services)
-        and not any(_in_ranges(c, TREATMENT_RANGES) for c in own)
+        and not any(in_ranges(c, TREATMENT_RANGES) for c in own)
         and not any(k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
     )
     if not reply.answered or about_services:
@@ -187,7 +187,10 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     """One rule's answer: what to do with the services it covers that the question names, and why."""
     case = ask.case
     covered = [c for c in dict.fromkeys(case.code_list() + case.code_list(kinds=("hcpcs",))) if rule.covers(c)]
-    services = [c for c in covered if not _in_ranges(c, TREATMENT_RANGES)] or covered
+    services = [c for c in covered if not in_ranges(c, TREATMENT_RANGES)]
+    if not services and rule.report != "do_not_report":
+        services = covered  # a rule about the treatment code itself; what is not reported is never the treatment
+
     instead = [(item.split("-")[0], item.split("-")[1:]) for item in rule.instead]
     reply.basis = reply.basis or ("documented" if rule.status == "confirmed" else "unsettled")
     lead = _REPORT[rule.report]
@@ -220,9 +223,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     if instead:
         how = "Report instead" if rule.report == "do_not_report" else "Report with it"
         named = [
-            f"the E/M visit ({'-'.join([c, *m])} as an example level)"
-            if _in_ranges(c, EM_RANGES)
-            else "-".join([c, *m])
+            f"the E/M visit ({'-'.join([c, *m])} as an example level)" if in_ranges(c, EM_RANGES) else "-".join([c, *m])
             for c, m in instead
         ]
         reply.say(f"{how}: {', '.join(named)}.")

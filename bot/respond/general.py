@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from bot.kb.store import KnowledgeStore
 from bot.respond.base import Ask, Reply
 
 EXAMPLES = [
@@ -37,6 +40,19 @@ def out_of_scope(ask: Ask) -> Reply:
         "modifiers and CMS fee-schedule indicators; I don't give payment amounts, clinical advice or payer "
         "contract terms."
     )
+    reply.suggest(*EXAMPLES[:3])
+    return reply
+
+
+def gap_reply(store: KnowledgeStore, gaps: list[dict[str, Any]]) -> Reply:
+    """What the knowledge base does not hold, said as such, with where it is published (the lexicon's gaps),
+    and never an answer to another question."""
+    reply = Reply(answered=False)
+    for gap in gaps:
+        where = [store.sources[s] for s in gap["published_in"] if s in store.sources]
+        named = "; ".join(f"{s.publisher}, {s.title}" + (f" <{s.url}>" if s.url else "") for s in where)
+        where_said = f" They are published in: {named}." if named else ""
+        reply.say(f"I don't hold {gap['name']}.{where_said}", [s.id for s in where])
     reply.suggest(*EXAMPLES[:3])
     return reply
 
