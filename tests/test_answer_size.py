@@ -50,3 +50,17 @@ def test_the_fee_schedule_file_is_cited_once_whichever_record_cites_it(engine: E
     a = engine.answer("work RVUs for 27250 and 27252")
     shown = [s.citation for s in a.sources] + [s.citation for s in a.more_sources]
     assert sum("PPRRVU24_JUL" in c for c in shown) == 1, shown
+
+
+def test_an_indicator_answer_says_when_its_release_is_over_a_year_old(engine: Engine) -> None:
+    import datetime as dt
+
+    from bot.respond.indicators import age_note
+
+    release = engine.store.datasets["cms-pfs"].date
+    assert release is not None
+    fresh, old = Reply(True), Reply(True)
+    age_note(engine.store, fresh, today=release + dt.timedelta(days=200))
+    age_note(engine.store, old, today=release + dt.timedelta(days=800))
+    assert not fresh.lines and "months ago" in old.lines[0] and "newer files" in old.lines[0], old.lines
+    assert "global days 090" in engine.answer("global days for 27252?").text  # the value still leads

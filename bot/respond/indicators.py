@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bot.kb.store import KnowledgeStore
@@ -87,4 +88,22 @@ def compose(ask: Ask) -> Reply:
                 [PFS_SOURCE],
             )
         reply.suggest(f"{code} with modifier 50?", f"what is {code}?")
+    if reply.answered:
+        age_note(store, reply)
     return reply
+
+
+STALE_AFTER_DAYS = 365  # a fee-schedule release older than this is said to be old in every answer that uses it
+
+
+def age_note(store: KnowledgeStore, reply: Reply, today: dt.date | None = None) -> None:
+    """The release's age, when it is over a year: CMS publishes a file every quarter and values do change."""
+    pfs = store.datasets.get(PFS_SOURCE)
+    age = pfs.age_days(today or dt.date.today()) if pfs else None
+    if pfs is None or pfs.date is None or age is None or age <= STALE_AFTER_DAYS:
+        return
+    reply.say(
+        f"Values from the {pfs.release}, dated {pfs.date:%d %B %Y} ({age // 30} months ago): CMS has published "
+        "newer files since; check the current one before relying on them.",
+        [PFS_SOURCE],
+    )
