@@ -108,8 +108,16 @@ class Engine:
             view = self.view(case, item, earlier)
             intent, confidence, scores = self._classify(view)
             gaps = self._gaps(item)
+            rules = [k[5:] for k in sorted(item.kinds) if k.startswith("rule:") and k[5:] in self.store.guidance]
             if gaps:  # "MUE for 27252?": what we do not hold is said so, never answered with something else
-                parts.append(("out_of_scope", 1.0, general.gap_reply(self.store, gaps), item))
+                reply = general.gap_reply(self.store, gaps)
+                for line in general.rule_reply(self.store, rules).lines if rules else []:
+                    reply.detail(line)  # "base units for 01620, then time?": the value is not held, the method is
+                parts.append(("out_of_scope", 1.0, reply, item))
+                continue
+            if rules:  # "how are anesthesia time units counted": the guidance record that states the rule
+                reply = general.rule_reply(self.store, rules)
+                parts.append((intent if intent != "out_of_scope" else "anesthesia_crosswalk", 0.9, reply, item))
                 continue
             if confidence == 0.0:
                 reply = Reply(

@@ -64,7 +64,9 @@ def validated_knowledge(
             kb.public_modifiers |= modifiers
         errors += check_knowledge(kb, ama_guard(knowledge_root, imports_dir))
         families = {c.family for c in kb.codes if c.family}
-        kb.lexicon, lexicon_errors = load_lexicon(knowledge_root, families, {s.id for s in kb.sources})
+        kb.lexicon, lexicon_errors = load_lexicon(
+            knowledge_root, families, {s.id for s in kb.sources}, {g.id for g in kb.guidance}
+        )
         errors += lexicon_errors
     try:
         intents = load_intents(intents_root or intents_dir(), INTENTS)

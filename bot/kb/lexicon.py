@@ -120,6 +120,7 @@ class AskCue(Concept):
     weak: bool = Field(default=False, description="Evidence of its kind, but no sentence is an ask for it alone")
     not_after: list[str] = Field(default=[], description="Words that, right before the cue, make it something else")
     at_end: bool = Field(default=False, description="Counts only when nothing but ordinary words follows it")
+    guidance: str | None = Field(default=None, description="For kind rule: the guidance record that answers it")
 
 
 class Gap(Concept):
@@ -216,7 +217,9 @@ class Lexicon(_Strict):
         return self.concepts.get(category, [])
 
 
-def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lexicon | None, list[ContentError]]:
+def load_lexicon(
+    root: Path, families: set[str], sources: set[str], guidance: set[str] | None = None
+) -> tuple[Lexicon | None, list[ContentError]]:
     """Parse and check knowledge/lexicon/; every problem with its file, entry, field and line."""
     folder = root / "lexicon"
     errors: list[ContentError] = []
@@ -245,6 +248,27 @@ def load_lexicon(root: Path, families: set[str], sources: set[str]) -> tuple[Lex
             seen.add(ident)
             origin[(category, ident)] = (display, entry.label, entry.line)
             errors += _check_record(record, category, families, sources, display, entry.label, entry.line)
+            cue = record if isinstance(record, AskCue) else None
+            if cue is not None and (cue.kind == "rule") != (cue.guidance is not None):
+                errors.append(
+                    ContentError(
+                        display,
+                        "a rule ask names its guidance record, and only a rule ask does",
+                        entry.label,
+                        "guidance",
+                        entry.line,
+                    )
+                )
+            elif cue is not None and cue.guidance and guidance is not None and cue.guidance not in guidance:
+                errors.append(
+                    ContentError(
+                        display,
+                        f"unknown guidance id {cue.guidance!r} (not in distinctions.yaml guidance)",
+                        entry.label,
+                        "guidance",
+                        entry.line,
+                    )
+                )
             concepts.setdefault(category, []).append(record.model_dump())
     word_lists: dict[str, list[str]] = {}
     for file, key, category in WORD_LISTS:

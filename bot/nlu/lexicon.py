@@ -32,6 +32,7 @@ AskKind = Literal[
     "define_code",
     "define_modifier",
     "which_code",
+    "rule",  # asks how a rule works that a guidance record states ("how are anesthesia time units counted")
     "verify",
     "proposal",
     "compare",

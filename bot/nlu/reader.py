@@ -1017,8 +1017,13 @@ class Reader:
                 if h.match.category == "ask" and lo <= h.first < hi:
                     kind = str(self.lex.concept(h.match)["kind"])
                     if not context or kind == "proposal":
+                        concept = self.lex.concept(h.match)
                         ask.kinds.add(
-                            f"indicator:{self.lex.concept(h.match).get('field')}" if kind == "indicator" else kind
+                            f"indicator:{concept.get('field')}"
+                            if kind == "indicator"
+                            else f"rule:{concept.get('guidance')}"
+                            if kind == "rule"
+                            else kind
                         )
                 elif h.match.category == "gap" and lo <= h.first < hi:
                     # "They say 23655 and 23650 are mutually exclusive. Is that right?": the thin ask is about it

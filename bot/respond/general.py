@@ -57,6 +57,15 @@ def gap_reply(store: KnowledgeStore, gaps: list[dict[str, Any]]) -> Reply:
     return reply
 
 
+def rule_reply(store: KnowledgeStore, guidance_ids: list[str]) -> Reply:
+    """A rule asked about that no code carries (how anesthesia units are counted): the guidance record itself."""
+    reply = Reply(answered=True)
+    for gid in guidance_ids:
+        record = store.guidance[gid]
+        reply.say(f"*{record.title}*: {record.rule}", record.sources)
+    return reply
+
+
 def thanks_reply() -> Reply:
     """A message of nothing but thanks gets a short reply, not a refusal with buttons."""
     reply = Reply(answered=True)
