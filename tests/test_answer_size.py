@@ -64,3 +64,10 @@ def test_an_indicator_answer_says_when_its_release_is_over_a_year_old(engine: En
     age_note(engine.store, old, today=release + dt.timedelta(days=800))
     assert not fresh.lines and "months ago" in old.lines[0] and "newer files" in old.lines[0], old.lines
     assert "global days 090" in engine.answer("global days for 27252?").text  # the value still leads
+
+
+@pytest.mark.parametrize("question", ["2026 global days for 27252?", "what's the bilateral indicator on 23650 in 2025"])
+def test_an_indicator_answer_says_when_the_question_asks_about_a_later_year(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    year = next(y for y in ("2026", "2025") if y in question)
+    assert a.answered and f"You asked about {year}" in a.text and "July 2024 release" in a.text, a.text

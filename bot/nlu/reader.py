@@ -581,6 +581,13 @@ class Reader:
             number = _number(w.text)
             sexed = _AGE_SEX.fullmatch(w.text)
             start, end = w.token.start, w.token.end
+            if w.entity is None and unit_hit is None and re.fullmatch(r"20\d\d", w.text):
+                # "the 2026 global days", "for 2025": the year a question asks about (a data release may be older)
+                year = float(w.text)
+                case.facts.append(
+                    Fact("year", "year", written[start:end], start, end, seg.index, status, correction, value=year)
+                )
+                continue
             if sexed and int(sexed.group(1)) <= 110:
                 case.facts.append(
                     Fact(

@@ -89,18 +89,31 @@ def compose(ask: Ask) -> Reply:
             )
         reply.suggest(f"{code} with modifier 50?", f"what is {code}?")
     if reply.answered:
-        age_note(store, reply)
+        age_note(store, reply, asked_years=[int(f.value) for f in ask.case.of("year") if f.value])
     return reply
 
 
 STALE_AFTER_DAYS = 365  # a fee-schedule release older than this is said to be old in every answer that uses it
 
 
-def age_note(store: KnowledgeStore, reply: Reply, today: dt.date | None = None) -> None:
-    """The release's age, when it is over a year: CMS publishes a file every quarter and values do change."""
+def age_note(
+    store: KnowledgeStore, reply: Reply, today: dt.date | None = None, asked_years: list[int] | None = None
+) -> None:
+    """The release's age, when it is over a year, or a later year the question asks about: CMS publishes a file
+    every quarter and values do change."""
     pfs = store.datasets.get(PFS_SOURCE)
     age = pfs.age_days(today or dt.date.today()) if pfs else None
-    if pfs is None or pfs.date is None or age is None or age <= STALE_AFTER_DAYS:
+    if pfs is None or pfs.date is None:
+        return
+    later = sorted(y for y in asked_years or [] if y > pfs.date.year)
+    if later:
+        reply.say(
+            f"You asked about {later[-1]}; these values are from the {pfs.release} (dated {pfs.date:%d %B %Y}). "
+            f"Check CMS's {later[-1]} file before relying on them.",
+            [PFS_SOURCE],
+        )
+        return
+    if age is None or age <= STALE_AFTER_DAYS:
         return
     reply.say(
         f"Values from the {pfs.release}, dated {pfs.date:%d %B %Y} ({age // 30} months ago): CMS has published "
