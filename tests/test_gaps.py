@@ -14,7 +14,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.lexicon import Match
 
 PROBES = yaml.safe_load((Path(__file__).parent / "probes" / "gaps.yaml").read_text())["questions"]
-FLOOR = 0.84  # 61/72 when last measured; issue 12 asks for all of them
+FLOOR = 0.88  # 64/72 when last measured; issue 12 asks for all of them
 
 
 def _told(engine: Engine, store: KnowledgeStore, question: str, gap: str) -> bool:

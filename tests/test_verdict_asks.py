@@ -76,3 +76,15 @@ def test_a_definition_asked_of_a_modifier_is_a_lookup_whatever_the_case_around_i
 ) -> None:
     a = engine.answer(question)
     assert a.asks[0].intent == "modifier_lookup" and modifier in a.modifiers, (a.intent, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("Ortho coded 23655. Is 23655 a 90 day global?", "payment_indicators"),
+        ("We are billing 01200. What is the MUE for 01200?", "out_of_scope"),
+    ],
+)
+def test_a_code_stated_then_asked_about_is_one_ask(engine: Engine, question: str, intent: str) -> None:
+    a = engine.answer(question)
+    assert [x.intent for x in a.asks] == [intent], [(x.intent, x.codes) for x in a.asks]

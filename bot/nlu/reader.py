@@ -959,7 +959,12 @@ class Reader:
         billed?")."""
         at = live.index(reading)
         nxt = next((r for r in live[at + 1 :] if r in asking), None)
-        return nxt is not None and live.index(nxt) - at <= 3 and self._thin(nxt, 0, len(nxt.words))
+        if nxt is None or live.index(nxt) - at > 3:
+            return False
+        # "We're coding 01200. What's the base unit value for 01200?": the question asks about the code stated
+        stated = {w.entity.value for w in reading.words if w.entity and w.entity.kind != "modifier"}
+        asked = {w.entity.value for w in nxt.words if w.entity and w.entity.kind != "modifier"}
+        return self._thin(nxt, 0, len(nxt.words)) or bool(stated) and stated <= asked
 
     def _requests(self, reading: _Reading) -> bool:
         """A sentence that asks without a question mark: a request ("please advise") beside another ask cue."""
