@@ -53,3 +53,18 @@ def test_every_rule_names_only_what_the_reader_knows(engine: Engine) -> None:
 def test_the_digit_modifier_follows_the_side_and_the_digit(engine: Engine, question: str, modifier: str) -> None:
     a = engine.answer(question)
     assert modifier in a.modifiers, (a.modifiers, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, treatment, bundled",
+    [
+        ("Ortho set the distal radius (25605), then put the first short arm cast on. Add 29075?", "25605", "29075"),
+        ("Elbow reduced by our ED doc, 24600, then he placed a long arm splint. 29105 on top of it?", "24600", "29105"),
+    ],
+)
+def test_a_bundled_service_is_answered_with_what_to_report_instead(
+    engine, question: str, treatment: str, bundled: str
+) -> None:
+    a = engine.answer(question)
+    assert a.codes[0] == treatment and a.asks[0].verdict == "no", (a.codes, a.asks[0].verdict, a.text)
+    assert bundled in a.asks[0].proposed, a.asks[0].proposed

@@ -203,6 +203,11 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
             reply.options += services
     if rule.report == "do_not_report":
         reply.ruled_out += [c for c in services if c not in reply.ruled_out]
+        # what is reported instead of the bundled service: the treatment code the question names ("29075 on top
+        # of 25605?": 25605 alone), when nothing decided the treatment code already
+        named = [] if reply.picked else [c for c in treatment_codes(case) if c not in reply.ruled_out]
+        reply.code(*named)
+        reply.picked += named
     elif rule.report == "depends":
         reply.options += [c for c in services if c not in reply.options]
     else:
