@@ -289,6 +289,8 @@ class Engine:
         indicators = item.indicator_fields
         if "add_on" in kinds and procedure and not indicators:
             indicators = ["glob_days"]  # "is 29826 an add-on?": the global indicator (ZZZ) says so
+        if indicators and not item.modifiers:
+            mods = []  # "ED docs add 54 to 24600. What is the pre/intra/post split?": the split is asked, not the 54
         # "what is XU actually for?": a definition asked of a modifier its own words name, and of no code; the
         # case around it (the finger, the anesthesia) is not what it asks about
         defines_modifier = bool(

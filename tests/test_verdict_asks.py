@@ -88,3 +88,15 @@ def test_a_definition_asked_of_a_modifier_is_a_lookup_whatever_the_case_around_i
 def test_a_code_stated_then_asked_about_is_one_ask(engine: Engine, question: str, intent: str) -> None:
     a = engine.answer(question)
     assert [x.intent for x in a.asks] == [intent], [(x.intent, x.codes) for x in a.asks]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Our ED physicians add 54 to 24600 when ortho follows up. What are the pre, intra and post op shares of 24600?",
+        "We always bill 23650 with RT. Separate question: what is the global period of 23650?",
+    ],
+)
+def test_an_indicator_asked_is_answered_whatever_modifier_the_case_mentions(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[-1].intent == "payment_indicators", [(x.intent, x.codes) for x in a.asks]
