@@ -23,6 +23,7 @@ from bot.nlu.lexicon import Match, compile_lexicon
 from bot.nlu.reader import Reader, fingerprint
 from bot.respond import codes, crosswalk, diagnosis, distinction, encounter, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
+from bot.respond.retrieve import unknown_code
 
 SEDATION_FAMILIES = ("moderate-sedation", "deleted-moderate-sedation")
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
@@ -115,6 +116,14 @@ class Engine:
                     reply.detail(line)  # "base units for 01620, then time?": the value is not held, the method is
                 parts.append(("out_of_scope", 1.0, reply, item))
                 continue
+            named = list(dict.fromkeys(item.own_codes or item.codes))
+            unknown = [c for c in named if self._unknown(c)]
+            if unknown and len(unknown) == len(named):  # "27251 billed for a hip: is that a real code?"
+                reply = Reply(answered=False)
+                for code in unknown:
+                    unknown_code(reply, self.store, code, "what is {code}?")
+                parts.append((intent, 0.9, reply, item))  # what was asked of it; the answer: it does not exist
+                continue
             if rules:  # "how are anesthesia time units counted": the guidance record that states the rule
                 reply = general.rule_reply(self.store, rules)
                 parts.append((intent if intent != "out_of_scope" else "anesthesia_crosswalk", 0.9, reply, item))
@@ -143,6 +152,14 @@ class Engine:
                 f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately."
             )
         return self._answer(question, case, self._distinct(parts))
+
+    def _unknown(self, code: str) -> bool:
+        """A CPT or HCPCS code in no code set we hold (a deleted code we know is not unknown): never answered as
+        if it were another code."""
+        store = self.store
+        if not re.fullmatch(r"\d{4}[0-9A-Z]|[A-V]\d{4}", code):
+            return False
+        return code not in store.codes and store.pfs(code) is None and store.hcpcs(code) is None
 
     def _gaps(self, item: CaseAsk) -> list[dict[str, Any]]:
         """The lexicon's gaps (MUE values, NCCI pairs, base units...) the ask's own words name; a choice between

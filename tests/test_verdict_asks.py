@@ -100,3 +100,19 @@ def test_a_code_stated_then_asked_about_is_one_ask(engine: Engine, question: str
 def test_an_indicator_asked_is_answered_whatever_modifier_the_case_mentions(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert a.asks[-1].intent == "payment_indicators", [(x.intent, x.codes) for x in a.asks]
+
+
+@pytest.mark.parametrize(
+    "question, code",
+    [
+        ("Our charge sheet has 23651 for a shoulder put back with no sedation. Is that a real code?", "23651"),
+        ("can we bill 99154 for the moderate sedation on this elbow?", "99154"),
+        ("hip popped back in the ED, they coded 27251 - ok?", "27251"),
+    ],
+)
+def test_a_code_that_exists_nowhere_is_said_so_and_never_answered_as_another(
+    engine: Engine, question: str, code: str
+) -> None:
+    a = engine.answer(question)
+    assert not a.asks[0].answered and f"{code} is not in" in a.text, a.text
+    assert not a.codes, a.codes
