@@ -84,6 +84,8 @@ BESIDE = {
     "determiner",
     "comparison_cue",
     "yes_no_opener",
+    "question_opener",
+    "code_word",
     "clause_filler",
 }
 
@@ -116,6 +118,8 @@ class CompiledLexicon:
     modifier_link_verbs: frozenset[str] = frozenset()  # "50 go to the 27552"
     yes_no_openers: frozenset[str] = frozenset()  # "is 23700 right?": a question asking yes or no
     clause_fillers: frozenset[str] = frozenset()  # "so is it ...": words before such an opener
+    question_openers: frozenset[str] = frozenset()  # "And what code for the elbow.": a question without its mark
+    code_words: frozenset[str] = frozenset()  # "what code does the CRNA bill": asks for a provider's code
     comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
     quantities: frozenset[str] = frozenset()  # last words of quantity phrases: a number after one is not a modifier
@@ -193,6 +197,8 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.determiners = frozenset(w for t in lexicon["word_lists"].get("determiner", []) for w in words(t))
     out.yes_no_openers = frozenset(w for t in lexicon["word_lists"].get("yes_no_opener", []) for w in words(t))
     out.clause_fillers = frozenset(w for t in lexicon["word_lists"].get("clause_filler", []) for w in words(t))
+    out.question_openers = frozenset(w for t in lexicon["word_lists"].get("question_opener", []) for w in words(t))
+    out.code_words = frozenset(w for t in lexicon["word_lists"].get("code_word", []) for w in words(t))
     out.comparisons = tuple(
         sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True)
     )

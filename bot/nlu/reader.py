@@ -75,12 +75,6 @@ _QUESTION_WORDS = {
     "any",
     "also",
 }  # English: where a second question in a sentence starts
-# English: a sentence opening with one of these asks, even when its question mark was left off ("And what
-# anesthesia code for the elbow.")
-_OPENS_A_QUESTION = {
-    *("what", "whats", "which", "how", "hows", "who", "where", "wheres", "why"),
-    *("is", "are", "can", "could", "should", "would", "does"),
-}
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
 _NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
@@ -932,7 +926,7 @@ class Reader:
         """A question written without its question mark: it opens with a question word (after "and", "also") and
         asks something a cue names or names a code."""
         first = next((w.text for w in reading.words if w.text not in self.lex.clause_fillers | {"also"}), None)
-        if first not in _OPENS_A_QUESTION:
+        if first not in self.lex.question_openers:
             return False
         cued = any(h.match.category == "ask" and not self.lex.concept(h.match).get("weak") for h in reading.hits)
         return (
@@ -1064,8 +1058,8 @@ class Reader:
 
     def _asks_providers_code(self, reading: _Reading, lo: int, hi: int) -> bool:
         """ "what code does the anesthesiologist put on the claim", "code the CRNA should bill", "what does the
-        anesthesia group report": a code word (or what, which), an anesthesia provider within four words after
-        it, then a billing verb within three more."""
+        anesthesia group report": a code word (lexicon), an anesthesia provider within four words after it, then
+        a billing verb within three more."""
         words = reading.words
         providers = [
             h
@@ -1078,11 +1072,7 @@ class Reader:
             )
         ]
         for p in providers:
-            before = [
-                i
-                for i in range(max(lo, p.first - 5), p.first)
-                if words[i].text in ("code", "codes", "cpt", "what", "which")
-            ]
+            before = [i for i in range(max(lo, p.first - 5), p.first) if words[i].text in self.lex.code_words]
             after = [i for i in range(p.last, min(hi, p.last + 3)) if words[i].text in self.lex.billing_verbs]
             if before and after:
                 return True
