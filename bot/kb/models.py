@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot.nlu.lexicon import FindingId
+
 System = Literal["CPT", "HCPCS", "ICD-10-CM"]
 Anesthesia = Literal["none", "required", "not_applicable"]
 Approach = Literal["closed", "open", "percutaneous", "not_applicable"]
@@ -24,21 +26,9 @@ Verdict = Literal["fits", "does_not_fit", "depends"]
 # SuperCoder, ACEP, AAOS and other society or payer publications; tertiary = forums, blogs, vendor and
 # code-lookup pages.
 Tier = Literal["primary", "secondary", "tertiary"]
-# What a note can say about how the reduction was done; drives the anesthesia distinction.
-Finding = Literal[
-    "general",
-    "regional",
-    "mac",
-    "anesthesia",
-    "deep_sedation",
-    "moderate_sedation",
-    "sedation",
-    "minimal_sedation",
-    "local",
-    "digital_block",
-    "topical",
-    "none",
-]
+# What a note can say about how the reduction was done; drives the anesthesia distinction. One list, the
+# lexicon's: a finding the reader can read is a finding the content may decide on.
+Finding = FindingId
 
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FTU])$")
 HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
