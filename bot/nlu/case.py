@@ -8,8 +8,9 @@ composer decides from the same reading.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar, overload
 
 Status = Literal["asserted", "negated", "hypothetical", "historical"]
 CodeRole = Literal["asked", "proposed", "prior", "rejected", "mentioned", "compared"]
@@ -29,6 +30,30 @@ _SPECIFIC_FIRST = (
     "none",
 )
 REQUIRING = {"general", "regional", "mac", "anesthesia"}
+T = TypeVar("T")
+
+
+class derived(Generic[T]):  # noqa: N801 - used like @property
+    """A property of the Case worked out once per reading. Composers ask what the facts add up to (the sites,
+    the families, the anesthesia in force) hundreds of times on a long note; the facts only grow while reading,
+    so a value is kept until the fact list changes. A list comes back as a copy, so no caller changes the kept
+    one."""
+
+    def __init__(self, compute: Callable[[Case], T]) -> None:
+        self.compute, self.name, self.__doc__ = compute, compute.__name__, compute.__doc__
+
+    @overload
+    def __get__(self, case: None, owner: type) -> derived[T]: ...
+    @overload
+    def __get__(self, case: Case, owner: type) -> T: ...
+    def __get__(self, case: Case | None, owner: type) -> derived[T] | T:
+        if case is None:
+            return self
+        memo = case._memo()
+        if self.name not in memo:
+            memo[self.name] = self.compute(case)
+        value: T = memo[self.name]
+        return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
 
 
 @dataclass
@@ -129,7 +154,8 @@ class Case:
     phi: bool = False
     truncated: bool = False
     _index: dict[str, list[Fact]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _index_key: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _read_from: tuple[list[Fact] | None, int] = field(default=(None, -1), init=False, repr=False, compare=False)
 
     @property
     def content_words(self) -> list[str]:
@@ -143,15 +169,22 @@ class Case:
         return [f for f in facts if status is None or f.status == status]
 
     def _by_category(self) -> dict[str, list[Fact]]:
-        """The facts grouped by category, regrouped only when the list changed: composers ask `of` thousands of
-        times on a long note, and facts are only ever appended or the list replaced while reading."""
-        key = (id(self.facts), len(self.facts))
-        if self._index_key != key:
-            index: dict[str, list[Fact]] = {}
+        """The facts grouped by category: composers ask `of` thousands of times on a long note."""
+        self._memo()
+        if not self._index:
             for f in self.facts:
-                index.setdefault(f.category, []).append(f)
-            self._index, self._index_key = index, key
+                self._index.setdefault(f.category, []).append(f)
         return self._index
+
+    def _memo(self) -> dict[str, Any]:
+        """What has been worked out from the facts, emptied when the fact list changed (facts are only ever
+        appended, or the list replaced, while reading). The list itself is held, so its identity cannot be
+        reused by another."""
+        facts, size = self._read_from
+        if facts is not self.facts or size != len(self.facts):
+            self._index, self._derived = {}, {}
+            self._read_from = (self.facts, len(self.facts))
+        return self._derived
 
     def concepts(self, category: str) -> list[str]:
         out: list[str] = []
@@ -172,7 +205,7 @@ class Case:
         return (corrected or facts)[-1] if facts else None
 
     # -- what the facts add up to ---------------------------------------------------------------------
-    @property
+    @derived
     def findings(self) -> list[str]:
         """The anesthesia or sedation the note documents, most specific first: a correction outranks what it
         corrects; negated anesthesia or sedation is none; a separate anesthesia practitioner with nothing
@@ -192,7 +225,7 @@ class Case:
             ordered.append("mac")  # a separate anesthesia practitioner gave it: at least monitored anesthesia care
         return ordered
 
-    @property
+    @derived
     def drug_depths(self) -> list[list[str]]:
         """For each drug given, the depths it usually gives (propofol: moderate or deep); read only when the
         note documents no type or depth."""
@@ -200,7 +233,7 @@ class Case:
             return [["mac"]]  # propofol run by an anesthesia practitioner is monitored anesthesia care
         return [[str(d) for d in f.attrs.get("depths") or []] for f in self.of("drug")]
 
-    @property
+    @derived
     def conflicting(self) -> bool:
         """The note says both that there was no anesthesia and that there was ("Anesthesia: none", then "under
         general by the CRNA"): the decisive fact is contradictory, so it is asked for."""
@@ -213,22 +246,22 @@ class Case:
         ) or "anesthesia" in self.negated("mention")
         return said_none and any(f.concept in REQUIRING for f in stated)
 
-    @property
+    @derived
     def stated_findings(self) -> list[str]:
         """Anesthesia or sedation the note states (a type, a depth or a drug), not inferred from who was there."""
         drugs = [d for depths in self.drug_depths for d in depths]
         return self.findings + drugs if (self.of("finding") or drugs or self.negated("mention")) else []
 
-    @property
+    @derived
     def excluded_findings(self) -> list[str]:
         """Types the note says were not given ("not under GA")."""
         return [c for c in self.negated("finding") if c not in ("anesthesia", "sedation")]
 
-    @property
+    @derived
     def anesthesia_provider(self) -> bool:
         return any(f.attrs.get("role") == "anesthesia" for f in self.of("provider"))
 
-    @property
+    @derived
     def sides(self) -> list[str]:
         latest = self._latest("side")
         if latest is None:
@@ -237,7 +270,7 @@ class Case:
             return [latest.concept]
         return self.concepts("side")
 
-    @property
+    @derived
     def side(self) -> str | None:
         """The one side: a correction's, else the only one named, else the first."""
         sides = self.sides
@@ -246,7 +279,7 @@ class Case:
             return sides[-1]
         return sides[0] if sides else None
 
-    @property
+    @derived
     def sites(self) -> list[str]:
         """Body sites (as codes name them), in the order named, negated ones left out."""
         out: list[str] = []
@@ -256,11 +289,11 @@ class Case:
                 out.append(site)
         return out
 
-    @property
+    @derived
     def joints(self) -> list[Fact]:
         return [f for f in self.of("site") if f.attrs.get("kind") in ("joint", "qualifier")]
 
-    @property
+    @derived
     def condition(self) -> str | None:
         """What was treated: fracture, dislocation, or fracture_dislocation (both, or one named as both:
         "Monteggia", "fracture-dislocation"); None when the note does not say."""
@@ -272,7 +305,7 @@ class Case:
             return "fracture_dislocation"
         return "fracture" if fracture else "dislocation" if dislocated else None
 
-    @property
+    @derived
     def families(self) -> list[str]:
         """Code families the joints decide ("MCP" is the MCP pair, "THA" a replacement's dislocation). A fracture
         joint ("distal radius") decides only when a fracture is described, a dislocation joint ("radial head":
@@ -332,7 +365,7 @@ class Case:
     def procedures(self, kind: str) -> list[str]:
         return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == kind]
 
-    @property
+    @derived
     def approach(self) -> str | None:
         """closed, percutaneous (pins or screws through the skin), open, or failed_closed_then_open (an attempt
         that failed, then open treatment)."""
@@ -346,7 +379,7 @@ class Case:
             return "percutaneous"
         return "closed" if approaches or self.procedures("reduction") or self.procedures("self_reduced") else None
 
-    @property
+    @derived
     def manipulation(self) -> bool | None:
         """True when manipulated or reduced, False when it was explicitly not (or went back by itself)."""
         if self.has("procedure", "no-manipulation") or (
@@ -359,7 +392,7 @@ class Case:
             return False
         return None
 
-    @property
+    @derived
     def sedation_by(self) -> str | None:
         """Who gave the sedation: same (the physician doing the procedure), other (another physician), or
         anesthesia (a separate anesthesia practitioner); None when the note does not say. Said outright ("by
