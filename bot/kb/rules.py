@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from bot.kb.load import Knowledge
 from bot.kb.models import Code, Indicator, ModifierRule
+
+if TYPE_CHECKING:  # the builder's loader is not imported to answer a question
+    from bot.kb.load import Knowledge
 
 
 @dataclass(frozen=True)
