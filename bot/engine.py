@@ -20,6 +20,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
 from bot.nlu.lexicon import Match, compile_lexicon
+from bot.nlu.phi import use_ordinary_words
 from bot.nlu.reader import Reader, fingerprint
 from bot.respond import codes, crosswalk, diagnosis, distinction, encounter, general, indicators, modifiers, verdict
 from bot.respond.base import Ask, Reply
@@ -59,6 +60,8 @@ COMPOSERS: dict[str, Callable[[Ask], Reply]] = {
 class Engine:
     def __init__(self, store: KnowledgeStore, intents_folder: Path | None = None):
         self.store = store
+        if store.ordinary_words is not None:
+            use_ordinary_words(store.ordinary_words)
         lexicon = compile_lexicon(json.loads(store.lexicon_json))
         curated = frozenset(store.modifiers)
         self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}

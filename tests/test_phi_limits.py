@@ -42,3 +42,15 @@ def test_no_input_of_20000_characters_comes_near_a_stall() -> None:
     slow = {name: round(ms) for name, ms in times.items() if ms > BUDGET_MS}
     assert not slow, f"inputs over {BUDGET_MS:.0f} ms: {slow}"
     assert len(times) > 100
+
+
+def test_the_knowledge_base_publishes_the_ordinary_words_the_redactor_uses(store) -> None:
+    """Worked out at build, not read from every YAML file at each start: the same words either way."""
+    from bot.content import intents_dir, knowledge_dir
+    from bot.engine import Engine
+    from bot.nlu import phi
+
+    assert store.ordinary_words == phi.ordinary_words((knowledge_dir(), intents_dir()))
+    assert {"shoulder", "sedation", "modifier"} <= store.ordinary_words
+    Engine(store)
+    assert phi._content_words() is store.ordinary_words

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.content import intents_dir
 from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs, source_ids
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
@@ -28,6 +29,7 @@ from bot.kb.datasets import Dataset, licensed_cpt_dataset, pfs_dataset
 from bot.kb.load import Knowledge, content_digest, load_knowledge, load_public_codes
 from bot.kb.rules import derived_rules
 from bot.kb.schema import SCHEMA_VERSION
+from bot.nlu.phi import ordinary_words
 from bot.yamlfile import ContentErrors
 
 
@@ -52,7 +54,6 @@ def validated_knowledge(
 ) -> Knowledge:
     """Load and check all content (knowledge/, its lexicon, intents/); raise ContentErrors listing every problem."""
     from bot.answer import INTENTS
-    from bot.content import intents_dir
     from bot.kb.lexicon import load_lexicon
     from bot.nlu.intents import load_intents
 
@@ -170,6 +171,7 @@ def build(
     pcs_rows, pcs_release = icd10pcs.read_codes(icd10pcs.code_file())
     licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
     digest = inputs_digest(knowledge_root, imports_dir)
+    content_folders = (knowledge_root, intents_root or intents_dir())  # their words: the redactor's ordinary words
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -216,6 +218,7 @@ def build(
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
                 {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
+                {"key": "ordinary_words", "value": json.dumps(sorted(ordinary_words(content_folders)))},
                 {
                     "key": "sedation",
                     "value": json.dumps(

@@ -151,6 +151,10 @@ class KnowledgeStore:
         self.sedation_time = SedationTime.model_validate(sedation["time"]) if sedation.get("time") else None
         self.intents_json: str = meta.get("intents", "[]")
         self.intent_masks_json: str = meta.get("intent_masks", "{}")
+        # words of the content, for the redactor to tell from names; absent in a database built before them
+        self.ordinary_words: frozenset[str] | None = (
+            frozenset(json.loads(meta["ordinary_words"])) if "ordinary_words" in meta else None
+        )
 
     # -- lookups ----------------------------------------------------------------------------------
     def pfs(self, hcpcs: str, mod: str = "") -> dict[str, Any] | None:
