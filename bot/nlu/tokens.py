@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _TOKEN = re.compile(r"[a-z]{1,2}/[a-z]{1,2}(?![a-z0-9])|[a-z]/|[a-z]&[a-z](?![a-z])|[a-z0-9]+")
 _GLUED = re.compile(r"(\d{1,3})([a-z]{1,7})")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a long note makes thousands, and a tuple is the cheapest to make
     text: str  # lower case, folded
     start: int  # span in the folded text, which has the same length as the input
     end: int
@@ -84,9 +83,14 @@ def _split_glued(word: str, start: int, end: int, units: frozenset[str]) -> list
     return [Token(word, start, end)]
 
 
+_INNER_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
+
+
 def words(text: str) -> tuple[str, ...]:
-    """The token texts of a lexicon term or any short text, for building and looking up the index."""
-    return tuple(t.text for t in tokenise(fold(text)))
+    """The token texts of a lexicon term or any short text, for building and looking up the index: tokenise()
+    without the spans (and no unit to split off), so the thousands of lexicon terms compile fast at start."""
+    folded = fold(text)
+    return tuple(_TOKEN.findall(_INNER_APOSTROPHE.sub("", folded) if "'" in folded else folded))
 
 
 def expand(
