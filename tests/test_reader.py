@@ -209,3 +209,47 @@ def test_a_place_that_bills_is_its_physician(reader: Reader) -> None:
     asked = [f for f in case.of("provider") if f.segment == case.asks[-1].segments[-1]]
     assert [f.concept for f in asked] == ["emergency"]
     assert not reader.read("reduced in the ED under GA").of("provider")
+
+
+@pytest.mark.parametrize(
+    "text, side",
+    [
+        ("we were going to bill 25505, is that right?", None),
+        ("27250 for the hip, am I right?", None),
+        ("23650 sounds right to me", None),
+        ("the right shoulder, 23650", "right"),
+        ("radius and ulna both broken, set closed", None),
+        ("both hips dislocated in the crash", "bilateral"),
+        ("R hip reduced in the ED, is that right?", "right"),
+    ],
+)
+def test_right_meaning_correct_and_both_meaning_two_parts_are_no_side(reader: Reader, text: str, side: str) -> None:
+    assert reader.read(text).side == side
+
+
+@pytest.mark.parametrize(
+    "text, family",
+    [
+        ("metacarpal phalangeal dislocation of the ring finger", "mcp-dislocation"),
+        ("metatarsal phalangeal joint of the 2nd toe dislocated", "mtp-dislocation"),
+        ("proximal phalanx fracture of the 4th toe", "lesser-toe-fracture"),
+        ("proximal phalanx fracture of the great toe", "great-toe-fracture"),
+    ],
+)
+def test_joint_names_written_apart_and_digits_decide_the_family(reader: Reader, text: str, family: str) -> None:
+    assert reader.read(text).families[:1] == [family]
+
+
+def test_a_by_site_key_must_be_a_site_or_a_site_entry(knowledge_copy: Path) -> None:
+    from bot.kb.build import validated_knowledge
+    from bot.yamlfile import ContentErrors
+
+    path = knowledge_copy / "lexicon" / "sites.yaml"
+    path.write_text(
+        path.read_text().replace("by_site: {great-toe: great-toe-fracture", "by_site: {big-toe: great-toe-fracture")
+    )
+    with pytest.raises(ContentErrors) as exc:
+        validated_knowledge(knowledge_copy)
+    assert any(
+        "'big-toe' is neither a site nor a site id" in str(e) and "sites.yaml" in str(e) for e in exc.value.errors
+    )

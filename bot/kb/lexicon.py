@@ -54,6 +54,9 @@ class SiteConcept(Concept):
 class SideConcept(Concept):
     id: Literal["right", "left", "bilateral"]
     before_site: list[str] = []
+    not_after: list[str] = Field(
+        default=[], description="Words that, right before the term, make it no side: 'is that right' asks if correct"
+    )
 
 
 class ProcedureConcept(Concept):
@@ -290,7 +293,22 @@ def load_lexicon(
     if errors:
         return None, errors
     lexicon = Lexicon(concepts=concepts, word_lists=word_lists, shorthand=shorthand)
-    return lexicon, _check_terms(lexicon, origin)
+    return lexicon, _check_terms(lexicon, origin) + _check_by_site(lexicon, origin)
+
+
+def _check_by_site(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
+    """A by_site key is a body site ("toe") or a site entry's id ("great-toe", more specific, listed first)."""
+    sites = lexicon.concepts.get("site", [])
+    known = {str(c["site"]) for c in sites} | {str(c["id"]) for c in sites}
+    errors = []
+    for record in sites:
+        for key in [*(record.get("by_site") or {}), *(record.get("pcs_by_site") or {})]:
+            if key not in known:
+                file, label, line = origin[("site", str(record["id"]))]
+                errors.append(
+                    ContentError(file, f"by_site key {key!r} is neither a site nor a site id", label, "by_site", line)
+                )
+    return errors
 
 
 def _load_shorthand(path: Path, errors: list[ContentError]) -> list[Shorthand]:

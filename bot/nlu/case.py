@@ -312,6 +312,7 @@ class Case:
         a pulled elbow) only when a fracture alone is not."""
         out: list[str] = []
         sites = set(self.sites)
+        places = sites | {f.concept for f in self.of("site")}  # by_site may name a site entry: "great-toe" first
         condition = self.condition
         for f in self.joints:
             named = f.attrs.get("condition")
@@ -322,7 +323,7 @@ class Case:
             ):
                 continue
             by_site = f.attrs.get("by_site") or {}
-            family = next((fam for s, fam in by_site.items() if s in sites and s != f.attrs.get("site")), None)
+            family = next((fam for s, fam in by_site.items() if s in places and s != f.attrs.get("site")), None)
             family = family or f.attrs.get("family") or (by_site.get(str(f.attrs.get("site"))) if by_site else None)
             if f.attrs.get("kind") == "qualifier" and f.attrs.get("site") not in sites - {None}:
                 continue

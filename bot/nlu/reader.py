@@ -399,9 +399,9 @@ class Reader:
         return False
 
     def _blocked(self, match: Match, words: list[_Word], i: int, end: int) -> bool:
-        """A cue with `not_after` words right before it is something else ("the with anesthesia code"); an
-        `at_end` cue followed by more than ordinary words is too ("what is 27252 global")."""
-        if match.category != "ask":
+        """A cue or side with `not_after` words right before it is something else ("the with anesthesia code", "is
+        that right"); an `at_end` cue followed by more than ordinary words is too ("what is 27252 global")."""
+        if match.category not in ("ask", "side"):
             return False
         concept = self.lex.concept(match)
         if concept.get("at_end") and any(w.text not in self.lex.stopwords for w in words[end:]):
