@@ -123,3 +123,57 @@ def test_a_dislocation_with_a_fracture_is_answered_with_the_one_code_for_both(
 def test_a_fracture_ruled_out_leaves_a_plain_dislocation(engine, note: str) -> None:
     a = engine.answer(f"Posterior R hip dislocation, {note}, reduced in the ED with no sedation. Which code?")
     assert a.codes[0] == "27250", (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, described",
+    [
+        (
+            "Radius and ulna shafts both broken in a 30 yo, set closed under a Bier block. "
+            "Coder billed 25505 and 25535.",
+            "25565",
+        ),
+        (
+            "Both bones of the forearm fractured, manipulated closed in the OR; "
+            "we were going to bill 25505, is that right?",
+            "25565",
+        ),
+        (
+            "Bimalleolar ankle fracture put back closed by the ED doc under procedural sedation. "
+            "Is 27788 right for it?",
+            "27810",
+        ),
+        (
+            "Trimalleolar ankle fracture reduced closed under moderate sedation by the emergency physician; "
+            "can we bill 27840?",
+            "27818",
+        ),
+    ],
+)
+def test_the_part_the_facts_describe_decides_over_a_code_proposed_for_another(
+    engine, question: str, described: str
+) -> None:
+    """A proposed code of another part ("25505" for a both bone forearm fracture) is a position to judge: the
+    injury the facts describe is coded, and the proposal is said not to fit."""
+    a = engine.answer(question)
+    assert a.codes[0] == described, (a.codes, a.text)
+    assert a.asks[0].verdict in (None, "no") and not (a.asks[0].verdict is None and a.asks[0].proposed), a.text
+
+
+@pytest.mark.parametrize(
+    "question, family_code",
+    [
+        ("Stubbed toe: proximal phalanx fracture of the second toe, buddy taped, no manipulation. Code?", "28510"),
+        ("Great toe proximal phalanx fracture, no reduction, hard soled shoe. Code?", "28490"),
+        ("Distal phalanx fracture of the big toe, nothing set, stiff shoe. Which code?", "28490"),
+        ("proximal phalanx fx of the ring finger, buddy taped, no reduction, code?", "26720"),
+    ],
+)
+def test_a_phalanx_is_a_finger_or_a_toe_by_the_digit_named(engine, question: str, family_code: str) -> None:
+    a = engine.answer(question)
+    assert a.codes[0] == family_code, (a.codes, a.text)
+
+
+def test_a_code_decided_by_the_manipulation_rule_lists_no_near_matches(engine) -> None:
+    a = engine.answer("Great toe proximal phalanx fracture, no reduction, hard soled shoe. Code?")
+    assert a.codes == ["28490"], a.text

@@ -13,6 +13,7 @@ from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
     MIN_MATCH,
     SEDATION_FAMILY,
+    described_apart,
     describes_joint_care,
     find_distinction,
     good_enough,
@@ -30,8 +31,9 @@ _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 def lookup(ask: Ask) -> Reply:
     codes = ask.codes
     pcs_codes = ask.case.pcs_codes
-    if not codes and not pcs_codes:
-        return search(ask)
+    judged = ask.item.yes_no or bool(ask.item.kinds & {"verify", "who_is_right", "proposal"})
+    if not codes and not pcs_codes or judged and described_apart(ask.store, ask.case, codes):
+        return search(ask)  # "both bones broken, set closed: is 25505 right?": the facts decide, the verdict compares
     reply = Reply(answered=False)
     for code in codes[:3]:
         describe(ask.store, code, reply)
@@ -123,9 +125,10 @@ def search(ask: Ask) -> Reply:
         best = pick_sedation(store, ask) or best
         add_ons = sedation_add_ons(store, best, case)
     manipulation = next((d for d in store.distinctions_for(best.code) if d.kind == "manipulation"), None)
+    decided_by_rule = None
     if manipulation:
-        picked = pick_by_manipulation([o.code for o in manipulation.options], case)
-        best = store.codes.get(picked or "", best)
+        decided_by_rule = pick_by_manipulation([o.code for o in manipulation.options], case)
+        best = store.codes.get(decided_by_rule or "", best)
     dist = next((d for d in store.distinctions_for(best.code) if d.kind == "anesthesia"), None)
     if dist is not None:
         reply = distinction.explain(ask, dist)
@@ -146,8 +149,8 @@ def search(ask: Ask) -> Reply:
                 "a part block follows the CPT time rules.",
                 extra.sources,
             )
-        for code, s in ranked[1:3]:
-            if code.family == best.family and s >= score - 5 and best.family != SEDATION_FAMILY:  # picked by rule
+        for code, s in ranked[1:3] if decided_by_rule is None else []:  # a rule that decided leaves no near match
+            if code.family == best.family and s >= score - 5 and best.family != SEDATION_FAMILY:
                 reply.code(code.code)
                 reply.say(f"Also: *{code.code}*: {code.title}.", code.sources)
         reply.suggest(*follow_ups(best.code))

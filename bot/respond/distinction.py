@@ -15,6 +15,7 @@ from bot.respond.base import Ask, Reply, declined, labelled
 from bot.respond.retrieve import (
     SEDATION_FAMILY,
     best_family,
+    described_apart,
     find_distinction,
     pick_sedation,
     rank_among,
@@ -110,9 +111,15 @@ def compose(ask: Ask) -> Reply:
     covering = _covering(ask) if case.condition == "fracture_dislocation" else None
     if covering is not None and (dist is None or dist.kind != "fracture_dislocation"):
         dist = covering  # a dislocation with a fracture: the family whose one code covers both
-    elif dist is None or (joint is not None and joint.family != dist.family and case.families):
+    elif joint is not None and (dist is None or joint.family != dist.family):
         # the joint described decides over a code named for it ("subtalar: the tarsal 28540 or the talotarsal?")
-        dist = joint or _by_description(ask)
+        dist = joint
+    elif _described_elsewhere(ask, dist):
+        from bot.respond.codes import search  # the code search holds fracture care (and imports this module)
+
+        return search(ask)
+    elif dist is None:
+        dist = _by_description(ask)
     guidance = store.guidance.get(dist.guidance or "") if dist else next(iter(store.guidance.values()), None)
     if dist is None:
         if guidance and (case.findings or not codes):
@@ -277,6 +284,16 @@ def by_joint(ask: Ask) -> Distinction | None:
     """The anesthesia pair of the family the described joint decides (the MCP, the talotarsal joint)."""
     families = ask.case.families
     return next((d for d in ask.store.distinctions if d.kind == "anesthesia" and d.family in families), None)
+
+
+def _described_elsewhere(ask: Ask, named: Distinction | None) -> bool:
+    """Whether the injury the facts describe is answered by no pair of the codes named: a part that names its
+    family ("both bone forearm", "bimalleolar", "Galeazzi") the named codes are not of (they are positions to
+    judge, not the answer), or a fracture with no pair named. The code search then answers from the facts."""
+    case = ask.case
+    if named is None:
+        return case.condition in ("fracture", "fracture_dislocation") or bool(case.families)
+    return named.family not in case.families and described_apart(ask.store, case, ask.procedure_codes)
 
 
 def _covering(ask: Ask) -> Distinction | None:

@@ -182,8 +182,9 @@ def good_enough(case: Case, ranked: list[tuple[Code, float]]) -> bool:
     if code.body_site and code.body_site not in _covered(case):
         return False
     if code.body_site and {c.family for c, _ in ranked} == {code.family}:
-        # every family we hold is dislocation care: the question must still be about that
-        return score >= MIN_MATCH_SITELESS or describes_joint_care(case)
+        # every family we hold is dislocation or fracture care: the question must still be about that
+        treated = case.condition is not None and case.condition == code.condition  # "both bones broken, set closed"
+        return score >= MIN_MATCH_SITELESS or describes_joint_care(case) or treated
     return score >= (MIN_MATCH if code.body_site else MIN_MATCH_SITELESS)
 
 
@@ -265,6 +266,14 @@ def find_distinction(store: KnowledgeStore, codes: list[str]) -> Distinction | N
             if len(codes) < 2 or options & (set(codes) - {code}) or len(set(codes) & options) >= 2:
                 return dist
     return None
+
+
+def described_apart(store: KnowledgeStore, case: Case, codes: list[str]) -> bool:
+    """Whether the part the facts describe names a family ("both bone forearm", "bimalleolar", "Galeazzi") that
+    none of the named treatment codes is of: those codes are then positions to judge, and the facts decide."""
+    described = set(case.families)
+    named = {store.codes[c].family for c in codes if c in store.codes and store.codes[c].body_site}
+    return bool(described) and bool(named) and not named & described
 
 
 def did_you_mean(store: KnowledgeStore, code: str, limit: int = 3) -> list[str]:

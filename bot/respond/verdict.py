@@ -6,6 +6,7 @@ open, and its verdict on each modifier) against the codes and modifiers the Case
 
 from __future__ import annotations
 
+from bot.kb.models import Code
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.respond.base import Reply
@@ -68,8 +69,22 @@ def _comparable(store: KnowledgeStore, code: str, picked: list[str]) -> bool:
     if curated is None:
         return code in picked
     families = {store.codes[p].family for p in picked if p in store.codes}
-    return curated.family in families or any(
-        code in {o.code for o in d.options} for p in picked for d in store.distinctions_for(p)
+    return (
+        curated.family in families
+        or any(code in {o.code for o in d.options} for p in picked for d in store.distinctions_for(p))
+        or any(_same_injury(curated, store.codes[p]) for p in picked if p in store.codes)
+    )
+
+
+def _same_injury(proposed: Code, picked: Code) -> bool:
+    """A treatment code of another part for the injury the decision coded ("25505 and 25535" for a both bone
+    forearm fracture coded 25565): at the same body site, or one listed as related to the other."""
+    return bool(
+        proposed.body_site
+        and picked.body_site
+        and (
+            proposed.body_site == picked.body_site or proposed.code in picked.related or picked.code in proposed.related
+        )
     )
 
 
