@@ -3,6 +3,8 @@ choose. Phrasings are new, not from the evaluation sets."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.engine import Engine
@@ -57,3 +59,40 @@ def test_a_paste_longer_than_slack_allows_keeps_its_question(engine: Engine) -> 
     note = "Tolerated well. " * 7000 + "Hip reduced under general anesthesia by ortho. Which code, 27250 or 27252?"
     a = engine.answer(note)
     assert a.codes and a.codes[0] == "27252", a.codes
+
+
+@pytest.mark.parametrize(
+    "question, line",
+    [
+        (
+            "Knee put back under general, the anesthesiologist personally ran the case. Anesthesia code + modifier?",
+            "AA",
+        ),
+        (
+            "Elbow reduced in the OR; anesthesiologist supervising six rooms. "
+            "Which anesthesia code and mod does he use?",
+            "AD",
+        ),
+        (
+            "Anesthesiologist medically directing 2 CRNAs; one CRNA gave the GA for the hip. "
+            "What does anesthesia bill?",
+            "QK",
+        ),
+        ("Shoulder under general by a CRNA with no medical direction. What is the anesthesia code and modifier?", "QZ"),
+        ("Ankle reduced under MAC, CRNA medically directed by the anesthesiologist. CRNA's code and modifiers?", "QX"),
+    ],
+)
+def test_the_anesthesia_claim_line_carries_the_pricing_modifier_for_who_gave_it(
+    engine, question: str, line: str
+) -> None:
+    """Who furnished the anesthesia (read from the facts, lexicon topics) decides the pricing modifier on the
+    anesthesia code, and monitored anesthesia care adds QS after it."""
+    a = engine.answer(question)
+    assert line in a.modifiers, (a.modifiers, a.text)
+    assert re.search(rf"\b01\d{{3}}-{line}\b", a.text), a.text
+    assert ("QS" in a.modifiers) == ("MAC" in question), a.text
+
+
+def test_lower_case_words_after_mods_are_not_modifiers(engine) -> None:
+    a = engine.answer("Hip reduced under general by the CRNA, medically directed. What code and mods go on her line?")
+    assert "GO" not in a.modifiers and "QX" in a.modifiers, (a.modifiers, a.text)

@@ -198,7 +198,19 @@ class Distinction(Strict):
 
 
 # What a question can show that calls for a modifier, read from the Case (bot.respond.situations)
-CaseSituation = Literal["anesthesia_by_surgeon", "bilateral", "surgical_care_only", "postoperative_care_only"]
+CaseSituation = Literal[
+    "anesthesia_by_surgeon",
+    "bilateral",
+    "surgical_care_only",
+    "postoperative_care_only",
+    "anesthesiologist_alone",
+    "anesthetist_directed",
+    "anesthetist_not_directed",
+    "directing_concurrent",
+    "directing_one",
+    "supervising_more_than_four",
+    "monitored_anesthesia_care",
+]
 
 
 class Modifier(Strict):

@@ -1058,8 +1058,9 @@ class Reader:
 
     def _asks_providers_code(self, reading: _Reading, lo: int, hi: int) -> bool:
         """ "what code does the anesthesiologist put on the claim", "code the CRNA should bill", "what does the
-        anesthesia group report": a code word (lexicon), an anesthesia provider within four words after it, then
-        a billing verb within three more."""
+        anesthesia group report", "code and mods go on the CRNA's line": a code word (lexicon), an anesthesia
+        provider within six words after it, then a billing verb (or a claim line) within three more; or the
+        provider's own code ("the CRNA's code and mods")."""
         words = reading.words
         providers = [
             h
@@ -1072,9 +1073,12 @@ class Reader:
             )
         ]
         for p in providers:
-            before = [i for i in range(max(lo, p.first - 5), p.first) if words[i].text in self.lex.code_words]
+            before = [i for i in range(max(lo, p.first - 7), p.first) if words[i].text in self.lex.code_words]
             after = [i for i in range(p.last, min(hi, p.last + 3)) if words[i].text in self.lex.billing_verbs]
-            if before and after:
+            last = words[p.last - 1].token
+            possessive = "'" in reading.folded[last.start : last.end]  # "the CRNA's code and modifiers"
+            owned = possessive and p.last < hi and words[p.last].text in self.lex.code_words
+            if before and after or owned:
                 return True
         return False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.kb.models import AnesthesiaSite
 from bot.kb.store import KnowledgeStore
+from bot.respond import situations
 from bot.respond.base import Ask, Reply, declined, labelled
 from bot.respond.retrieve import MIN_MATCH, rank_codes
 
@@ -28,6 +29,7 @@ def compose(ask: Ask) -> Reply:
         reply.answered = True
         reply.code(code)
         reply.say(f"*{code}* ({anes.title}): {anes.summary}", anes.sources)
+        claim_line(ask, code, reply)
         for covered in store.sites:
             if code in covered.anesthesia_codes:
                 reply.say(f"Its descriptor covers the {covered.site}: {covered.descriptor_check}", covered.sources)
@@ -63,6 +65,8 @@ def compose(ask: Ask) -> Reply:
     reply.code(*site.anesthesia_codes, *surgical)
     names = ", ".join(f"*{c}*" for c in site.anesthesia_codes)
     reply.say(f"{site.site.capitalize()}: {names}. {site.descriptor_check}", site.sources)
+    if not ask.anesthesia_codes:
+        claim_line(ask, site.anesthesia_codes[0], reply)
     for note in site.notes:
         reply.detail(labelled(note.text, note.status), note.sources)
     if not any("Crosswalk" in note.text for note in site.notes):
@@ -72,3 +76,21 @@ def compose(ask: Ask) -> Reply:
         )
     reply.suggest(f"what is {site.anesthesia_codes[0]}?", *(f"global days for {c}?" for c in surgical))
     return reply
+
+
+def claim_line(ask: Ask, code: str, reply: Reply) -> None:
+    """The anesthesia claim lines the Case shows: a pricing modifier for who furnished it (the anesthesiologist
+    alone, directing, the CRNA directed or not), then QS for monitored anesthesia care."""
+    seen = situations.shown(ask.case, ask.item)
+    by_situation = {s: m for m in ask.store.modifiers.values() for s in m.situations}
+    chosen = [by_situation[s] for s in situations.CLAIM_LINE if s in seen and s in by_situation]
+    pricing = [m for m in chosen if "monitored_anesthesia_care" not in m.situations]
+    mac = [m for m in chosen if "monitored_anesthesia_care" in m.situations]
+    if not chosen:
+        return
+    after = "".join(f"-{m.code}" for m in mac)
+    lines = [f"*{code}-{m.code}{after}* ({m.name})" for m in pricing] or [
+        f"*{code}-{m.code}* after the pricing modifier ({m.name})" for m in mac
+    ]
+    reply.modifier(*(m.code for m in chosen))
+    reply.say("On the anesthesia claim: " + "; ".join(lines) + ".", [s for m in chosen for s in m.sources][:3])

@@ -42,12 +42,87 @@ def _postoperative_care_only(case: Case, item: CaseAsk) -> bool:
     return asked is not None and reducer is not None and asked != reducer.concept
 
 
+def _practitioners(case: Case) -> set[str]:
+    return {f.concept for f in case.of("provider") if f.attrs.get("role") == "anesthesia"}
+
+
+# What the note says of how the anesthesia was furnished (knowledge/lexicon/procedures.yaml topics)
+_HOW_FURNISHED = {
+    "medical-direction",
+    "no-medical-direction",
+    "concurrent-cases",
+    "one-anesthetist",
+    "medical-supervision",
+}
+
+
+def _anesthesiologist_alone(case: Case, item: CaseAsk) -> bool:
+    """The anesthesiologist gave it personally: said so, or named with no anesthetist and nothing said of
+    direction or supervision."""
+    if "anesthesiologist" not in _practitioners(case):
+        return False
+    furnished = _HOW_FURNISHED & set(case.topics)
+    return "personally-performed" in case.topics or "crna" not in _practitioners(case) and not furnished
+
+
+def _anesthetist_directed(case: Case, item: CaseAsk) -> bool:
+    """The CRNA worked under medical direction: said so, or the anesthesiologist was directing concurrent cases
+    ("covering 3 rooms") or one CRNA."""
+    topics = set(case.topics)
+    directed = bool({"medical-direction", "concurrent-cases", "one-anesthetist"} & topics)
+    return directed and ("crna" in _practitioners(case) or bool({"concurrent-cases", "one-anesthetist"} & topics))
+
+
+def _anesthetist_not_directed(case: Case, item: CaseAsk) -> bool:
+    return "crna" in _practitioners(case) and "no-medical-direction" in case.topics
+
+
+def _directing_concurrent(case: Case, item: CaseAsk) -> bool:
+    """The anesthesiologist directed two to four cases at once ("covering 3 rooms", "directing 2 CRNAs")."""
+    return "concurrent-cases" in case.topics and (
+        "medical-direction" in case.topics or bool({"crna", "anesthesiologist"} & _practitioners(case))
+    )
+
+
+def _directing_one(case: Case, item: CaseAsk) -> bool:
+    return "one-anesthetist" in case.topics and "medical-direction" in case.topics
+
+
+def _supervising_more_than_four(case: Case, item: CaseAsk) -> bool:
+    return "medical-supervision" in case.topics and bool(_practitioners(case))
+
+
+def _monitored_anesthesia_care(case: Case, item: CaseAsk) -> bool:
+    """Monitored anesthesia care the note states (not only inferred from an anesthesia practitioner's presence)."""
+    return any(f.concept == "mac" for f in case.of("finding")) and bool(_practitioners(case))
+
+
 READ: dict[str, Callable[[Case, CaseAsk], bool]] = {
     "anesthesia_by_surgeon": _anesthesia_by_surgeon,
     "bilateral": _bilateral,
     "surgical_care_only": _surgical_care_only,
     "postoperative_care_only": _postoperative_care_only,
+    "anesthesiologist_alone": _anesthesiologist_alone,
+    "anesthetist_directed": _anesthetist_directed,
+    "anesthetist_not_directed": _anesthetist_not_directed,
+    "directing_concurrent": _directing_concurrent,
+    "directing_one": _directing_one,
+    "supervising_more_than_four": _supervising_more_than_four,
+    "monitored_anesthesia_care": _monitored_anesthesia_care,
 }
+
+
+# The anesthesia claim line's situations, in the order their modifiers are written: who furnished it (a pricing
+# modifier), then monitored anesthesia care (informational, after the pricing one)
+CLAIM_LINE = (
+    "anesthesiologist_alone",
+    "directing_concurrent",
+    "directing_one",
+    "supervising_more_than_four",
+    "anesthetist_directed",
+    "anesthetist_not_directed",
+    "monitored_anesthesia_care",
+)
 
 
 def shown(case: Case, item: CaseAsk) -> set[str]:
