@@ -142,12 +142,19 @@ class Engine:
                 reply = COMPOSERS[intent](ask)
                 if intent in AROUND_THE_CODE:  # the splint, the supplies, the read, the hand-off beside the code
                     reply, about_services = encounter.around(ask, reply)
-                    if about_services:
-                        intent = "code_search"  # the encounter's services answered it: which codes to report
+                    if about_services:  # the encounter's services answered it: which codes to report, or
+                        # whether the modifier asked about fits one that is reported ("bill 73110-26 for that read?")
+                        judged = bool(item.modifiers or "which_modifier" in item.kinds)
+                        reported = not set(item.own_codes) & set(reply.ruled_out)
+                        intent = "modifier_check" if judged and reported else "code_search"
                 if reply.confidence is not None:
                     confidence = min(confidence, reply.confidence)
                 confidence = round(confidence * self._certainty(case, item, reply), 3)
                 self._give_verdict(case, item, reply)
+                if reply.verdict == "no" and intent in ("code_search", "anesthesia_distinction"):
+                    # the procedure code to report leads, the rejected proposal follows ("not 26705; report 26700")
+                    lead = [c for c in reply.picked if c in self.store.codes and self.store.codes[c].body_site]
+                    reply.codes = list(dict.fromkeys([*lead, *reply.codes]))
                 earlier = earlier or reply.picked or reply.codes[:1]
             parts.append((intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:

@@ -68,3 +68,18 @@ def test_a_bundled_service_is_answered_with_what_to_report_instead(
     a = engine.answer(question)
     assert a.codes[0] == treatment and a.asks[0].verdict == "no", (a.codes, a.asks[0].verdict, a.text)
     assert bundled in a.asks[0].proposed, a.asks[0].proposed
+
+
+def test_a_modifier_asked_on_a_reported_service_is_a_modifier_check_and_on_a_bundled_one_a_code_question(
+    engine,
+) -> None:
+    """ "Bill 73610-26 for her complete report?" asks whether the modifier fits a service that is reported; the same
+    words about films radiology already read ask whether anything is billable at all."""
+    read = engine.answer(
+        "The ED physician dictated a complete report on the ankle films herself. Can the group bill 73610-26?"
+    )
+    assert read.intent == "modifier_check" and "26" in read.modifiers and read.asks[0].verdict == "yes", read.text
+    review = engine.answer(
+        "Ortho looked at the ankle films at the follow-up; radiology had already read them. Can ortho bill 73610-26?"
+    )
+    assert review.intent == "code_search" and review.asks[0].verdict == "no", review.text

@@ -64,3 +64,37 @@ def test_what_a_deleted_code_was(engine: Engine) -> None:
 def test_the_drugs_alone_make_the_sedation_code_conditional(engine: Engine) -> None:
     a = engine.answer("hip put back in the ED after midazolam and fentanyl from the ED doc, RN present. 27250?")
     assert a.codes[0] == "27250" and "if moderate sedation is documented" in a.text.lower(), a.text
+
+
+@pytest.mark.parametrize(
+    "question, said",
+    [
+        (
+            "Knee dislocation put back by the ED physician under deep sedation with propofol, RN watching. "
+            "Can she add 99152 for the sedation?",
+            "Deep sedation is not moderate sedation",
+        ),
+        (
+            "4 yo, elbow reduced by the ED doc, who documented deep sedation. Is 24600 or 24605 right, and can "
+            "the ED doc bill 99151 too?",
+            "Deep sedation is not moderate sedation",
+        ),
+        ("Anesthesia ran MAC while ortho reduced the ankle. Can ortho also bill 99152?", "anesthesia service"),
+    ],
+)
+def test_a_sedation_code_asked_of_deep_sedation_or_mac_is_ruled_out_by_its_own_rule(
+    engine: Engine, question: str, said: str
+) -> None:
+    """The pair may be unsettled under deep sedation, but the moderate sedation codes surely do not apply: the
+    sedation ask is answered with that settled statement, not with the pair's unsettled one."""
+    a = engine.answer(question)
+    sedation = a.asks[-1]  # the sedation code is asked last
+    assert said in sedation.text, a.text
+    assert "99152" not in sedation.codes[:1] and "99151" not in sedation.codes[:1], sedation.codes
+
+
+def test_the_code_to_report_leads_a_no(engine: Engine) -> None:
+    a = engine.answer(
+        "Index finger MCP dislocation reduced after a digital block by the ED doc; we put 26705, that right?"
+    )
+    assert a.asks[0].verdict == "no" and a.codes[0] == "26700", (a.codes, a.text)

@@ -162,6 +162,11 @@ class FindingRule(Strict):
     text: str
     status: Status = "confirmed"
     sources: list[str] = Field(min_length=1)
+    sedation_codes: Note | None = Field(
+        default=None,
+        description="What this finding means for the moderate sedation codes, when that is settled apart from "
+        "the pair (deep sedation: the pair is unsettled, the sedation codes surely do not apply)",
+    )
 
 
 class Position(Strict):

@@ -998,7 +998,9 @@ class Reader:
             ):
                 before = [h for h in cues if h.last <= i and h.first >= starts[-1]]
                 after = [h for h in cues if h.first >= i]
-                if before and after:
+                # a clause that opens as a question asks, cue or not ("Is 24600 or 24605 right, and can ...")
+                opens = words[starts[-1]].text in self.lex.question_openers
+                if (before or opens) and after:
                     starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
 

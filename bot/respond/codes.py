@@ -163,14 +163,31 @@ def _whole_claim(ask: Ask) -> Reply | None:
     with the sedation codes, as the pair's answer gives them. Not when the ask names the sedation itself
     ("which sedation code") or asks about a provider who only sedated."""
     store, case = ask.store, ask.case
-    if ask.said("sedation_code", "add_on") or case.sedation_by not in ("same", None) or not describes_joint_care(case):
+    own = [store.codes[c] for c in ask.item.own_codes if c in store.codes]
+    sedation_named = bool(own) and all(c.family == SEDATION_FAMILY for c in own)  # only the sedation's codes
+    if (
+        ask.said("sedation_code", "add_on")
+        or sedation_named  # "can the ED doc bill 99151 for it?": the sedation's own code is asked about
+        or case.sedation_by not in ("same", None)
+        or not describes_joint_care(case)
+    ):
         return None
     dist = find_distinction(store, case.code_list("asked", "proposed", "mentioned")) or distinction.by_joint(ask)
     return distinction.explain(ask, dist) if dist is not None and dist.kind == "anesthesia" else None
 
 
 # What the note documents instead of moderate sedation: no moderate sedation code applies
-_NOT_MODERATE = ("minimal_sedation", "local", "digital_block", "topical", "none", "general", "regional", "mac")
+_NOT_MODERATE = (
+    "minimal_sedation",
+    "local",
+    "digital_block",
+    "topical",
+    "none",
+    "general",
+    "regional",
+    "mac",
+    "deep_sedation",
+)
 GENERAL_GUIDANCE = "requiring-anesthesia"
 
 
@@ -188,6 +205,7 @@ def _no_sedation_code(ask: Ask) -> Reply | None:
     reply = Reply(answered=True)
     reply.basis = "documented"
     reply.ruled_out = [c for c in case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
-    reply.say(f"No moderate sedation code: {labelled(rule.text, rule.status)}", rule.sources)
+    said = rule.sedation_codes or rule  # what the finding means for the sedation codes, where it is said apart
+    reply.say(f"No moderate sedation code: {labelled(said.text, said.status)}", said.sources)
     reply.suggest("what does requiring anesthesia mean?")
     return reply

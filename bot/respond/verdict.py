@@ -98,6 +98,9 @@ def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
     if verdict == "no" and reply.picked:
         wrong = [c for c in codes if c not in reply.picked] or codes  # "not 29125", not "not 25605, 29125"
         return f"*{_WORDS[verdict]}*: not {', '.join(wrong)}; report {' with '.join(reply.picked[:2])}."
+    if verdict == "no" and reply.ruled_out:  # nothing to report instead: "No: 99152 does not apply here."
+        ruled = [c for c in codes if c in reply.ruled_out] or codes
+        return f"*{_WORDS[verdict]}*: {', '.join(ruled)} {'does' if len(ruled) == 1 else 'do'} not apply here."
     if verdict == "depends" and reply.options:
         return f"*{_WORDS[verdict]}*: {' or '.join(reply.options)}, on what the note documents (below)."
     return f"*{_WORDS[verdict]}*: {proposal}."
