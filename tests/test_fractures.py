@@ -177,3 +177,16 @@ def test_a_phalanx_is_a_finger_or_a_toe_by_the_digit_named(engine, question: str
 def test_a_code_decided_by_the_manipulation_rule_lists_no_near_matches(engine) -> None:
     a = engine.answer("Great toe proximal phalanx fracture, no reduction, hard soled shoe. Code?")
     assert a.codes == ["28490"], a.text
+
+
+@pytest.mark.parametrize(
+    "question, closed",
+    [
+        ("Femur shaft fracture fixed with an intramedullary rod in the OR last night, what CPT?", {"27500", "27502"}),
+        ("Intertrochanteric hip fracture, ORIF with a sliding hip screw and plate. Which code?", {"27238", "27240"}),
+    ],
+)
+def test_an_open_treatment_is_never_answered_with_a_closed_code(engine, question: str, closed: set[str]) -> None:
+    """Where no open code is held for the part, the answer says it cannot match rather than name closed care."""
+    a = engine.answer(question)
+    assert not closed & set(a.codes), (a.codes, a.text)

@@ -111,8 +111,9 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
     if case.families:  # "MCP of the index", "great toe MTP", "THA": the joint decides the family
         candidates = [c for c in candidates if c.family in case.families] or candidates
     if case.approach in ("open", "failed_closed_then_open"):
-        candidates = [c for c in candidates if c.approach == "open"] or candidates
-    elif case.approach == "percutaneous":
+        # an open treatment is never answered with a closed code: none held, none named ("IM nail", "ORIF")
+        return [c for c in candidates if c.approach == "open" or c.family == SEDATION_FAMILY]
+    if case.approach == "percutaneous":  # some closed codes include pins through the skin (27842)
         candidates = [c for c in candidates if c.approach == "percutaneous"] or candidates
     elif case.approach == "closed":
         candidates = [c for c in candidates if c.approach not in ("open", "percutaneous")] or candidates
