@@ -116,3 +116,20 @@ def test_a_code_that_exists_nowhere_is_said_so_and_never_answered_as_another(
     a = engine.answer(question)
     assert not a.asks[0].answered and f"{code} is not in" in a.text, a.text
     assert not a.codes, a.codes
+
+
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        (
+            "Knee put back under conscious sedation the ED doc gave, RN observing. The biller has 27552. Thoughts?",
+            "27550",
+        ),
+        ("Shoulder reduced with no sedation at all; the charge is 23655. Is there a problem with that?", "23650"),
+        ("Elbow reduced with just IV morphine. Our tip sheet says 24605 for every elbow. Correct?", "24600"),
+    ],
+)
+def test_a_position_stated_as_held_gets_a_verdict(engine, question: str, first: str) -> None:
+    """'the biller has', 'the charge is', 'the sheet says': a code someone holds is a proposal to judge."""
+    a = engine.answer(question)
+    assert a.asks[0].verdict == "no" and a.codes[0] == first, (a.codes, a.text)
