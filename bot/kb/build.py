@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.content import intents_dir
+from bot.content import intents_dir, knowledge_dir
 from bot.kb import cpt_licensed, hcpcs, icd10cm, icd10pcs, pfs, source_ids
 from bot.kb.ama import AmaTextGuard
 from bot.kb.checks import check_knowledge
@@ -171,7 +171,10 @@ def build(
     pcs_rows, pcs_release = icd10pcs.read_codes(icd10pcs.code_file())
     licensed = cpt_licensed.read_licensed(imports_dir) if imports_dir else []
     digest = inputs_digest(knowledge_root, imports_dir)
-    content_folders = (knowledge_root, intents_root or intents_dir())  # their words: the redactor's ordinary words
+    # The redactor's ordinary words are the bundled content's: published only by a build of that content, so a
+    # knowledge base built from another folder (a curator's draft, a test's copy) never changes what is redacted
+    folders = (knowledge_root.resolve(), (intents_root or intents_dir()).resolve())
+    bundled = folders == (knowledge_dir().resolve(), intents_dir().resolve())
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
@@ -218,7 +221,7 @@ def build(
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
                 {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
-                {"key": "ordinary_words", "value": json.dumps(sorted(ordinary_words(content_folders)))},
+                *([{"key": "ordinary_words", "value": json.dumps(sorted(ordinary_words(folders)))}] if bundled else []),
                 {
                     "key": "sedation",
                     "value": json.dumps(
