@@ -175,7 +175,7 @@ class Engine:
         """The lexicon's gaps (MUE values, NCCI pairs, base units...) the ask's own words name; a choice between
         E/M visit codes of one kind ("99284 or 99285?") is a choice of level, which is the E/M-level gap."""
         kinds = set(item.kinds)
-        visits = [c for c in item.own_codes if encounter.in_ranges(c, encounter.EM_RANGES)]
+        visits = [c for c in item.own_codes if encounter.is_visit(self.store, c)]
         if len({c[:4] for c in visits}) == 1 and len(set(visits)) >= 2 and len(visits) == len(item.own_codes):
             kinds.add("gap:em-level")
         return [self.reader.lex.concept(Match("gap", k[4:])) for k in sorted(kinds) if k.startswith("gap:")]

@@ -135,3 +135,11 @@ def test_cli_validate_exit_codes(knowledge_copy: Path, capsys: pytest.CaptureFix
     assert main(["kb", "validate", "--knowledge", str(knowledge_copy)]) == 1
     err = capsys.readouterr().err
     assert "field 'title'" in err and "problem(s) found" in err
+
+
+def test_code_groups_name_real_codes_and_the_answers_groups_are_present(knowledge_copy: Path) -> None:
+    path = knowledge_copy / "code_groups.yaml"
+    path.write_text(path.read_text().replace('"27750-27848"', '"27750-27849"').replace("id: em-visit", "id: visits"))
+    errors = _errors(knowledge_copy)
+    assert any("code_groups.yaml" in e and "'27849' (an end of the range '27750-27849')" in e for e in errors), errors
+    assert any("code group 'em-visit' is missing" in e for e in errors), errors

@@ -221,6 +221,7 @@ def build(
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
                 {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
+                {"key": "code_groups", "value": json.dumps([g.model_dump() for g in kb.code_groups])},
                 *([{"key": "ordinary_words", "value": json.dumps(sorted(ordinary_words(folders)))}] if bundled else []),
                 {
                     "key": "sedation",

@@ -27,6 +27,7 @@ def check_knowledge(kb: Knowledge, guard: AmaTextGuard) -> list[ContentError]:
     errors += _source_references(kb)
     errors += _code_references(kb)
     errors += _encounter_references(kb)
+    errors += _code_groups(kb)
     errors += _encounter_conditions(kb)
     errors += _text_checks(kb, guard)
     errors += _source_checks(kb)
@@ -60,6 +61,7 @@ def _records(kb: Knowledge) -> Iterator[tuple[str, BaseModel]]:
         "sites",
         "sedation",
         "encounter",
+        "code_groups",
     ):
         for record in getattr(kb, kind):
             yield kind, record
@@ -79,6 +81,7 @@ def _duplicates(kb: Knowledge) -> list[ContentError]:
         "indicators",
         "sites",
         "encounter",
+        "code_groups",
     ):
         seen: set[str] = set()
         for record in getattr(kb, kind):
@@ -216,6 +219,17 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     return errors
 
 
+REQUIRED_GROUPS = ("treatment", "em-visit")  # the code groups the encounter answers read (bot.respond.encounter)
+
+
+def _code_groups(kb: Knowledge) -> list[ContentError]:
+    missing = [g for g in REQUIRED_GROUPS if g not in {group.id for group in kb.code_groups}]
+    return [
+        ContentError("knowledge/code_groups.yaml", f"code group {g!r} is missing: the encounter answers use it")
+        for g in missing
+    ]
+
+
 def _encounter_references(kb: Knowledge) -> list[ContentError]:
     """An encounter rule may name codes we do not curate (an x-ray, a supply, an E/M visit), but each must exist in
     the curated codes or the public extracts (CMS fee schedule, HCPCS Level II); so must both ends of a range.
@@ -228,14 +242,18 @@ def _encounter_references(kb: Knowledge) -> list[ContentError]:
 
     where = "not in knowledge/codes, the fee schedule extract or the HCPCS extract"
 
+    def check_codes(kind: str, ident: str, name: str, items: list[str]) -> None:
+        for i, item in enumerate(items):
+            ends = code_range(item) or (item, item)
+            for end in [end for end in dict.fromkeys(ends) if end not in known]:
+                what = f"code {end!r}" if ends[0] == ends[1] else f"code {end!r} (an end of the range {item!r})"
+                errors.append(_err(kb, kind, ident, f"{name}[{i}]", f"unknown {what}: {where}"))
+
+    for group in kb.code_groups:
+        check_codes("code_groups", group.id, "codes", group.codes)
     for r in kb.encounter:
         for name, items in (("codes", r.codes), ("modifiers_on", r.modifiers_on)):
-            for i, item in enumerate(items):
-                ends = code_range(item) or (item, item)
-                missing = [end for end in dict.fromkeys(ends) if end not in known]
-                for end in missing:
-                    what = f"code {end!r}" if ends[0] == ends[1] else f"code {end!r} (an end of the range {item!r})"
-                    errors.append(_err(kb, "encounter", r.id, f"{name}[{i}]", f"unknown {what}: {where}"))
+            check_codes("encounter", r.id, name, items)
         for i, mod in enumerate(r.modifiers):
             if mod not in modifiers:
                 errors.append(

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from bot.kb.models import (
     AnesthesiaSite,
     Code,
+    CodeGroup,
     Distinction,
     EncounterRule,
     Guidance,
@@ -49,6 +50,7 @@ class Knowledge:
     sedation: list[SedationRow] = field(default_factory=list)
     sedation_time: SedationTime | None = None
     encounter: list[EncounterRule] = field(default_factory=list)  # knowledge/encounter*.yaml
+    code_groups: list[CodeGroup] = field(default_factory=list)  # knowledge/code_groups.yaml
     # Codes and modifiers of the public extracts in data/ (CMS fee schedule, HCPCS Level II), which content may
     # name without curating them: an x-ray code, a supply code, a finger modifier
     public_codes: set[str] = field(default_factory=set)
@@ -75,6 +77,7 @@ _SECTIONS: list[tuple[str, str, str, type[BaseModel], str]] = [
     ("sites", "anesthesia_sites.yaml", "sites", AnesthesiaSite, "site"),
     ("sedation", "sedation_rules.yaml", "sedation", SedationRow, "who"),
     ("encounter", "encounter*.yaml", "encounter_rules", EncounterRule, "id"),
+    ("code_groups", "code_groups.yaml", "code_groups", CodeGroup, "id"),
 ]
 
 PFS_EXTRACT = "cms-pfs-indicators.csv"  # bot.kb.pfs.EXTRACT_NAME; not imported, to keep the importers out

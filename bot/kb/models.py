@@ -382,6 +382,28 @@ class AppliesWhen(Strict):
     global_days: list[str] = Field(default=[], description="The treatment code's CMS global period is one of these")
 
 
+def covered_by(items: list[str], code: str) -> bool:
+    """Whether `code` is one of `items` (codes or inclusive ranges, "29000-29799") or falls in one of the ranges."""
+    code = code.strip().upper()
+    for item in items:
+        start, end = code_range(item) or (item, item)
+        if len(code) == len(start) and _same_kind(code, start) and start <= code <= end:
+            return True
+    return False
+
+
+class CodeGroup(Strict):
+    """A named group of codes the answers tell apart (knowledge/code_groups.yaml): the fracture and dislocation
+    treatment codes, the E/M visits. A coding lead widens a range here, not in Python."""
+
+    id: str
+    title: str = Field(description="What the codes are, in our own words")
+    codes: list[str] = Field(min_length=1, description="Codes or inclusive ranges")
+
+    def covers(self, code: str) -> bool:
+        return covered_by(self.codes, code)
+
+
 class EncounterRule(Strict):
     """A rule for a service around the reduction or fracture care (knowledge/encounter.yaml): the splint, the
     cast and its supplies, the x-ray read, the E/M that day, the global period and who follows the patient.
@@ -447,12 +469,7 @@ class EncounterRule(Strict):
 
     def covers(self, code: str) -> bool:
         """Whether `code` is one of the rule's codes or falls in one of its ranges."""
-        code = code.strip().upper()
-        for item in self.codes:
-            start, end = code_range(item) or (item, item)
-            if len(code) == len(start) and _same_kind(code, start) and start <= code <= end:
-                return True
-        return False
+        return covered_by(self.codes, code)
 
 
 class ValidationPolicy(Strict):

@@ -4,4 +4,4 @@ Importing `bot.kb.build` pulls in content loading, checks and every importer; `c
 to know whether a database was built by this version.
 """
 
-SCHEMA_VERSION = "7"  # 7: icd10cm indexed by parent (a code's children were a full scan)
+SCHEMA_VERSION = "8"  # 8: code groups and the findings' sedation_codes; 7: icd10cm indexed by parent

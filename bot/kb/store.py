@@ -24,6 +24,7 @@ from bot.kb.datasets import Dataset
 from bot.kb.models import (
     AnesthesiaSite,
     Code,
+    CodeGroup,
     Distinction,
     EncounterRule,
     Guidance,
@@ -151,6 +152,7 @@ class KnowledgeStore:
         self.sedation_time = SedationTime.model_validate(sedation["time"]) if sedation.get("time") else None
         self.intents_json: str = meta.get("intents", "[]")
         self.intent_masks_json: str = meta.get("intent_masks", "{}")
+        self.code_groups = {g["id"]: CodeGroup.model_validate(g) for g in json.loads(meta.get("code_groups", "[]"))}
         # words of the content, for the redactor to tell from names; absent in a database built before them
         self.ordinary_words: frozenset[str] | None = (
             frozenset(json.loads(meta["ordinary_words"])) if "ordinary_words" in meta else None

@@ -12,21 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kb.models import AppliesWhen, EncounterRule
+from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.respond import supplies
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, labelled
 
-TREATMENT_RANGES = (
-    "23500-23680",
-    "24500-24685",
-    "25500-25695",
-    "26600-26785",
-    "27197-27266",
-    "27500-27566",
-    "27750-27848",
-    "28400-28675",
-)  # the fracture and dislocation treatment codes
-EM_RANGES = ("99202-99499",)  # E/M visits: a rule names one level as an example
 _SETTING = {"office": False, "facility": True}  # a rule's setting against the Case's place of service
 _REPORT = {
     "report": "Report it",
@@ -36,16 +26,22 @@ _REPORT = {
 }
 
 
-def treatment_codes(case: Case) -> list[str]:
+def is_treatment(store: KnowledgeStore, code: str) -> bool:
+    """A fracture or dislocation treatment code (knowledge/code_groups.yaml, treatment)."""
+    return code.isdigit() and store.code_groups["treatment"].covers(code)
+
+
+def is_visit(store: KnowledgeStore, code: str) -> bool:
+    """An E/M visit code (knowledge/code_groups.yaml, em-visit): a rule's example stands for any level."""
+    return code.isdigit() and store.code_groups["em-visit"].covers(code)
+
+
+def treatment_codes(store: KnowledgeStore, case: Case) -> list[str]:
     """The fracture or dislocation treatment codes the question names."""
-    return [c for c in case.code_list() if in_ranges(c, TREATMENT_RANGES)]
+    return [c for c in case.code_list() if is_treatment(store, c)]
 
 
-def in_ranges(code: str, ranges: tuple[str, ...]) -> bool:
-    return code.isdigit() and any(lo <= code <= hi for lo, hi in (r.split("-") for r in ranges))
-
-
-def treated(case: Case, item: CaseAsk) -> bool:
+def treated(store: KnowledgeStore, case: Case, item: CaseAsk) -> bool:
     """Whether the physician the ask is about reduced or treated the injury: a reduction (or a treatment code) is
     described, no first-care-only words, and no one else is named as having done it."""
     if "initial-care-only" in case.topics:
@@ -60,7 +56,7 @@ def treated(case: Case, item: CaseAsk) -> bool:
     if "hand-off" in case.topics:
         return False  # splinted and referred: first care only
     # named treatment codes, or definitive closed care without manipulation ("nondisplaced, casted")
-    return bool(treatment_codes(case)) or case.manipulation is False
+    return bool(treatment_codes(store, case)) or case.manipulation is False
 
 
 def _several(case: Case) -> bool:
@@ -84,7 +80,7 @@ def _side_of(case: Case, site: object) -> str | None:
 
 
 def _global_days(ask: Ask) -> str | None:
-    for code in treatment_codes(ask.case) or ask.earlier:
+    for code in treatment_codes(ask.store, ask.case) or ask.earlier:
         row = ask.store.pfs(code)
         if row:
             return str(row.get("glob_days"))
@@ -119,7 +115,7 @@ def applies(when: AppliesWhen, ask: Ask) -> int | None:
     if when.families_all:
         tests.append(lambda: set(when.families_all) <= set(case.families))
     if when.treated is not None:
-        tests.append(lambda: treated(case, item) == when.treated)
+        tests.append(lambda: treated(ask.store, case, item) == when.treated)
     if when.several is not None:
         tests.append(lambda: _several(case) == when.several)
     if when.global_days:
@@ -148,11 +144,11 @@ def matching(ask: Ask) -> list[EncounterRule]:
         score = applies(rule.applies_when, ask)
         if score is None:
             continue
-        names = any(rule.covers(c) for c in named if not in_ranges(c, TREATMENT_RANGES))
+        names = any(rule.covers(c) for c in named if not is_treatment(ask.store, c))
         scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
-    if any(r.covers(c) for _, _, r in scored for c in named if not in_ranges(c, TREATMENT_RANGES)):
+    if any(r.covers(c) for _, _, r in scored for c in named if not is_treatment(ask.store, c)):
         # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches
-        scored = [s for s in scored if any(s[2].covers(c) for c in named if not in_ranges(c, TREATMENT_RANGES))]
+        scored = [s for s in scored if any(s[2].covers(c) for c in named if not is_treatment(ask.store, c))]
     best: dict[str, EncounterRule] = {}
     for _, _, rule in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True):
         best.setdefault(rule.topic, rule)
@@ -170,10 +166,10 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
     if not rules:
         return reply, False
     own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
-    services = [c for c in own if any(r.covers(c) for r in rules) and not in_ranges(c, TREATMENT_RANGES)]
+    services = [c for c in own if any(r.covers(c) for r in rules) and not is_treatment(ask.store, c)]
     about_services = (
         bool(services)
-        and not any(in_ranges(c, TREATMENT_RANGES) for c in own)
+        and not any(is_treatment(ask.store, c) for c in own)
         and not any(k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
     )
     if not reply.answered or about_services:
@@ -187,7 +183,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     """One rule's answer: what to do with the services it covers that the question names, and why."""
     case = ask.case
     covered = [c for c in dict.fromkeys(case.code_list() + case.code_list(kinds=("hcpcs",))) if rule.covers(c)]
-    services = [c for c in covered if not in_ranges(c, TREATMENT_RANGES)]
+    services = [c for c in covered if not is_treatment(ask.store, c)]
     if not services and rule.report != "do_not_report":
         services = covered  # a rule about the treatment code itself; what is not reported is never the treatment
 
@@ -205,7 +201,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
         reply.ruled_out += [c for c in services if c not in reply.ruled_out]
         # what is reported instead of the bundled service: the treatment code the question names ("29075 on top
         # of 25605?": 25605 alone), when nothing decided the treatment code already
-        named = [] if reply.picked else [c for c in treatment_codes(case) if c not in reply.ruled_out]
+        named = [] if reply.picked else [c for c in treatment_codes(ask.store, case) if c not in reply.ruled_out]
         reply.code(*named)
         reply.picked += named
     elif rule.report == "depends":
@@ -228,7 +224,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
     if instead:
         how = "Report instead" if rule.report == "do_not_report" else "Report with it"
         named = [
-            f"the E/M visit ({'-'.join([c, *m])} as an example level)" if in_ranges(c, EM_RANGES) else "-".join([c, *m])
+            f"the E/M visit ({'-'.join([c, *m])} as an example level)" if is_visit(ask.store, c) else "-".join([c, *m])
             for c, m in instead
         ]
         reply.say(f"{how}: {', '.join(named)}.")
@@ -251,7 +247,7 @@ def _modifier_codes(ask: Ask, rule: EncounterRule) -> list[str]:
     if rule.modifiers_on:
         on = EncounterRule.model_construct(codes=rule.modifiers_on)
         return [c for c in named if on.covers(c)]
-    return treatment_codes(case) or list(ask.earlier[:1])
+    return treatment_codes(ask.store, case) or list(ask.earlier[:1])
 
 
 def _digit_modifiers(ask: Ask, modifiers: list[str]) -> list[str]:
