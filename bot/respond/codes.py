@@ -7,7 +7,7 @@ and never describe it: CPT descriptors are AMA-licensed and an invented descript
 from __future__ import annotations
 
 from bot.kb.store import KnowledgeStore
-from bot.respond import distinction, pcs
+from bot.respond import distinction, pcs, verdict
 from bot.respond.base import HCPCS_SOURCE, LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
@@ -31,7 +31,7 @@ _ANESTHESIA = {"none": "without anesthesia", "required": "requiring anesthesia"}
 def lookup(ask: Ask) -> Reply:
     codes = ask.codes
     pcs_codes = ask.case.pcs_codes
-    judged = ask.item.yes_no or bool(ask.item.kinds & {"verify", "who_is_right", "proposal"})
+    judged = verdict.judging(ask.item) or "proposal" in ask.item.kinds
     if not codes and not pcs_codes or judged and described_apart(ask.store, ask.case, codes):
         return search(ask)  # "both bones broken, set closed: is 25505 right?": the facts decide, the verdict compares
     reply = Reply(answered=False)
@@ -176,18 +176,9 @@ def _whole_claim(ask: Ask) -> Reply | None:
     return distinction.explain(ask, dist) if dist is not None and dist.kind == "anesthesia" else None
 
 
-# What the note documents instead of moderate sedation: no moderate sedation code applies
-_NOT_MODERATE = (
-    "minimal_sedation",
-    "local",
-    "digital_block",
-    "topical",
-    "none",
-    "general",
-    "regional",
-    "mac",
-    "deep_sedation",
-)
+# Findings that leave the moderate sedation codes open: moderate sedation itself, or sedation or anesthesia with no
+# depth or type given. Every other documented finding (none, local, a block, general, MAC, deep...) rules them out.
+_MAY_BE_MODERATE = ("moderate_sedation", "sedation", "anesthesia")
 GENERAL_GUIDANCE = "requiring-anesthesia"
 
 
@@ -197,7 +188,7 @@ def _no_sedation_code(ask: Ask) -> Reply | None:
     store, case = ask.store, ask.case
     findings = case.findings
     guidance = store.guidance.get(GENERAL_GUIDANCE)
-    if not findings or findings[0] not in _NOT_MODERATE or guidance is None:
+    if not findings or findings[0] in _MAY_BE_MODERATE or guidance is None:
         return None
     rule = next((r for r in guidance.findings if r.finding == findings[0]), None)
     if rule is None:

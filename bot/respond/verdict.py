@@ -15,19 +15,25 @@ _WORDS = {"yes": "Yes", "no": "No", "depends": "It depends"}
 _FROM_MODIFIER = {"fits": "yes", "does_not_fit": "no", "depends": "depends"}
 
 
+def judging(item: CaseAsk) -> bool:
+    """Whether the ask asks for a judgement ("is that right?", "who is right?", a yes-or-no question): the codes it
+    states are then positions, whatever verb stated them."""
+    return bool(set(item.kinds) & {"verify", "who_is_right"}) or item.yes_no
+
+
 def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
     """The codes and modifiers proposed for this ask: those proposed in its own words, else, when it names no
     code ("who is right?", "does that change the sedation code?"), those proposed earlier in the message."""
     # "Ortho put 27252. I think it is 27250. Who is right?", "Billed 28575-23. Is the 23 needed?": asked to
     # judge, the codes stated are the positions, whatever verb stated them
-    judging = bool(set(item.kinds) & {"verify", "who_is_right"}) or item.yes_no
-    stated = ("proposed", "mentioned") if judging else ("proposed",)
+    judged = judging(item)
+    stated = ("proposed", "mentioned") if judged else ("proposed",)
     own = [c.code for c in case.codes if c.role in stated and c.segment in item.segments]
     names_codes = any(c.segment in item.segments for c in case.codes)
     before = [c for c in case.codes if c.segment < max(item.segments, default=0)]
     codes = own or (
         [c.code for c in before if c.role == "proposed"]
-        or ([c.code for c in before if c.role == "mentioned"] if judging else [])
+        or ([c.code for c in before if c.role == "mentioned"] if judged else [])
         if not names_codes
         else []
     )
