@@ -60,7 +60,9 @@ class SideConcept(Concept):
 
 
 class ProcedureConcept(Concept):
-    kind: Literal["reduction", "manipulation", "self_reduced", "approach", "sequence", "condition", "topic"]
+    kind: Literal[
+        "reduction", "manipulation", "self_reduced", "approach", "sequence", "condition", "topic", "furnished"
+    ]
 
 
 class FindingConcept(Concept):

@@ -42,18 +42,13 @@ def _postoperative_care_only(case: Case, item: CaseAsk) -> bool:
     return asked is not None and reducer is not None and asked != reducer.concept
 
 
+def _furnished(case: Case) -> set[str]:
+    """What the note says of how the anesthesia was furnished (lexicon procedures of kind furnished)."""
+    return set(case.procedures("furnished"))
+
+
 def _practitioners(case: Case) -> set[str]:
     return {f.concept for f in case.of("provider") if f.attrs.get("role") == "anesthesia"}
-
-
-# What the note says of how the anesthesia was furnished (knowledge/lexicon/procedures.yaml topics)
-_HOW_FURNISHED = {
-    "medical-direction",
-    "no-medical-direction",
-    "concurrent-cases",
-    "one-anesthetist",
-    "medical-supervision",
-}
 
 
 def _anesthesiologist_alone(case: Case, item: CaseAsk) -> bool:
@@ -61,35 +56,35 @@ def _anesthesiologist_alone(case: Case, item: CaseAsk) -> bool:
     direction or supervision."""
     if "anesthesiologist" not in _practitioners(case):
         return False
-    furnished = _HOW_FURNISHED & set(case.topics)
-    return "personally-performed" in case.topics or "crna" not in _practitioners(case) and not furnished
+    furnished = _furnished(case)
+    return "personally-performed" in furnished or "crna" not in _practitioners(case) and not furnished
 
 
 def _anesthetist_directed(case: Case, item: CaseAsk) -> bool:
     """The CRNA worked under medical direction: said so, or the anesthesiologist was directing concurrent cases
     ("covering 3 rooms") or one CRNA."""
-    topics = set(case.topics)
+    topics = _furnished(case)
     directed = bool({"medical-direction", "concurrent-cases", "one-anesthetist"} & topics)
     return directed and ("crna" in _practitioners(case) or bool({"concurrent-cases", "one-anesthetist"} & topics))
 
 
 def _anesthetist_not_directed(case: Case, item: CaseAsk) -> bool:
-    return "crna" in _practitioners(case) and "no-medical-direction" in case.topics
+    return "crna" in _practitioners(case) and "no-medical-direction" in _furnished(case)
 
 
 def _directing_concurrent(case: Case, item: CaseAsk) -> bool:
     """The anesthesiologist directed two to four cases at once ("covering 3 rooms", "directing 2 CRNAs")."""
-    return "concurrent-cases" in case.topics and (
-        "medical-direction" in case.topics or bool({"crna", "anesthesiologist"} & _practitioners(case))
+    return "concurrent-cases" in _furnished(case) and (
+        "medical-direction" in _furnished(case) or bool({"crna", "anesthesiologist"} & _practitioners(case))
     )
 
 
 def _directing_one(case: Case, item: CaseAsk) -> bool:
-    return "one-anesthetist" in case.topics and "medical-direction" in case.topics
+    return "one-anesthetist" in _furnished(case) and "medical-direction" in _furnished(case)
 
 
 def _supervising_more_than_four(case: Case, item: CaseAsk) -> bool:
-    return "medical-supervision" in case.topics and bool(_practitioners(case))
+    return "medical-supervision" in _furnished(case) and bool(_practitioners(case))
 
 
 def _monitored_anesthesia_care(case: Case, item: CaseAsk) -> bool:
