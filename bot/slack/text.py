@@ -29,6 +29,14 @@ def without_mention_of(text: str, user_id: str | None) -> str:
     return re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>\s*", "", text).strip()
 
 
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")  # how Slack writes a user's id
+
+
+def user_id(value: object) -> str | None:
+    """The value when it is a Slack user id, else None: a malformed id from a request is never made a mention."""
+    return value if isinstance(value, str) and USER_ID.fullmatch(value) else None
+
+
 def bounded(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     """At most `limit` characters: the first HEAD_CHARS and the last ones, cut at spaces where possible."""
     if len(text) <= limit:

@@ -102,6 +102,17 @@ def test_share_button_value_carries_no_markup_and_the_shared_answer_leaves_the_q
     assert "&amp;lt;" not in shown and "<!channel" not in shown
 
 
+def test_a_share_click_whose_user_is_no_slack_user_id_mentions_no_one(fake_slack, server, signed_post):
+    """Found by the HTTP fuzzer: a click signed with a user id such as "1700000000.000100" was posted in the channel
+    as "<@1700000000.000100> shared this answer". Only an id in Slack's own form is made a mention."""
+    hook = ephemeral_answer(fake_slack, signed_post, "global days for 27252")
+    share = button(hook, SHARE_ACTION)
+    click = block_actions_body(share, fake_slack.response_url("share"), ephemeral=True, user="1700000000.000100")
+    assert signed_post(click).status == 200
+    (post,) = fake_slack.wait_for("chat.postMessage")
+    assert "090" in message_json(post) and "<@" not in message_json(post)
+
+
 def test_share_in_a_channel_the_bot_is_not_in_explains_instead(fake_slack, server, signed_post):
     hook = ephemeral_answer(fake_slack, signed_post, "global days for 27252")
     fake_slack.enqueue("chat.postMessage", body={"ok": False, "error": "not_in_channel"})

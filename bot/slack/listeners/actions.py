@@ -35,7 +35,7 @@ from bot.slack.listeners.replies import (
     question_id,
     without_identifiers,
 )
-from bot.slack.text import bounded, unescape
+from bot.slack.text import bounded, unescape, user_id
 
 if TYPE_CHECKING:
     from bot.slack.listeners import FeedbackCallback
@@ -64,7 +64,7 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
             respond(response_type="ephemeral", replace_original=False, text=NOT_SHAREABLE)
             asker.record(asked, "action", user, channel)
             return
-        message = answer_message(shareable, question_id=asked.qid, shared_by=user)
+        message = answer_message(shareable, question_id=asked.qid, shared_by=user_id(user))
         refused: list[str] = []
 
         def send(attempt: dict) -> Any:
