@@ -22,7 +22,18 @@ from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load
 from bot.nlu.lexicon import Match, compile_lexicon
 from bot.nlu.phi import use_ordinary_words
 from bot.nlu.reader import Reader, fingerprint
-from bot.respond import codes, crosswalk, diagnosis, distinction, encounter, general, indicators, modifiers, verdict
+from bot.respond import (
+    codes,
+    crosswalk,
+    diagnosis,
+    distinction,
+    encounter,
+    general,
+    indicators,
+    modifiers,
+    supplies,
+    verdict,
+)
 from bot.respond.base import Ask, Reply
 from bot.respond.retrieve import unknown_code
 
@@ -308,6 +319,10 @@ class Engine:
             # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
             # rides along. With nothing to decide ("does 27266 need RT"), the side is the question.
             mods = [m for m in mods if m not in self.sides]
+        if "supply_code" in kinds:
+            # "which Q code for the cast, with 25605?": the supply is asked about, the treatment code is its context
+            procedure = [c for c in procedure if supplies.is_supply(self.store, c)]
+            anesthesia = []
         if self._about_sedation(case, item, procedure):
             kinds.add("sedation_code")
             # the codes it names are the sedation's (what it asks about) or the other provider's reduction: no

@@ -83,3 +83,42 @@ def test_a_modifier_asked_on_a_reported_service_is_a_modifier_check_and_on_a_bun
         "Ortho looked at the ankle films at the follow-up; radiology had already read them. Can ortho bill 73610-26?"
     )
     assert review.intent == "code_search" and review.asks[0].verdict == "no", review.text
+
+
+@pytest.mark.parametrize(
+    "question, supply",
+    [
+        ("Clinic note: closed tx of a shaft of humerus fx, 24500, 58 yo, long arm fiberglass cast. Q code?", "Q4006"),
+        (
+            "Ortho office, kid is 6, nondisplaced distal radius fx (25600) in a plaster short arm cast - supply code?",
+            "Q4011",
+        ),
+        (
+            "We casted a 70 y/o's ankle fx in the office, 27786, short leg fiberglass. What do I bill for materials?",
+            "Q4038",
+        ),
+    ],
+)
+def test_a_supply_ask_is_answered_with_the_supply_code_first_whatever_treatment_code_it_names(
+    engine, question: str, supply: str
+) -> None:
+    """An ask for the supply code ("Q code?") is about the supplies: the treatment code the note names is its
+    context and neither leads the answer nor makes it a code lookup."""
+    a = engine.answer(question)
+    assert a.asks[0].intent == "code_search" and a.asks[0].codes[0] == supply, (a.asks[0].intent, a.codes, a.text)
+
+
+def test_supplies_in_a_facility_are_not_the_physicians_and_the_treatment_he_gave_is_reported_instead(engine) -> None:
+    """In a hospital or ASC the facility furnishes the materials: a supply code proposed for the physician is
+    ruled out, and what he reports is the treatment the description decides, named or not."""
+    a = engine.answer(
+        "Surgery center: closed reduction of a distal radius fracture with pins, short arm cast at the end. "
+        "The surgeon's biller put Q4010 on his claim as well. OK?"
+    )
+    assert a.asks[0].verdict == "no" and "Q4010" in a.asks[0].proposed, (a.asks[0].verdict, a.text)
+    assert a.codes[0] == "25606", a.codes
+    ed = engine.answer(
+        "Hospital ER physician placed a fiberglass sugar-tong splint and sent the patient to ortho; can the ED doc "
+        "put Q4022 for the splinting material next to 29125?"
+    )
+    assert ed.asks[0].verdict == "no" and "Q4022" in ed.asks[0].proposed, (ed.asks[0].verdict, ed.text)

@@ -253,3 +253,46 @@ def test_a_by_site_key_must_be_a_site_or_a_site_entry(knowledge_copy: Path) -> N
     assert any(
         "'big-toe' is neither a site nor a site id" in str(e) and "sites.yaml" in str(e) for e in exc.value.errors
     )
+
+
+def test_a_plan_is_not_done_but_a_planned_hand_off_still_is_one(reader: Reader) -> None:
+    """The context rule 'planned' scopes only procedures and anesthesia (its `only`): "ortho is going to reduce it
+    under a block" is not a reduction done, while "will see her in hand clinic" still hands the care off."""
+    planned = reader.read("ED splinted the wrist; ortho is going to reduce it under a block on Friday.")
+    assert not planned.procedures("reduction") and "regional" not in planned.findings
+    done = reader.read("ortho reduced the wrist under a hematoma block and will see her in hand clinic")
+    assert done.procedures("reduction") and "hand-off" in done.topics
+
+
+@pytest.mark.parametrize(
+    "text", ["splinted, then sent to hand surgery", "referred her on to the pediatrician", "f/u with orthopedics"]
+)
+def test_a_physician_the_patient_is_sent_on_to_hands_the_care_off(reader: Reader, text: str) -> None:
+    assert "hand-off" in reader.read(text).topics, text
+
+
+def test_a_supply_ask_is_about_the_supplies_in_any_of_its_words(reader: Reader) -> None:
+    """An ask cue with a topic ("Q code?") and a which-code cue before a topic whose entry says how it is asked
+    ("what do we bill for the casting material") both ask for a supply code, about the supplies."""
+    for text in ["short arm cast in the office, 25600. Q code?", "what do we bill for the casting material?"]:
+        ask = reader.read(text).asks[-1]
+        assert "supply_code" in ask.kinds and ask.topics == {"supply"}, (text, ask.kinds, ask.topics)
+
+
+def test_an_ask_topic_and_a_context_rule_scope_are_checked(knowledge_copy: Path) -> None:
+    from bot.kb.build import validated_knowledge
+    from bot.yamlfile import ContentErrors
+
+    asks = knowledge_copy / "lexicon" / "asks.yaml"
+    asks.write_text(asks.read_text().replace("    topic: supply\n", "    topic: supplies\n"))
+    with pytest.raises(ContentErrors) as exc:
+        validated_knowledge(knowledge_copy)
+    errors = [str(e) for e in exc.value.errors]
+    assert any("unknown topic 'supplies'" in e and "asks.yaml" in e for e in errors), errors
+    asks.write_text(asks.read_text().replace("    topic: supplies\n", "    topic: supply\n"))
+    context = knowledge_copy / "lexicon" / "context.yaml"
+    context.write_text(context.read_text().replace("only: [reduction,", "only: [reductions,"))
+    with pytest.raises(ContentErrors) as exc:
+        validated_knowledge(knowledge_copy)
+    errors = [str(e) for e in exc.value.errors]
+    assert any("context.yaml" in e and "(planned) field 'only.0'" in e for e in errors), errors

@@ -219,7 +219,7 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     return errors
 
 
-REQUIRED_GROUPS = ("treatment", "em-visit")  # the code groups the encounter answers read (bot.respond.encounter)
+REQUIRED_GROUPS = ("treatment", "em-visit", "cast-supplies")  # the groups the encounter answers read (bot.respond)
 
 
 def _code_groups(kb: Knowledge) -> list[ContentError]:

@@ -63,6 +63,10 @@ class ProcedureConcept(Concept):
     kind: Literal[
         "reduction", "manipulation", "self_reduced", "approach", "sequence", "condition", "topic", "furnished"
     ]
+    asked_as: AskKind | None = Field(
+        default=None,
+        description="A which-code cue just before the term asks this kind ('what do I bill for the supplies')",
+    )
 
 
 class FindingConcept(Concept):
@@ -103,6 +107,25 @@ class UnitConcept(Concept):
     id: Literal["years", "months", "weeks", "days", "minutes", "hours", "dose"]
 
 
+# What a context rule may be limited to: a fact category, or a procedure kind
+ScopedKind = Literal[
+    "site",
+    "finding",
+    "mention",
+    "drug",
+    "provider",
+    "setting",
+    "reduction",
+    "manipulation",
+    "self_reduced",
+    "approach",
+    "sequence",
+    "condition",
+    "topic",
+    "furnished",
+]
+
+
 class ContextRule(Concept):
     """A ConText trigger: the facts in its scope are negated, hypothetical, historical or corrected."""
 
@@ -117,6 +140,11 @@ class ContextRule(Concept):
     not_after_window: int = Field(
         default=1, ge=1, le=6, description="How many words before the trigger not_after looks"
     )
+    only: list[ScopedKind] = Field(
+        default=[],
+        description="The facts it scopes, by category or procedure kind ('reduction', 'finding'); empty: every "
+        "fact. 'ortho will reduce it' plans a reduction; 'will follow up in fracture clinic' is still a hand-off",
+    )
 
 
 class AskCue(Concept):
@@ -126,6 +154,9 @@ class AskCue(Concept):
     not_after: list[str] = Field(default=[], description="Words that, right before the cue, make it something else")
     at_end: bool = Field(default=False, description="Counts only when nothing but ordinary words follows it")
     guidance: str | None = Field(default=None, description="For kind rule: the guidance record that answers it")
+    topic: str | None = Field(
+        default=None, description="The encounter topic the ask is about, a topic id of procedures.yaml ('supply')"
+    )
 
 
 class Gap(Concept):
@@ -173,6 +204,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("context.yaml", "quantities", "quantity"),
     ("asks.yaml", "modifier_cues", "modifier_cue"),
     ("asks.yaml", "billing_verbs", "billing_verb"),
+    ("procedures.yaml", "referral_verbs", "referral_verb"),
     ("asks.yaml", "modifier_before_code", "modifier_before_code"),
     ("asks.yaml", "modifier_after_code", "modifier_after_code"),
     ("asks.yaml", "modifier_link_verbs", "modifier_link_verb"),
@@ -295,7 +327,22 @@ def load_lexicon(
     if errors:
         return None, errors
     lexicon = Lexicon(concepts=concepts, word_lists=word_lists, shorthand=shorthand)
-    return lexicon, _check_terms(lexicon, origin) + _check_by_site(lexicon, origin)
+    return lexicon, _check_terms(lexicon, origin) + _check_by_site(lexicon, origin) + _check_topics(lexicon, origin)
+
+
+def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
+    """An ask cue's topic is a topic of procedures.yaml: the encounter rules read topics by those ids."""
+    known = {str(c["id"]) for c in lexicon.concepts.get("procedure", []) if c.get("kind") == "topic"}
+    errors = []
+    for record in lexicon.concepts.get("ask", []):
+        if record.get("topic") and record["topic"] not in known:
+            file, label, line = origin[("ask", str(record["id"]))]
+            errors.append(
+                ContentError(
+                    file, f"unknown topic {record['topic']!r} (not a procedures.yaml topic)", label, "topic", line
+                )
+            )
+    return errors
 
 
 def _check_by_site(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:

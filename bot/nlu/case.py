@@ -121,6 +121,7 @@ class CaseAsk:
     end: int
     segments: list[int]
     kinds: set[str] = field(default_factory=set)  # ask cue kinds: which_code, verify, compare, indicator:glob_days ...
+    topics: set[str] = field(default_factory=set)  # encounter topics its cues are about ("which Q code": supply)
     codes: list[str] = field(default_factory=list)  # its own codes, then those of the case sentences it takes in
     own_codes: list[str] = field(default_factory=list)  # the codes in its own words
     modifiers: list[str] = field(default_factory=list)
@@ -444,7 +445,10 @@ class Case:
 
     @property
     def topics(self) -> list[str]:
-        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == "topic"]
+        """The encounter topics: named ("the splint") or asked about ("which Q code?" is about the supplies)."""
+        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == "topic"] + [
+            str(f.attrs["topic"]) for f in self.of("ask") if f.attrs.get("topic")
+        ]
 
     @property
     def icd_words(self) -> list[str]:

@@ -51,6 +51,7 @@ AskKind = Literal[
     "request",
     "every_claim",
     "pcs",
+    "supply_code",  # a cast or splint supply code: the treatment codes the message names are its context
 ]
 
 
@@ -76,6 +77,7 @@ BESIDE = {
     "icd_common",
     "modifier_cue",
     "billing_verb",
+    "referral_verb",
     "side_word",
     "age_subject",
     "modifier_before_code",
@@ -111,6 +113,7 @@ class CompiledLexicon:
     age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
+    referral_verbs: frozenset[str] = frozenset()  # "sent to hand surgery": the care goes to someone else
     modifier_cues: frozenset[str] = frozenset()  # words that make a bare two-digit number a modifier
     modifier_before_code: frozenset[str] = frozenset()  # "58 on 27254": the code a modifier goes on follows these
     modifier_after_code: frozenset[str] = frozenset()  # "27254 get 58": ... or comes before these
@@ -184,6 +187,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.age_subjects = frozenset(w for t in lexicon["word_lists"].get("age_subject", []) for w in words(t))
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
+    out.referral_verbs = frozenset(w for t in lexicon["word_lists"].get("referral_verb", []) for w in words(t))
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
     out.modifier_before_code = frozenset(
         w for t in lexicon["word_lists"].get("modifier_before_code", []) for w in words(t)

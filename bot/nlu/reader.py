@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -100,6 +100,8 @@ def clean(question: str) -> tuple[str, bool]:
     return text[:HEAD_CHARS] + "\n...\n" + text[-TAIL_CHARS:], True
 
 
+HAND_OFF = "hand-off"  # the procedures.yaml topic: someone else gives the follow-up or definitive care
+REFERRED_ROLES = frozenset({"surgeon", "other_physician"})  # who a patient is referred on to (providers' roles)
 # What a question sentence can ask about a code it names; any other question naming a code offers it for a verdict
 ABOUT_A_CODE = frozenset(
     {
@@ -112,13 +114,14 @@ ABOUT_A_CODE = frozenset(
         "meaning",
         "sedation_code",
         "which_code",
+        "supply_code",
         "more",
         "add_on",
         "help",
     }
 )
 # ... of which these still let a yes-or-no question propose it ("is 23700 the right code?")
-CHOICE = frozenset({"which_code", "alternative", "compare"})
+CHOICE = frozenset({"which_code", "supply_code", "alternative", "compare"})
 
 
 @dataclass
@@ -145,6 +148,7 @@ class _Scope:
     category: str
     first: int
     last: int
+    only: frozenset[str] = frozenset()  # the fact categories and procedure kinds it scopes; empty: all
 
 
 @dataclass
@@ -433,7 +437,7 @@ class Reader:
                     and not (category != "correction" and self._break_before(reading, last))
                 ):
                     last += 1
-                scopes.append(_Scope(category, hit.last, last))
+                scopes.append(_Scope(category, hit.last, last, frozenset(rule.get("only") or ())))
             if direction in ("backward", "both"):
                 first = hit.first
                 while (
@@ -443,7 +447,7 @@ class Reader:
                     and not (self._break_before(reading, first))
                 ):
                     first -= 1
-                scopes.append(_Scope(category, first, hit.first))
+                scopes.append(_Scope(category, first, hit.first, frozenset(rule.get("only") or ())))
         return scopes
 
     @staticmethod
@@ -470,11 +474,12 @@ class Reader:
         return all(i in covered or w.text in self.lex.stopwords for i, w in enumerate(words))
 
     # -- facts ------------------------------------------------------------------------------------------
-    def _status(self, reading: _Reading, i: int) -> tuple[Status, bool]:
+    def _status(self, reading: _Reading, i: int, what: frozenset[str] | None = None) -> tuple[Status, bool]:
+        """The status of word `i`; `what`: the fact's category and kind, for scopes limited to some facts."""
         status: Status = "asserted"
         correction = False
         for scope in reading.scopes:
-            if scope.first <= i < scope.last:
+            if scope.first <= i < scope.last and (not scope.only or what is not None and scope.only & what):
                 if scope.category == "correction":
                     correction = True
                 elif status == "asserted" or scope.category == "negated":
@@ -489,8 +494,8 @@ class Reader:
             category = hit.match.category
             if category in ("context", "terminator", "greeting", "thanks", "unit"):
                 continue
-            status, correction = self._status(reading, hit.first)
             attrs = dict(self.lex.concept(hit.match))
+            status, correction = self._status(reading, hit.first, frozenset({category, str(attrs.get("kind"))}))
             if seg.role == "ignore":
                 continue  # "EBL: none" says nothing about anesthesia
             category = {"ask": "ask"}.get(category, category)
@@ -526,6 +531,21 @@ class Reader:
                         attrs=dict(provider),
                     )
                 )  # "what should the ED have billed"
+            if category == "provider" and self._referred(words, hit.first, attrs):
+                handoff = self.lex.concepts.get(("procedure", HAND_OFF), {})
+                case.facts.append(
+                    Fact(
+                        "procedure",
+                        HAND_OFF,
+                        written[start:end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        attrs=dict(handoff),
+                    )
+                )  # "sent to hand surgery": someone else gives the care
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
         if seg.role in ("anesthesia", "sedation"):
@@ -534,6 +554,13 @@ class Reader:
                 case.facts.append(
                     Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index, attrs={"section": seg.role})
                 )
+
+    def _referred(self, words: list[_Word], first: int, provider: dict[str, Any]) -> bool:
+        """A physician the patient is sent on to: a referral verb up to five words before a surgeon or another
+        physician ("referred her on to the pediatrician", "sent her to peds ortho", "f/u with ortho")."""
+        return provider.get("role") in REFERRED_ROLES and any(
+            w.text in self.lex.referral_verbs for w in words[max(0, first - 5) : first]
+        )
 
     def _bills(self, words: list[_Word], first: int, after: int) -> bool:
         """A billing verb within three words of a place: "the ED billed", "the ED should have billed", "billable
@@ -550,7 +577,7 @@ class Reader:
         for i, w in enumerate(reading.words[reading.header :], start=reading.header):
             finding = values.get(w.text)
             if finding and w.hit is None and w.entity is None:
-                status, correction = self._status(reading, i)
+                status, correction = self._status(reading, i, frozenset({"finding"}))
                 case.facts.append(
                     Fact(
                         "finding",
@@ -1026,6 +1053,8 @@ class Reader:
                     kind = str(self.lex.concept(h.match)["kind"])
                     if not context or kind == "proposal":
                         concept = self.lex.concept(h.match)
+                        if concept.get("topic"):
+                            ask.topics.add(str(concept["topic"]))
                         ask.kinds.add(
                             f"indicator:{concept.get('field')}"
                             if kind == "indicator"
@@ -1042,6 +1071,10 @@ class Reader:
                 ask.kinds.add("anesthesia_code")
             if not context and self._asks_sedation_code(reading, lo, hi):
                 ask.kinds.add("sedation_code")
+            for asked in [] if context else self._asked_as(reading, lo, hi):
+                # "what do I bill for the materials": the topic's own kind of ask, about that topic
+                ask.kinds.add(str(asked.get("asked_as")))
+                ask.topics.add(str(asked["id"]))
             for k, w in enumerate(span, start=lo):
                 if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:
                     (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(
@@ -1098,6 +1131,19 @@ class Reader:
                 ):
                     return True
         return False
+
+    def _asked_as(self, reading: _Reading, lo: int, hi: int) -> list[dict[str, Any]]:
+        """The procedure topics a which-code cue asks about: one within three words after the cue whose lexicon
+        entry names the kind of ask it makes ("code for the supplies" asks for a supply code)."""
+        hits = [h for h in reading.hits if lo <= h.first < hi]
+        out = []
+        for n, h in enumerate(hits):
+            if h.match.category == "ask" and self.lex.concept(h.match).get("kind") == "which_code":
+                after = next((x for x in hits[n + 1 :] if x.first - h.last <= 3), None)
+                concept = self.lex.concept(after.match) if after is not None else {}
+                if after is not None and after.match.category == "procedure" and concept.get("asked_as"):
+                    out.append(concept)
+        return out
 
     def _words_left(self, case: Case, readings: list[_Reading]) -> None:
         """The words in force that carry meaning (matched against codes' titles and aliases); those no lexicon

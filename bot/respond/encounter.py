@@ -87,12 +87,13 @@ def _global_days(ask: Ask) -> str | None:
     return None
 
 
-def applies(when: AppliesWhen, ask: Ask) -> int | None:
-    """How many of the rule's conditions the Case meets, when it meets them all; None when it does not.
+def applies(when: AppliesWhen, ask: Ask, named: frozenset[str] = frozenset()) -> int | None:
+    """How many of the rule's conditions the Case meets, when it meets them all; None when it does not. `named`:
+    the topics of the services the question names by code ("Q4010 on his claim?" is about the supplies).
 
     Conditions are tried in order and the first unmet one ends it: a long note is checked against every rule."""
     case, item = ask.case, ask.item
-    topics = set(case.topics)
+    topics = set(case.topics) | named
     tests: list[Callable[[], bool]] = []
     if when.topics:
         tests.append(lambda: bool(topics & set(when.topics)))
@@ -137,11 +138,13 @@ def matching(ask: Ask) -> list[EncounterRule]:
     """The rules that answer this ask, best first: one per topic, the most specific; a rule about a code the
     question names first."""
     named = [c for c in ask.case.code_list() + ask.case.code_list(kinds=("hcpcs",))]
+    services = [c for c in named if not is_treatment(ask.store, c)]
+    topics = frozenset(r.topic for r in ask.store.encounter_rules if any(r.covers(c) for c in services))
     scored: list[tuple[int, int, EncounterRule]] = []
     for n, rule in enumerate(ask.store.encounter_rules):
         if rule.applies_when is None or not _setting_fits(rule, ask.case):
             continue
-        score = applies(rule.applies_when, ask)
+        score = applies(rule.applies_when, ask, topics)
         if score is None:
             continue
         names = any(rule.covers(c) for c in named if not is_treatment(ask.store, c))
@@ -162,25 +165,32 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
     """The encounter rules that answer this ask, beside the code the composer chose ("25605; the splint is part
     of it"); the rules alone when the composer found no code to name, or when the ask names only the encounter's
     services ("can the ED bill 29125?"), which the second value says."""
-    rules = matching(ask)
+    rules = sorted(matching(ask), key=lambda r: r.topic not in ask.item.topics)  # the topic asked about first
     if not rules:
         return reply, False
     own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
     services = [c for c in own if any(r.covers(c) for r in rules) and not is_treatment(ask.store, c)]
-    about_services = (
-        bool(services)
+    about_services = not any(
+        k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds
+    ) and (
+        # "which Q code?": the supply is asked for, not the treatment ("what's the status of the Q codes" is not)
+        any(r.topic in ask.item.topics for r in rules)
+        and "define" not in ask.item.kinds
+        or bool(services)
         and not any(is_treatment(ask.store, c) for c in own)
-        and not any(k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds)
     )
+    chosen = [c for c in reply.picked if is_treatment(ask.store, c)] if reply.answered else []
     if not reply.answered or about_services:
         reply = Reply(answered=True)  # the rules answer it
     for rule in rules[:RULES_PER_ASK]:
-        add(ask, rule, reply)
+        add(ask, rule, reply, chosen)
     return reply, about_services
 
 
-def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
-    """One rule's answer: what to do with the services it covers that the question names, and why."""
+def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = None) -> None:
+    """One rule's answer: what to do with the services it covers that the question names, and why. `chosen`:
+    the treatment codes the composer chose from the description, reported instead of a bundled service when the
+    question names none."""
     case = ask.case
     covered = [c for c in dict.fromkeys(case.code_list() + case.code_list(kinds=("hcpcs",))) if rule.covers(c)]
     services = [c for c in covered if not is_treatment(ask.store, c)]
@@ -201,7 +211,11 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply) -> None:
         reply.ruled_out += [c for c in services if c not in reply.ruled_out]
         # what is reported instead of the bundled service: the treatment code the question names ("29075 on top
         # of 25605?": 25605 alone), when nothing decided the treatment code already
-        named = [] if reply.picked else [c for c in treatment_codes(ask.store, case) if c not in reply.ruled_out]
+        named = (
+            []
+            if reply.picked
+            else [c for c in treatment_codes(ask.store, case) or chosen or [] if c not in reply.ruled_out]
+        )
         reply.code(*named)
         reply.picked += named
     elif rule.report == "depends":

@@ -1,17 +1,18 @@
-"""Which cast or splint supply code (HCPCS Q4001-Q4051) fits, read from CMS's own descriptions in the imported
-HCPCS release: the cast or splint type the note names, the material, and the age group CMS writes into each
-description ("pediatric (0-10 years)", "adult (11 years +)")."""
+"""Which cast or splint supply code (the code group cast-supplies, HCPCS Q4001-Q4051) fits, read from CMS's own
+descriptions in the imported HCPCS release: the cast or splint type the note names, the material, and the age
+group CMS writes into each description ("pediatric (0-10 years)", "adult (11 years +)")."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
 
+from bot.kb.models import code_range
 from bot.kb.store import HcpcsCode, KnowledgeStore
 from bot.nlu.case import Case
 from bot.nlu.tokens import words as words_of
 
-SUPPLY_RANGE = ("Q4001", "Q4051")
+GROUP = "cast-supplies"  # knowledge/code_groups.yaml
 MATERIALS = ("plaster", "fiberglass")
 _AGES = re.compile(r"\((\d+)-(\d+) years\)|\((\d+) years \+\)")
 _NOT_TYPE = {
@@ -49,7 +50,8 @@ def _supplies(
 ) -> tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...]:
     """Each supply code with its type words, its age range and its material, from CMS's description."""
     out = []
-    for row in store.hcpcs_range(*SUPPLY_RANGE):
+    ranges = [code_range(item) or (item, item) for item in store.code_groups[GROUP].codes]
+    for row in [row for first, last in ranges for row in store.hcpcs_range(first, last)]:
         text = row.long_description.lower()
         ages = _AGES.search(text)
         span = (
@@ -61,6 +63,10 @@ def _supplies(
         kinds = frozenset(w for w in words_of(re.sub(r"\(.*?\)", " ", text)) if w not in _NOT_TYPE and not w.isdigit())
         out.append((row, kinds, span, material))
     return tuple(out)
+
+
+def is_supply(store: KnowledgeStore, code: str) -> bool:
+    return store.code_groups[GROUP].covers(code)
 
 
 def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
