@@ -28,6 +28,8 @@ REAL_STYLE_D = QUESTIONS.parent / "real_d.yaml"  # written blind at eca7e0f, sco
 ENCOUNTER_C = QUESTIONS.parent / "encounter_c.yaml"  # issue 13's third blind set, written and scored alongside D
 REAL_STYLE_E = QUESTIONS.parent / "real_e.yaml"  # written blind after that session's fixes, scored once at its end
 ENCOUNTER_D = QUESTIONS.parent / "encounter_d.yaml"  # issue 13's fourth blind set, written and scored alongside E
+REAL_STYLE_F = QUESTIONS.parent / "real_f.yaml"  # written blind at 84018ff, scored before the next session's work
+ENCOUNTER_E = QUESTIONS.parent / "encounter_e.yaml"  # issue 13's fifth blind set, written and scored alongside F
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -45,7 +47,7 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
     assert all(len(q.asks) >= 1 for q in questions if "multi" in q.tags)
 
 
-@pytest.mark.parametrize("path", [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E], ids=lambda p: p.name)
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
     """Issue 13's bar: at least 150 questions on the encounter's topics, in the style coders post in."""
     questions = load_questions(path)
@@ -82,10 +84,12 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_C,
         REAL_STYLE_D,
         REAL_STYLE_E,
+        REAL_STYLE_F,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
         ENCOUNTER_D,
+        ENCOUNTER_E,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
