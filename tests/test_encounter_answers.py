@@ -122,3 +122,32 @@ def test_supplies_in_a_facility_are_not_the_physicians_and_the_treatment_he_gave
         "put Q4022 for the splinting material next to 29125?"
     )
     assert ed.asks[0].verdict == "no" and "Q4022" in ed.asks[0].proposed, (ed.asks[0].verdict, ed.text)
+
+
+@pytest.mark.parametrize(
+    "question, supply",
+    [
+        # the words just before the cast describe it; a splint named elsewhere does not make it a splint
+        (
+            "Office, 40 yo, long leg plaster cast for a tib shaft fx; not sure if the splint codes apply. Q code?",
+            "Q4029",
+        ),
+        # body words may come from elsewhere in the note when the splint itself names none
+        ("Boxer's fracture of the 5th finger, office, 33 yo. We used a static finger splint. Supply code?", "Q4049"),
+        # a material CMS lists no code for: the codes for other materials
+        ("Office: custom thermoplastic splint for a thumb fracture, adult. Which Q code?", "Q4051"),
+        ("Adult short arm soft cast in the office (not plaster, not fiberglass). Supply code?", "Q4050"),
+        # an ask for the supply code is a coding question in any words
+        ("Doctor put plaster short leg splint child 4 year in clinic. Which Q code please?", "Q4047"),
+    ],
+)
+def test_the_supply_code_is_chosen_from_the_words_that_describe_the_cast_or_splint(
+    engine, question: str, supply: str
+) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].intent == "code_search" and a.codes[:1] == [supply], (a.asks[0].intent, a.codes, a.text)
+
+
+def test_a_replacement_cast_that_depends_on_the_payer_still_names_the_code(engine) -> None:
+    a = engine.answer("Same surgeon, day 30 of the global for 27786: the cast got wet and he applied a new one. 29425?")
+    assert a.asks[0].verdict == "depends" and a.codes[:1] == ["29425"], (a.asks[0].verdict, a.codes, a.text)

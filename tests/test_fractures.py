@@ -83,6 +83,15 @@ def test_when_the_note_leaves_several_codes_it_says_what_decides(engine) -> None
     assert {"25608", "25609"} <= set(a.codes) and a.asks[0].verdict is None
 
 
+def test_an_open_choice_names_what_decides_it_for_its_kind_of_family(engine) -> None:
+    """A manipulation pair left open is settled by whether the bone was set, never by the anesthesia (its rule
+    says anesthesia does not decide it); an anesthesia pair left open, by the anesthesia."""
+    fracture = engine.answer("is it 27750 or 27752 for the tibia? note is vague").text
+    assert "whether the note documents a reduction" in fracture and "anesthesia documented" not in fracture, fracture
+    hip = engine.answer("27250 or 27252 for the hip? nothing in the note about anesthesia").text
+    assert "the anesthesia documented for the reduction decides" in hip, hip
+
+
 def test_a_modifier_on_a_choice_of_codes_is_judged_on_the_right_code(engine) -> None:
     a = engine.answer(
         "ED doc reduced a distal radius fracture under a hematoma block, ortho to follow. 25600-54 or 25605-54?"

@@ -296,3 +296,15 @@ def test_an_ask_topic_and_a_context_rule_scope_are_checked(knowledge_copy: Path)
         validated_knowledge(knowledge_copy)
     errors = [str(e) for e in exc.value.errors]
     assert any("context.yaml" in e and "(planned) field 'only.0'" in e for e in errors), errors
+
+
+def test_an_age_is_no_modifier_and_a_needed_number_is_one(reader: Reader) -> None:
+    """ "pt is 50" is the patient's age even beside codes; "does it need a 58?" asks about modifier 58."""
+    aged = reader.read("Ortho casted it in the office, pt is 50. We billed 25600 + 29075, ok?")
+    assert aged.age == 50 and "50" not in aged.modifier_codes
+    assert "58" in reader.read("new cast in the global. Does it need a 58?").modifier_codes
+
+
+def test_tib_and_fib_are_the_tibia_and_the_fibula(reader: Reader) -> None:
+    assert reader.read("closed tx of a tib shaft fx").families[:1] == ["tibial-shaft-fracture"]
+    assert reader.read("tib fib fracture, casted").families[:1] == ["tibial-shaft-fracture"]

@@ -165,6 +165,11 @@ class IntentMatcher:
                 self._masked.append(mask_(example))
                 self._labels.append(intent.intent)
         self._sorted = [" ".join(sorted(m.split())) for m in self._masked]
+        # the kinds of ask that point at a coding intent: "which Q code?" is a coding question in any other words;
+        # a bare "which code?" is asked of procedures the knowledge base may not hold, so the words still decide
+        self._coding_asks = {
+            k for i in intents if i.intent not in (OUT_OF_SCOPE, HELP) for k in i.asks if k != "which_code"
+        }
         self.vocabulary = {
             w
             for i, text in zip(self._labels, self._masked, strict=True)
@@ -200,6 +205,7 @@ class IntentMatcher:
         """Whether most of the question is coding vocabulary; typos of long words count."""
         if (
             self.present_slots(ent)
+            or {k.split(":", 1)[0] for k in ent.kinds} & self._coding_asks
             or HELP in self.intents
             and self._keyword_hit(HELP, ent.masked, _long_words(ent.masked))
         ):

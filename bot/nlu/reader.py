@@ -915,6 +915,8 @@ class Reader:
         unit_after = self._hit_after(reading, i)
         if before in self.lex.quantities or (unit_after is not None and unit_after.match.category == "unit"):
             return
+        if any(f.category == "age" and f.start <= w.token.start < f.end for f in case.facts):
+            return  # "pt is 50": the age, not modifier 50
         w.text = "modcode"
         case.modifiers.append(
             ModifierMention(raw, w.token.start, w.token.end, seg.index, False, self._target(reading, i), status)

@@ -26,6 +26,15 @@ from bot.respond.retrieve import (
 # apart (0-100) and at least twice what the next one holds
 DESCRIPTION_FLOOR = 40.0
 
+# What settles each kind of family when the note leaves it open (the kinds of knowledge/distinctions*.yaml)
+DECIDED_BY = {
+    "anesthesia": "the anesthesia documented for the reduction",
+    "manipulation": "whether the note documents a reduction (manipulation)",
+    "approach": "how the note says it was treated (closed, through the skin, or open)",
+    "cause": "what put the joint out (an injury, no injury, or a prosthesis)",
+    "fracture_dislocation": "what the note says was broken and what was put out",
+}
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -196,7 +205,7 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
                 "The note names the drugs but not the depth of sedation, and these drugs can give more than "
                 "one depth: the documented depth decides, as below."
             )
-        reply.say(f"{' or '.join(codes)}: the anesthesia documented for the reduction decides.", dist.sources)
+        reply.say(f"{' or '.join(codes)}: {DECIDED_BY[dist.kind]} decides.", dist.sources)
         for option in dist.options:
             reply.say(f"- *{option.code}*: {option.when}")
         reply.detail(f"{dist.title}: {dist.rule}", dist.sources)

@@ -219,6 +219,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
         reply.code(*named)
         reply.picked += named
     elif rule.report == "depends":
+        reply.code(*services)  # the service is still what the answer is about ("29345: it depends")
         reply.options += [c for c in services if c not in reply.options]
     else:
         reply.code(*services)

@@ -13,7 +13,10 @@ from bot.nlu.case import Case
 from bot.nlu.tokens import words as words_of
 
 GROUP = "cast-supplies"  # knowledge/code_groups.yaml
+OTHER_MATERIAL = "other-casting-material"  # the procedures.yaml topic: a material CMS lists no code of its own for
+DESCRIBED_WITHIN = 30  # characters before a cast or splint mention that may describe it ("short leg fiberglass cast")
 MATERIALS = ("plaster", "fiberglass")
+SPLINT = "splint"  # CMS's word for a splint's supply code; a code without it is a cast's
 _AGES = re.compile(r"\((\d+)-(\d+) years\)|\((\d+) years \+\)")
 _NOT_TYPE = {
     "cast",
@@ -70,20 +73,55 @@ def is_supply(store: KnowledgeStore, code: str) -> bool:
 
 
 def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
-    """The supply codes the note fits, best first: every type word of the code in the note (the most such words
-    wins: a "short leg splint" is not a "short leg cast"), then the material and the age group where the note
-    says them. One code when the note decides; the few it leaves open otherwise; none when it names no type."""
-    said = set(case.content_words) | {w for f in case.of("procedure") for w in words_of(f.words)}
-    fits = [
-        (len(kinds), row, span, material) for row, kinds, span, material in _supplies(store) if kinds and kinds <= said
-    ]
+    """The supply codes the note fits, best first.
+
+    Each cast or splint the note mentions is described by the words just before it ("short leg fiberglass
+    cast"): a code fits it when every type word of the code is in the note, and it is a splint code only if the
+    mention says splint (body words may come from elsewhere: "mallet finger ... a stack splint"). The fit with
+    the most type words in the mention's own words wins, then the one with the most type words (a "short leg
+    splint" is not a "short leg cast"). A note with no such mention is matched as a whole. Then the material
+    and the age group where the note says them; a material CMS lists no code for ("thermoplastic") leaves the
+    codes for other materials. One code when the note decides; the few it leaves open otherwise; none when it
+    names no type."""
+    rows = _supplies(store)
+    note = set(case.content_words) | {w for f in case.of("procedure") for w in words_of(f.words)}
+    others = [f for f in case.of("procedure") if f.concept == OTHER_MATERIAL]
+    ranked: list[tuple[tuple[int, int], HcpcsCode, tuple[int, int] | None, str | None]] = []
+    said = note
+    for mention in case.of("procedure"):
+        if mention.attrs.get("kind") != "topic":
+            continue
+        first = max(0, mention.start - DESCRIBED_WITHIN)
+        near = set(words_of(case.text[first : mention.end]))
+        splint = SPLINT in near
+        other = any(first <= f.start <= mention.end for f in others)  # "a thermoplastic splint", "a soft cast"
+        fits = [
+            ((len(k & near), len(k)), row, span, m)
+            for n, row, span, m, k in _fits(rows, note, other)
+            if (SPLINT in k) == splint and (k & near or not k)
+        ]
+        if fits and (not ranked or max(f[0] for f in fits) > max(f[0] for f in ranked)):
+            ranked, said = fits, near
+    fits = ranked or [((0, n), row, span, m) for n, row, span, m, _ in _fits(rows, note, bool(others))]
     if not fits:
         return []
-    most = max(n for n, *_ in fits)
-    fits = [f for f in fits if f[0] == most]
-    named = [m for m in MATERIALS if m in said]
+    best = max(score for score, *_ in fits)
+    fits = [f for f in fits if f[0] == best]
+    named = [m for m in MATERIALS if m in said] or [m for m in MATERIALS if m in note]
     if len(named) == 1:
         fits = [f for f in fits if f[3] in (named[0], None)] or fits
     if case.age is not None:
         fits = [f for f in fits if f[2] is None or f[2][0] <= case.age <= f[2][1]] or fits
     return [row for _, row, _, _ in fits]
+
+
+def _fits(
+    rows: tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...],
+    said: set[str],
+    other_material: bool,
+) -> list[tuple[int, HcpcsCode, tuple[int, int] | None, str | None, frozenset[str]]]:
+    """The codes whose type words are all in `said`; only those of no listed material when the cast or splint
+    is of another one (then the catch-all with no type words too)."""
+    if other_material:
+        return [(len(k), row, span, m, k) for row, k, span, m in rows if m is None and k <= said]
+    return [(len(k), row, span, m, k) for row, k, span, m in rows if k and k <= said]
