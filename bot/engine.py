@@ -315,6 +315,10 @@ class Engine:
         anesthesia = [c for c in codes_ if c in case.anesthesia_codes]
         mods = item.modifiers or (case.modifier_codes if single or not item.codes else [])
         kinds = set(item.kinds)
+        if "compare" in kinds and len(item.modifiers) >= 2 and not item.codes:
+            # "57 vs 25?": two modifiers compared, and no code to choose one for: asks what each one is ("25 or
+            # 57 on the visit?" after a case with its code asks which one fits)
+            kinds = (kinds - {"compare"}) | {"define_modifier"}
         if "which_modifier" not in kinds and case.stated_findings:
             # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
             # rides along. With nothing to decide ("does 27266 need RT"), the side is the question.

@@ -133,3 +133,37 @@ def test_a_position_stated_as_held_gets_a_verdict(engine, question: str, first: 
     """'the biller has', 'the charge is', 'the sheet says': a code someone holds is a proposal to judge."""
     a = engine.answer(question)
     assert a.asks[0].verdict == "no" and a.codes[0] == first, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        (
+            "Elbow out, ED doc did moderate sedation himself, 15 min, reduced it. My codes: 24605 + 99152. pls check",
+            "no",
+        ),
+        ("Knee cap popped back with nothing given. I'm coding 27560. Sanity check before I drop the claim?", "yes"),
+        ("Hip reduced under propofol by anesthesia in the OR. I would code 27250, am I missing anything?", "no"),
+    ],
+)
+def test_the_coders_own_lines_offered_for_a_check_are_judged(engine: Engine, question: str, verdict: str) -> None:
+    """ "My codes: ...", "I'm coding ..." state the coder's own lines; "pls check", "sanity check", "am I missing
+    anything" ask for a verdict on them."""
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+
+
+def test_two_codes_requested_in_one_clause_are_two_asks(engine: Engine) -> None:
+    a = engine.answer(
+        "Knee dislocation put back in the OR under a spinal by anesthesia. Which CPT for the surgeon, and the "
+        "anesthesia code for the anesthesiologist?"
+    )
+    assert a.asks[0].codes[:1] == ["27552"] and "01380" in a.codes, [(x.intent, x.codes) for x in a.asks]
+    case = engine.reader.read("Toe put back under GA by anesthesia. Which CPT for ortho, and the anesthesia code too?")
+    assert [sorted(x.kinds) for x in case.asks] == [["which_code"], ["anesthesia_code"]], case.asks
+
+
+@pytest.mark.parametrize("question", ["59 versus XS, what's the difference again?", "quick one: modifier 24 vs 79?"])
+def test_two_modifiers_compared_with_no_code_is_what_each_one_is(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.intent == "modifier_lookup" and len(a.modifiers) >= 2, (a.intent, a.modifiers, a.text)

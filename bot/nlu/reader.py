@@ -120,6 +120,10 @@ ABOUT_A_CODE = frozenset(
         "help",
     }
 )
+# Kinds of ask that request a code of their own: two of them joined by "and" are two asks
+_REQUESTS = frozenset(
+    {"which_code", "anesthesia_code", "which_modifier", "diagnosis", "sedation_code", "supply_code", "pcs"}
+)
 # ... of which these still let a yes-or-no question propose it ("is 23700 the right code?")
 CHOICE = frozenset({"which_code", "supply_code", "alternative", "compare"})
 
@@ -1020,7 +1024,9 @@ class Reader:
         words = reading.words
         starts = [0]
         for i in range(1, len(words)):
-            if (
+            if self._second_request(reading, cues, starts[-1], i):
+                starts.append(i - 1)  # "which CPT for ortho, and the anesthesia code for the anesthesiologist?"
+            elif (
                 words[i].text in _QUESTION_WORDS
                 and words[i - 1].text in ("and", "also", "plus")
                 or (words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2)
@@ -1032,6 +1038,20 @@ class Reader:
                 if (before or opens) and after:
                     starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
+
+    def _second_request(self, reading: _Reading, cues: list[_Hit], start: int, i: int) -> bool:
+        """Word `i` starts a second request for a code in the same clause: "and" (or "plus") before it, a cue
+        for one kind of code within two words after it, and a cue for another kind since the clause began
+        ("code and digit modifier?", "which CPT for ortho, and the anesthesia code?")."""
+        if reading.words[i - 1].text not in ("and", "plus"):
+            return False
+        kind = self._kind_of
+        after = {kind(h) for h in cues if i <= h.first <= i + 2} & _REQUESTS
+        before = {kind(h) for h in cues if start <= h.first and h.last <= i - 1} & _REQUESTS
+        return bool(after and before and not after & before)
+
+    def _kind_of(self, hit: _Hit) -> str:
+        return str(self.lex.concept(hit.match).get("kind"))
 
     def _ask(self, case: Case, readings: list[_Reading], first: int, last: int | None) -> CaseAsk:
         """An ask over `readings`: from word `first` of the first reading to word `last` of the last."""
