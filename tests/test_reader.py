@@ -308,3 +308,11 @@ def test_an_age_is_no_modifier_and_a_needed_number_is_one(reader: Reader) -> Non
 def test_tib_and_fib_are_the_tibia_and_the_fibula(reader: Reader) -> None:
     assert reader.read("closed tx of a tib shaft fx").families[:1] == ["tibial-shaft-fracture"]
     assert reader.read("tib fib fracture, casted").families[:1] == ["tibial-shaft-fracture"]
+
+
+@pytest.mark.parametrize(
+    "text", ["replacement cast for the wrist fracture", "what are the replacement lines for 99148"]
+)
+def test_replacement_alone_is_no_joint_replacement(reader: Reader, text: str) -> None:
+    assert "hip-prosthesis-dislocation" not in reader.read(text).families, text
+    assert reader.read("dislocated hip replacement").families[:1] == ["hip-prosthesis-dislocation"]

@@ -167,3 +167,17 @@ def test_two_codes_requested_in_one_clause_are_two_asks(engine: Engine) -> None:
 def test_two_modifiers_compared_with_no_code_is_what_each_one_is(engine: Engine, question: str) -> None:
     a = engine.answer(question)
     assert a.intent == "modifier_lookup" and len(a.modifiers) >= 2, (a.intent, a.modifiers, a.text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Monteggia in a 6 yo, reduced closed in the OR. The resident wrote 24670 + 24600. Shouldn't it be one code?",
+        "Shoulder out with a greater tuberosity fracture, reduced closed. Charge sheet has 23650 and 23620. Right?",
+    ],
+)
+def test_codes_written_on_a_record_are_positions_and_two_for_one_injury_are_wrong(
+    engine: Engine, question: str
+) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == "no", (a.asks[0].verdict, a.text)
