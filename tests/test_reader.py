@@ -316,3 +316,13 @@ def test_tib_and_fib_are_the_tibia_and_the_fibula(reader: Reader) -> None:
 def test_replacement_alone_is_no_joint_replacement(reader: Reader, text: str) -> None:
     assert "hip-prosthesis-dislocation" not in reader.read(text).families, text
     assert reader.read("dislocated hip replacement").families[:1] == ["hip-prosthesis-dislocation"]
+
+
+def test_what_someone_argues_is_no_documented_fact_and_what_a_thing_is_not_is_negated(reader: Reader) -> None:
+    """The context rule 'opinion': "he thinks a block is regional" is his view, not the note; "metatarsal blocks
+    don't count as regional" negates regional."""
+    argued = reader.read("digital block for the finger; the doc argues a block is regional anesthesia")
+    assert "regional" not in argued.findings and "digital_block" in argued.findings
+    told = reader.read("reduced under a metatarsal block. I told him metatarsal blocks don't count as regional")
+    assert "regional" not in told.findings
+    assert "regional" in reader.read("ortho did an ankle block, which is regional").findings
