@@ -30,6 +30,8 @@ REAL_STYLE_E = QUESTIONS.parent / "real_e.yaml"  # written blind after that sess
 ENCOUNTER_D = QUESTIONS.parent / "encounter_d.yaml"  # issue 13's fourth blind set, written and scored alongside E
 REAL_STYLE_F = QUESTIONS.parent / "real_f.yaml"  # written blind at 84018ff, scored before the next session's work
 ENCOUNTER_E = QUESTIONS.parent / "encounter_e.yaml"  # issue 13's fifth blind set, written and scored alongside F
+REAL_STYLE_G = QUESTIONS.parent / "real_g.yaml"  # written blind during that session, scored once at its end
+ENCOUNTER_F = QUESTIONS.parent / "encounter_f.yaml"  # issue 13's sixth blind set, written and scored alongside G
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -85,11 +87,13 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_D,
         REAL_STYLE_E,
         REAL_STYLE_F,
+        REAL_STYLE_G,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
         ENCOUNTER_D,
         ENCOUNTER_E,
+        ENCOUNTER_F,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
