@@ -181,3 +181,17 @@ def test_codes_written_on_a_record_are_positions_and_two_for_one_injury_are_wron
 ) -> None:
     a = engine.answer(question)
     assert a.asks[0].verdict == "no", (a.asks[0].verdict, a.text)
+
+
+def test_and_then_a_question_word_starts_a_second_ask_when_each_side_asks_about_a_code(engine: Engine) -> None:
+    """Either side may ask without a cue: by a code word ("surgeon code please"), a code it names ("is 28635
+    right"), or a provider's code ("what does the anesthesiologist bill"). "and also 27780" lists a code."""
+    two = engine.reader.read(
+        "Hip put back in the OR under GA by the anesthesiologist. Surgeon code please, and what does the "
+        "anesthesiologist bill?"
+    )
+    assert len(two.asks) == 2 and "anesthesia_code" in two.asks[1].kinds, two.asks
+    named = engine.reader.read("Toe MTP reduced under GA. Is 28635 right and can anesthesia use 01462 for it?")
+    assert len(named.asks) == 2, named.asks
+    listed = engine.reader.read("Tibia and fibula both broken, casted. Can I bill 27750 and also 27780?")
+    assert len(listed.asks) == 1, listed.asks

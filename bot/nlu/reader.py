@@ -1031,13 +1031,29 @@ class Reader:
                 and words[i - 1].text in ("and", "also", "plus")
                 or (words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2)
             ):
-                before = [h for h in cues if h.last <= i and h.first >= starts[-1]]
-                after = [h for h in cues if h.first >= i]
+                # "and also 27780" lists a code; "and what does ..." asks again
+                joined = words[i - 1].text in ("and", "also", "plus") and words[i].text not in ("also", "any")
+                # joined by "and", each side may ask about a code without a cue ("surgeon code please, and what
+                # does the anesthesiologist bill?"); after a comma alone, a cue on each side decides
+                before = [h for h in cues if h.last <= i and h.first >= starts[-1]] or (
+                    joined and self._asks_of_code(reading, starts[-1], i)
+                )
+                after = [h for h in cues if h.first >= i] or (joined and self._asks_of_code(reading, i, len(words)))
                 # a clause that opens as a question asks, cue or not ("Is 24600 or 24605 right, and can ...")
                 opens = words[starts[-1]].text in self.lex.question_openers
                 if (before or opens) and after:
                     starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
+
+    def _asks_of_code(self, reading: _Reading, lo: int, hi: int) -> bool:
+        """Words lo..hi ask about a code without an ask cue: they name one ("28635 right for the toe"), say code
+        ("surgeon code please"), or ask for a provider's code ("what does the anesthesiologist bill")."""
+        span = reading.words[lo:hi]
+        return (
+            any(w.entity is not None and w.entity.kind != "modifier" for w in span)
+            or any(w.text in self.lex.code_words for w in span)
+            or self._asks_providers_code(reading, lo, hi)
+        )
 
     def _second_request(self, reading: _Reading, cues: list[_Hit], start: int, i: int) -> bool:
         """Word `i` starts a second request for a code in the same clause: "and" (or "plus") before it, a cue
