@@ -199,3 +199,17 @@ def test_an_open_treatment_is_never_answered_with_a_closed_code(engine, question
     """Where no open code is held for the part, the answer says it cannot match rather than name closed care."""
     a = engine.answer(question)
     assert not closed & set(a.codes), (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, code",
+    [
+        ("AC joint separation, sling, reduction not attempted. Coder has 23545. Is that right?", "23540"),
+        ("Clavicle fracture in a 9 yo, figure of eight brace, no reduction attempted. 23505?", "23500"),
+    ],
+)
+def test_no_reduction_attempted_is_treatment_without_manipulation(engine, question: str, code: str) -> None:
+    """ "No reduction attempted" says the bone or joint was not manipulated: the without-manipulation code, and a
+    No for the with-manipulation one proposed."""
+    a = engine.answer(question)
+    assert a.codes[:1] == [code] and a.asks[0].verdict == "no", (a.codes, a.asks[0].verdict, a.text)
