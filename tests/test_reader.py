@@ -326,3 +326,11 @@ def test_what_someone_argues_is_no_documented_fact_and_what_a_thing_is_not_is_ne
     told = reader.read("reduced under a metatarsal block. I told him metatarsal blocks don't count as regional")
     assert "regional" not in told.findings
     assert "regional" in reader.read("ortho did an ankle block, which is regional").findings
+
+
+@pytest.mark.parametrize("text", ["Shoulder put back, no sedation. 23650, right?", "Coder has 23545. Right?"])
+def test_right_asked_on_its_own_asks_if_correct(reader: Reader, text: str) -> None:
+    """laterality.yaml `not_asked`: a lone "right?" at the end of a question is "correct?", not the right side."""
+    case = reader.read(text)
+    assert case.side is None and "verify" in case.asks[-1].kinds, (case.side, case.asks)
+    assert reader.read("which side? the right one, 23650").side == "right"

@@ -57,6 +57,10 @@ class SideConcept(Concept):
     not_after: list[str] = Field(
         default=[], description="Words that, right before the term, make it no side: 'is that right' asks if correct"
     )
+    not_asked: bool = Field(
+        default=False,
+        description="The one-word term asked on its own ('Right?', '23650, right?') means correct, not a side",
+    )
 
 
 class ProcedureConcept(Concept):

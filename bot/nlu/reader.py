@@ -377,7 +377,7 @@ class Reader:
                     match = self.lex.exact.get(tuple(cased[i : i + n])) if cased[i] in exact_starts else None
                     if match is None:  # written as an abbreviation ("OR"), the exact term comes first
                         match = self.lex.index.get(tuple(texts[i : i + n]))
-                    if match and not self._blocked(match, words, i, i + n):
+                    if match and not self._blocked(match, words, i, i + n, written):
                         found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
                         break
             if (
@@ -406,14 +406,20 @@ class Reader:
                 return match.category == "site"
         return False
 
-    def _blocked(self, match: Match, words: list[_Word], i: int, end: int) -> bool:
+    def _blocked(self, match: Match, words: list[_Word], i: int, end: int, written: str = "") -> bool:
         """A cue or side with `not_after` words right before it is something else ("the with anesthesia code", "is
-        that right"); an `at_end` cue followed by more than ordinary words is too ("what is 27252 global")."""
+        that right"); an `at_end` cue followed by more than ordinary words is too ("what is 27252 global"); and a
+        side that is `not_asked` means correct when it alone is asked ("Coder has 23545. Right?", "23650, right?")."""
         if match.category not in ("ask", "side"):
             return False
         concept = self.lex.concept(match)
         if concept.get("at_end") and any(w.text not in self.lex.stopwords for w in words[end:]):
             return True
+        if concept.get("not_asked") and end == len(words) and end - i == 1 and written:
+            asked = written[words[i].token.end :].lstrip().startswith("?")
+            alone = i == 0 or written[words[i - 1].token.end : words[i].token.start].strip() in (",", "-", "--")
+            if asked and alone:
+                return True
         not_after = concept.get("not_after") or []
         return i > 0 and words[i - 1].text in not_after
 
@@ -1045,6 +1051,13 @@ class Reader:
                     starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
 
+    def _correct_asked(self, reading: _Reading, hi: int) -> bool:
+        """The ask ends on a side word read as no side ("..., right?"): it asks whether that is correct."""
+        if not hi or hi != len(reading.words) or reading.words[hi - 1].hit is not None:
+            return False
+        match = self.lex.index.get((reading.words[hi - 1].text,))
+        return match is not None and match.category == "side" and bool(self.lex.concept(match).get("not_asked"))
+
     def _asks_of_code(self, reading: _Reading, lo: int, hi: int) -> bool:
         """Words lo..hi ask about a code without an ask cue: they name one ("28635 right for the toe"), say code
         ("surgeon code please"), or ask for a provider's code ("what does the anesthesiologist bill")."""
@@ -1105,6 +1118,8 @@ class Reader:
                     ask.kinds.add(f"gap:{h.match.concept}")
             if not context and reading.segment.question and self._yes_no(reading, lo):
                 ask.yes_no = True
+            if not context and reading.segment.question and self._correct_asked(reading, hi):
+                ask.kinds.add("verify")  # "Coder has 23545. Right?"
             if not context and self._asks_providers_code(reading, lo, hi):
                 ask.kinds.add("anesthesia_code")
             if not context and self._asks_sedation_code(reading, lo, hi):
