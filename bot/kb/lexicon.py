@@ -89,6 +89,11 @@ class ProviderConcept(Concept):
     role: Literal[
         "anesthesia", "emergency", "surgeon", "other_physician", "same_physician", "observer", "nonphysician", "staff"
     ]
+    referred: str | None = Field(
+        default=None,
+        description="The procedures.yaml topic a referral verb before this provider means ('sent to hand surgery': "
+        "hand-off)",
+    )
 
 
 class SettingConcept(Concept):
@@ -335,17 +340,16 @@ def load_lexicon(
 
 
 def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
-    """An ask cue's topic is a topic of procedures.yaml: the encounter rules read topics by those ids."""
+    """An ask cue's topic and a provider's referred topic are topics of procedures.yaml: the encounter rules read
+    topics by those ids."""
     known = {str(c["id"]) for c in lexicon.concepts.get("procedure", []) if c.get("kind") == "topic"}
     errors = []
-    for record in lexicon.concepts.get("ask", []):
-        if record.get("topic") and record["topic"] not in known:
-            file, label, line = origin[("ask", str(record["id"]))]
-            errors.append(
-                ContentError(
-                    file, f"unknown topic {record['topic']!r} (not a procedures.yaml topic)", label, "topic", line
-                )
-            )
+    for category, field in (("ask", "topic"), ("provider", "referred")):
+        for record in lexicon.concepts.get(category, []):
+            if record.get(field) and record[field] not in known:
+                file, label, line = origin[(category, str(record["id"]))]
+                what = f"unknown topic {record[field]!r} (not a procedures.yaml topic)"
+                errors.append(ContentError(file, what, label, field, line))
     return errors
 
 

@@ -75,6 +75,7 @@ _QUESTION_WORDS = {
     "any",
     "also",
 }  # English: where a second question in a sentence starts
+_JOINERS = frozenset({"and", "also", "plus"})  # English: what may join a second question to a first
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
 _NOT_CONTENT = {"context", "terminator", "greeting", "thanks", "ask", "unit", "gap"}
@@ -100,8 +101,6 @@ def clean(question: str) -> tuple[str, bool]:
     return text[:HEAD_CHARS] + "\n...\n" + text[-TAIL_CHARS:], True
 
 
-HAND_OFF = "hand-off"  # the procedures.yaml topic: someone else gives the follow-up or definitive care
-REFERRED_ROLES = frozenset({"surgeon", "other_physician"})  # who a patient is referred on to (providers' roles)
 # What a question sentence can ask about a code it names; any other question naming a code offers it for a verdict
 ABOUT_A_CODE = frozenset(
     {
@@ -484,12 +483,12 @@ class Reader:
         return all(i in covered or w.text in self.lex.stopwords for i, w in enumerate(words))
 
     # -- facts ------------------------------------------------------------------------------------------
-    def _status(self, reading: _Reading, i: int, what: frozenset[str] | None = None) -> tuple[Status, bool]:
+    def _status(self, reading: _Reading, i: int, *what: str) -> tuple[Status, bool]:
         """The status of word `i`; `what`: the fact's category and kind, for scopes limited to some facts."""
         status: Status = "asserted"
         correction = False
         for scope in reading.scopes:
-            if scope.first <= i < scope.last and (not scope.only or what is not None and scope.only & what):
+            if scope.first <= i < scope.last and (not scope.only or any(w in scope.only for w in what)):
                 if scope.category == "correction":
                     correction = True
                 elif status == "asserted" or scope.category == "negated":
@@ -505,57 +504,32 @@ class Reader:
             if category in ("context", "terminator", "greeting", "thanks", "unit"):
                 continue
             attrs = dict(self.lex.concept(hit.match))
-            status, correction = self._status(reading, hit.first, frozenset({category, str(attrs.get("kind"))}))
+            status, correction = self._status(reading, hit.first, category, str(attrs.get("kind")))
             if seg.role == "ignore":
                 continue  # "EBL: none" says nothing about anesthesia
             category = {"ask": "ask"}.get(category, category)
             if category == "ask" and attrs.get("kind") == "indicator":
                 attrs["kind"] = f"indicator:{attrs.get('field')}"
             start, end = words[hit.first].token.start, words[hit.last - 1].token.end
+            said = written[start:end]
             case.facts.append(
                 Fact(
-                    category,
-                    hit.match.concept,
-                    written[start:end],
-                    start,
-                    end,
-                    seg.index,
-                    status,
-                    correction,
-                    hit.fuzzy,
-                    attrs=attrs,
+                    category, hit.match.concept, said, start, end, seg.index, status, correction, hit.fuzzy, attrs=attrs
                 )
             )
-            if category == "setting" and attrs.get("bills_as") and self._bills(words, hit.first, hit.last):
-                provider = self.lex.concepts.get(("provider", str(attrs["bills_as"])), {})
-                case.facts.append(
-                    Fact(
-                        "provider",
-                        str(attrs["bills_as"]),
-                        written[start:end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        attrs=dict(provider),
-                    )
-                )  # "what should the ED have billed"
-            if category == "provider" and self._referred(words, hit.first, attrs):
-                handoff = self.lex.concepts.get(("procedure", HAND_OFF), {})
-                case.facts.append(
-                    Fact(
-                        "procedure",
-                        HAND_OFF,
-                        written[start:end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        attrs=dict(handoff),
-                    )
-                )  # "sent to hand surgery": someone else gives the care
+            # what the words also say, from the lexicon entry: "what should the ED have billed" names the emergency
+            # physician (a setting's bills_as); "sent to hand surgery" hands the care off (a provider's referred)
+            implied = (
+                ("provider", attrs.get("bills_as"))
+                if category == "setting" and self._bills(words, hit.first, hit.last)
+                else ("procedure", attrs.get("referred"))
+                if category == "provider" and self._referred(words, hit.first)
+                else None
+            )
+            if implied is not None and implied[1]:
+                kind, concept = implied[0], str(implied[1])
+                entry = dict(self.lex.concepts.get((kind, concept), {}))
+                case.facts.append(Fact(kind, concept, said, start, end, seg.index, status, correction, attrs=entry))
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
         if seg.role in ("anesthesia", "sedation"):
@@ -565,12 +539,10 @@ class Reader:
                     Fact("finding", "none", value.strip(), seg.start, seg.end, seg.index, attrs={"section": seg.role})
                 )
 
-    def _referred(self, words: list[_Word], first: int, provider: dict[str, Any]) -> bool:
-        """A physician the patient is sent on to: a referral verb up to five words before a surgeon or another
-        physician ("referred her on to the pediatrician", "sent her to peds ortho", "f/u with ortho")."""
-        return provider.get("role") in REFERRED_ROLES and any(
-            w.text in self.lex.referral_verbs for w in words[max(0, first - 5) : first]
-        )
+    def _referred(self, words: list[_Word], first: int) -> bool:
+        """A referral verb up to five words before a provider ("referred her on to the pediatrician", "sent her to
+        peds ortho", "f/u with ortho")."""
+        return any(w.text in self.lex.referral_verbs for w in words[max(0, first - 5) : first])
 
     def _bills(self, words: list[_Word], first: int, after: int) -> bool:
         """A billing verb within three words of a place: "the ED billed", "the ED should have billed", "billable
@@ -587,7 +559,7 @@ class Reader:
         for i, w in enumerate(reading.words[reading.header :], start=reading.header):
             finding = values.get(w.text)
             if finding and w.hit is None and w.entity is None:
-                status, correction = self._status(reading, i, frozenset({"finding"}))
+                status, correction = self._status(reading, i, "finding")
                 case.facts.append(
                     Fact(
                         "finding",
@@ -1030,15 +1002,12 @@ class Reader:
         words = reading.words
         starts = [0]
         for i in range(1, len(words)):
+            after_joiner = words[i - 1].text in _JOINERS
             if self._second_request(reading, cues, starts[-1], i):
                 starts.append(i - 1)  # "which CPT for ortho, and the anesthesia code for the anesthesiologist?"
-            elif (
-                words[i].text in _QUESTION_WORDS
-                and words[i - 1].text in ("and", "also", "plus")
-                or (words[i].text in _QUESTION_WORDS and self._break_before(reading, i) and i > 2)
-            ):
+            elif words[i].text in _QUESTION_WORDS and (after_joiner or self._break_before(reading, i) and i > 2):
                 # "and also 27780" lists a code; "and what does ..." asks again
-                joined = words[i - 1].text in ("and", "also", "plus") and words[i].text not in ("also", "any")
+                joined = after_joiner and words[i].text not in ("also", "any")
                 # joined by "and", each side may ask about a code without a cue ("surgeon code please, and what
                 # does the anesthesiologist bill?"); after a comma alone, a cue on each side decides
                 before = [h for h in cues if h.last <= i and h.first >= starts[-1]] or (
@@ -1048,7 +1017,7 @@ class Reader:
                 # a clause that opens as a question asks, cue or not ("Is 24600 or 24605 right, and can ...")
                 opens = words[starts[-1]].text in self.lex.question_openers
                 if (before or opens) and after:
-                    starts.append(i - (1 if words[i - 1].text in ("and", "also", "plus") else 0))
+                    starts.append(i - after_joiner)
         return [(s, starts[n + 1] if n + 1 < len(starts) else len(words)) for n, s in enumerate(starts)]
 
     def _correct_asked(self, reading: _Reading, hi: int) -> bool:
