@@ -47,10 +47,12 @@ _NOT_TYPE = {
 }  # words coders do not write when they name a cast or splint
 
 
+# a supply code, its type words, its age range and its material
+Supply = tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None]
+
+
 @cache
-def _supplies(
-    store: KnowledgeStore,
-) -> tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...]:
+def _supplies(store: KnowledgeStore) -> tuple[Supply, ...]:
     """Each supply code with its type words, its age range and its material, from CMS's description."""
     out = []
     ranges = [code_range(item) or (item, item) for item in store.code_groups[GROUP].codes]
@@ -86,6 +88,7 @@ def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
     rows = _supplies(store)
     note = set(case.content_words) | {w for f in case.of("procedure") for w in words_of(f.words)}
     others = [f for f in case.of("procedure") if f.concept == OTHER_MATERIAL]
+    candidates = {other: _fits(rows, note, other) for other in (False, True)}
     ranked: list[tuple[tuple[int, int], HcpcsCode, tuple[int, int] | None, str | None]] = []
     said = note
     for mention in case.of("procedure"):
@@ -97,12 +100,12 @@ def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
         other = any(first <= f.start <= mention.end for f in others)  # "a thermoplastic splint", "a soft cast"
         fits = [
             ((len(k & near), len(k)), row, span, m)
-            for n, row, span, m, k in _fits(rows, note, other)
+            for row, k, span, m in candidates[other]
             if (SPLINT in k) == splint and (k & near or not k)
         ]
         if fits and (not ranked or max(f[0] for f in fits) > max(f[0] for f in ranked)):
             ranked, said = fits, near
-    fits = ranked or [((0, n), row, span, m) for n, row, span, m, _ in _fits(rows, note, bool(others))]
+    fits = ranked or [((0, len(k)), row, span, m) for row, k, span, m in candidates[bool(others)]]
     if not fits:
         return []
     best = max(score for score, *_ in fits)
@@ -115,13 +118,9 @@ def choose(store: KnowledgeStore, case: Case) -> list[HcpcsCode]:
     return [row for _, row, _, _ in fits]
 
 
-def _fits(
-    rows: tuple[tuple[HcpcsCode, frozenset[str], tuple[int, int] | None, str | None], ...],
-    said: set[str],
-    other_material: bool,
-) -> list[tuple[int, HcpcsCode, tuple[int, int] | None, str | None, frozenset[str]]]:
+def _fits(rows: tuple[Supply, ...], said: set[str], other_material: bool) -> list[Supply]:
     """The codes whose type words are all in `said`; only those of no listed material when the cast or splint
     is of another one (then the catch-all with no type words too)."""
     if other_material:
-        return [(len(k), row, span, m, k) for row, k, span, m in rows if m is None and k <= said]
-    return [(len(k), row, span, m, k) for row, k, span, m in rows if k and k <= said]
+        return [r for r in rows if r[3] is None and r[1] <= said]
+    return [r for r in rows if r[1] and r[1] <= said]
