@@ -240,19 +240,23 @@ def test_joint_names_written_apart_and_digits_decide_the_family(reader: Reader, 
     assert reader.read(text).families[:1] == [family]
 
 
-def test_a_by_site_key_must_be_a_site_or_a_site_entry(knowledge_copy: Path) -> None:
+def _errors_after(root: Path, file: str, old: str, new: str) -> list[str]:
+    """The content errors of a knowledge copy whose lexicon `file` has `old` written as `new` (once)."""
     from bot.kb.build import validated_knowledge
     from bot.yamlfile import ContentErrors
 
-    path = knowledge_copy / "lexicon" / "sites.yaml"
-    path.write_text(
-        path.read_text().replace("by_site: {great-toe: great-toe-fracture", "by_site: {big-toe: great-toe-fracture")
-    )
+    path = root / "lexicon" / file
+    path.write_text(path.read_text().replace(old, new, 1))
     with pytest.raises(ContentErrors) as exc:
-        validated_knowledge(knowledge_copy)
-    assert any(
-        "'big-toe' is neither a site nor a site id" in str(e) and "sites.yaml" in str(e) for e in exc.value.errors
+        validated_knowledge(root)
+    return [str(e) for e in exc.value.errors]
+
+
+def test_a_by_site_key_must_be_a_site_or_a_site_entry(knowledge_copy: Path) -> None:
+    errors = _errors_after(
+        knowledge_copy, "sites.yaml", "by_site: {great-toe: great-toe-fracture", "by_site: {big-toe: great-toe-fracture"
     )
+    assert any("'big-toe' is neither a site nor a site id" in e and "sites.yaml" in e for e in errors)
 
 
 def test_a_plan_is_not_done_but_a_planned_hand_off_still_is_one(reader: Reader) -> None:
@@ -280,21 +284,12 @@ def test_a_supply_ask_is_about_the_supplies_in_any_of_its_words(reader: Reader) 
 
 
 def test_an_ask_topic_and_a_context_rule_scope_are_checked(knowledge_copy: Path) -> None:
-    from bot.kb.build import validated_knowledge
-    from bot.yamlfile import ContentErrors
-
-    asks = knowledge_copy / "lexicon" / "asks.yaml"
-    asks.write_text(asks.read_text().replace("    topic: supply\n", "    topic: supplies\n"))
-    with pytest.raises(ContentErrors) as exc:
-        validated_knowledge(knowledge_copy)
-    errors = [str(e) for e in exc.value.errors]
+    errors = _errors_after(knowledge_copy, "asks.yaml", "    topic: supply\n", "    topic: supplies\n")
     assert any("unknown topic 'supplies'" in e and "asks.yaml" in e for e in errors), errors
-    asks.write_text(asks.read_text().replace("    topic: supplies\n", "    topic: supply\n"))
-    context = knowledge_copy / "lexicon" / "context.yaml"
-    context.write_text(context.read_text().replace("only: [reduction,", "only: [reductions,"))
-    with pytest.raises(ContentErrors) as exc:
-        validated_knowledge(knowledge_copy)
-    errors = [str(e) for e in exc.value.errors]
+    (knowledge_copy / "lexicon" / "asks.yaml").write_text(
+        (knowledge_copy / "lexicon" / "asks.yaml").read_text().replace("    topic: supplies\n", "    topic: supply\n")
+    )
+    errors = _errors_after(knowledge_copy, "context.yaml", "only: [reduction,", "only: [reductions,")
     assert any("context.yaml" in e and "(planned) field 'only.0'" in e for e in errors), errors
 
 
@@ -334,3 +329,8 @@ def test_right_asked_on_its_own_asks_if_correct(reader: Reader, text: str) -> No
     case = reader.read(text)
     assert case.side is None and "verify" in case.asks[-1].kinds, (case.side, case.asks)
     assert reader.read("which side? the right one, 23650").side == "right"
+
+
+def test_a_providers_referred_topic_is_checked(knowledge_copy: Path) -> None:
+    errors = _errors_after(knowledge_copy, "anesthesia.yaml", "referred: hand-off", "referred: handoff")
+    assert any("unknown topic 'handoff'" in e and "anesthesia.yaml" in e and "referred" in e for e in errors), errors
