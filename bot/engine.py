@@ -19,7 +19,7 @@ from bot.answer import INTENTS, Answer, AskAnswer, Intent, SourceRef, Verdict
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
-from bot.nlu.lexicon import Match, compile_lexicon
+from bot.nlu.lexicon import Match, compile_lexicon, load_index
 from bot.nlu.phi import use_ordinary_words
 from bot.nlu.reader import Reader, fingerprint
 from bot.respond import (
@@ -73,7 +73,13 @@ class Engine:
         self.store = store
         if store.ordinary_words is not None:
             use_ordinary_words(store.ordinary_words)
-        lexicon = compile_lexicon(json.loads(store.lexicon_json))
+        reading_code = fingerprint()
+        stored = json.loads(store.lexicon_index_json)  # compiled at build: reused only by the same reading code
+        lexicon = (
+            load_index(json.loads(store.lexicon_json), stored["index"])
+            if stored.get("reader") == reading_code
+            else compile_lexicon(json.loads(store.lexicon_json))
+        )
         curated = frozenset(store.modifiers)
         self.sides = {m.code: m.side for m in store.modifiers.values() if m.side}
         self.reader = Reader(
@@ -89,7 +95,7 @@ class Engine:
             else [IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
         )
         masks = json.loads(store.intent_masks_json)  # masked at build: reused only by the same reading code
-        self.matcher = IntentMatcher(intents, self.reader.mask, masks if masks.get("reader") == fingerprint() else None)
+        self.matcher = IntentMatcher(intents, self.reader.mask, masks if masks.get("reader") == reading_code else None)
 
     def answer(self, question: str) -> Answer:
         case = self.reader.read(question)

@@ -246,3 +246,28 @@ def test_a_changed_reader_makes_if_changed_rebuild(monkeypatch: pytest.MonkeyPat
     before = inputs_digest(knowledge_dir(), None)
     monkeypatch.setattr(reader, "fingerprint", lambda: "another reader")
     assert inputs_digest(knowledge_dir(), None) != before
+
+
+def test_the_lexicon_compiled_at_build_reads_back_as_compiling_it_again(store: KnowledgeStore) -> None:
+    """A start reads the build's compiled lexicon instead of tokenising every term again (about 40 ms): what it
+    reads back must be exactly what compiling the stored lexicon gives."""
+    from bot.nlu.lexicon import compile_lexicon, load_index
+    from bot.nlu.reader import fingerprint
+
+    stored = json.loads(store.lexicon_index_json)
+    assert stored["reader"] == fingerprint()
+    lexicon = json.loads(store.lexicon_json)
+    assert load_index(lexicon, stored["index"]) == compile_lexicon(lexicon)
+
+
+def test_a_compiled_lexicon_from_other_reading_code_is_not_used(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import engine as engine_module
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the stored index was read")
+
+    monkeypatch.setattr(engine_module, "load_index", refuse)
+    monkeypatch.setattr(engine_module, "fingerprint", lambda: "another reader")
+    assert engine_module.Engine(store).answer("what is 27250").answered

@@ -220,7 +220,7 @@ def build(
                 {"key": "counts", "value": json.dumps(counts)},
                 {"key": "lexicon", "value": kb.lexicon.model_dump_json() if kb.lexicon else "{}"},
                 {"key": "intents", "value": json.dumps([i.model_dump() for i in kb.intents])},
-                {"key": "intent_masks", "value": json.dumps(_intent_masks(kb, vocabulary))},
+                *_reading(kb, vocabulary),
                 {"key": "code_groups", "value": json.dumps([g.model_dump() for g in kb.code_groups])},
                 *([{"key": "ordinary_words", "value": json.dumps(sorted(ordinary_words(folders)))}] if bundled else []),
                 {
@@ -247,25 +247,30 @@ def build(
     return BuildReport(target, version, counts, time.perf_counter() - started, target.stat().st_size)
 
 
-def _intent_masks(kb: Knowledge, vocabulary: set[str]) -> dict[str, object]:
-    """The intents' examples as the reader masks them, done once here rather than at every start; tagged with
-    the reading code's fingerprint, so a changed reader masks them again."""
+def _reading(kb: Knowledge, vocabulary: set[str]) -> list[dict[str, str]]:
+    """The compiled lexicon and the intents' examples as the reader masks them, done once here rather than at
+    every start; tagged with the reading code's fingerprint, so a changed reader compiles and masks again."""
     from bot.nlu.intents import IntentMatcher
-    from bot.nlu.lexicon import compile_lexicon
+    from bot.nlu.lexicon import compile_lexicon, export_index
     from bot.nlu.reader import Reader, fingerprint
 
     if kb.lexicon is None:
-        return {}
+        return [{"key": "intent_masks", "value": "{}"}]
     curated = frozenset(m.code for m in kb.modifiers)
     sides = {m.code: m.side for m in kb.modifiers if m.side}
+    compiled = compile_lexicon(kb.lexicon.model_dump())
     reader = Reader(
-        compile_lexicon(kb.lexicon.model_dump()),
+        compiled,
         curated | frozenset(kb.public_modifiers),
         frozenset(m for m in curated if not m.isdigit()),
         vocabulary.__contains__,
         sides,
     )
-    return {"reader": fingerprint(), **IntentMatcher.export(kb.intents, reader.mask)}
+    tag = {"reader": fingerprint()}
+    return [
+        {"key": "intent_masks", "value": json.dumps({**tag, **IntentMatcher.export(kb.intents, reader.mask)})},
+        {"key": "lexicon_index", "value": json.dumps({**tag, "index": export_index(compiled)})},
+    ]
 
 
 def _collect_words(rows: Iterator[dict[str, object]], into: set[str]) -> Iterator[dict[str, object]]:

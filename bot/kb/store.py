@@ -152,6 +152,7 @@ class KnowledgeStore:
         self.sedation_time = SedationTime.model_validate(sedation["time"]) if sedation.get("time") else None
         self.intents_json: str = meta.get("intents", "[]")
         self.intent_masks_json: str = meta.get("intent_masks", "{}")
+        self.lexicon_index_json: str = meta.get("lexicon_index", "{}")
         self.code_groups = {g["id"]: CodeGroup.model_validate(g) for g in json.loads(meta.get("code_groups", "[]"))}
         # words of the content, for the redactor to tell from names; absent in a database built before them
         self.ordinary_words: frozenset[str] | None = (

@@ -2,13 +2,14 @@
 
 The content (knowledge/lexicon/*.yaml) is validated by bot.kb.lexicon and stored whole in the knowledge base
 at build; compile_lexicon() turns that stored form (plain JSON data, no models, so start-up stays light) into
-what the reader looks words up in.
+what the reader looks words up in. The build also stores that result (export_index), so a start with the same
+reading code only reads it back (load_index) instead of tokenising every term again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from bot.nlu.tokens import expand_words, words
@@ -213,4 +214,48 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.first_words = frozenset(k[0] for k in out.index)
     out.exact_first_words = frozenset(k[0] for k in out.exact)
     out.fuzzy_targets = tuple(sorted(targets - out.stopwords))
+    return out
+
+
+# How each field of a CompiledLexicon is written to JSON and read back (concepts come from the lexicon itself).
+_PHRASE_MATCHES = ("index", "exact")
+_PHRASE_MAPS = ("sections", "shorthand")
+_PLAIN = ("section_values", "before_site", "max_len", "shorthand_len")
+
+
+def export_index(compiled: CompiledLexicon) -> dict[str, Any]:
+    """The compiled lexicon without its concepts, as plain JSON data."""
+    out: dict[str, Any] = {}
+    for name in _PHRASE_MATCHES:
+        out[name] = [[list(k), m.category, m.concept] for k, m in getattr(compiled, name).items()]
+    for name in _PHRASE_MAPS:
+        out[name] = [[list(k), list(v) if isinstance(v, tuple) else v] for k, v in getattr(compiled, name).items()]
+    for name in _PLAIN:
+        out[name] = getattr(compiled, name)
+    for f in fields(CompiledLexicon):
+        value = getattr(compiled, f.name)
+        if isinstance(value, frozenset):
+            out[f.name] = sorted(value)
+    out["comparisons"] = [list(v) for v in compiled.comparisons]
+    out["fuzzy_targets"] = list(compiled.fuzzy_targets)
+    return out
+
+
+def load_index(lexicon: dict[str, Any], index: dict[str, Any]) -> CompiledLexicon:
+    """export_index() read back, with the concepts of the lexicon it was made from."""
+    out = CompiledLexicon()
+    for category, records in lexicon["concepts"].items():
+        for record in records:
+            out.concepts[(category, str(record["id"]))] = record
+    for name in _PHRASE_MATCHES:
+        setattr(out, name, {tuple(k): Match(c, i) for k, c, i in index[name]})
+    out.sections = {tuple(k): v for k, v in index["sections"]}
+    out.shorthand = {tuple(k): tuple(v) for k, v in index["shorthand"]}
+    for name in _PLAIN:
+        setattr(out, name, index[name])
+    for f in fields(CompiledLexicon):
+        if isinstance(getattr(out, f.name), frozenset):
+            setattr(out, f.name, frozenset(index[f.name]))
+    out.comparisons = tuple(tuple(v) for v in index["comparisons"])
+    out.fuzzy_targets = tuple(index["fuzzy_targets"])
     return out
