@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -384,7 +385,12 @@ class AppliesWhen(Strict):
 
 def covered_by(items: list[str], code: str) -> bool:
     """Whether `code` is one of `items` (codes or inclusive ranges, "29000-29799") or falls in one of the ranges."""
-    code = code.strip().upper()
+    return _covered(tuple(items), code.strip().upper())
+
+
+@lru_cache(maxsize=65_536)
+def _covered(items: tuple[str, ...], code: str) -> bool:
+    """covered_by(), remembered: the encounter rules ask it hundreds of times for one long question."""
     for item in items:
         start, end = code_range(item) or (item, item)
         if len(code) == len(start) and _same_kind(code, start) and start <= code <= end:
