@@ -195,3 +195,42 @@ def test_and_then_a_question_word_starts_a_second_ask_when_each_side_asks_about_
     assert len(named.asks) == 2, named.asks
     listed = engine.reader.read("Tibia and fibula both broken, casted. Can I bill 27750 and also 27780?")
     assert len(listed.asks) == 1, listed.asks
+
+
+@pytest.mark.parametrize(
+    "question, visit, procedure, fits, unfit",
+    [
+        # a 010-day toe reduction: 25 fits on the visit, 57 does not
+        (
+            "Office visit 99203, then reduced a dislocated second toe MTP joint, no block (28630). 25 or 57?",
+            "99203",
+            "28630",
+            "25",
+            "57",
+        ),
+        # a 090-day elbow reduction decided in the ED: 57, and the visit code leads the answer
+        (
+            "ED level 4 (99284) and then the ED doc put the elbow back under propofol, 24615. Mod 57 or 25 on the E/M?",
+            "99284",
+            "24615",
+            "57",
+            None,
+        ),
+    ],
+)
+def test_a_modifier_on_the_visit_names_the_visit_and_is_judged_by_the_procedure(
+    engine: Engine, question: str, visit: str, procedure: str, fits: str, unfit: str | None
+) -> None:
+    a = engine.answer(question)
+    ask = next(x for x in a.asks if x.intent == "modifier_check")
+    assert ask.codes[0] == visit, (ask.codes, a.text)
+    assert f"{visit}-{fits} (the E/M with {procedure}): fits" in a.text, a.text
+    assert unfit is None or f"{visit}-{unfit} (the E/M with {procedure}): does not fit" in a.text, a.text
+    assert f"{procedure}-{fits}:" not in a.text  # never said to go on the procedure code
+
+
+def test_a_modifier_on_the_visit_with_no_procedure_named_shows_each_global_period(engine: Engine) -> None:
+    a = engine.answer("coder added 57 to the 99214 - can she?")
+    assert a.asks[0].verdict == "depends", a.text
+    assert "99214-57: depends on the global days" in a.text
+    assert "090: fits" in a.text and "000/010: does not fit" in a.text, a.text

@@ -235,6 +235,11 @@ class Modifier(Strict):
     medicare: str | None = None
     other_payers: str | None = None
     aliases: list[str] = []
+    on_visit: bool = Field(
+        default=False,
+        description="Appended to the E/M visit and judged by the global days of the procedure done with it "
+        "(24, 25, 57): the verdict names the visit code, not the procedure's",
+    )
     situations: list[CaseSituation] = Field(
         default=[],
         description="Situations the reader can tell from a question that call for this modifier "

@@ -179,47 +179,87 @@ def check(ask: Ask) -> Reply:
         return lookup(ask)
     reply = Reply(answered=False)
     code = _decided_code(ask, reply, _target_code(ask, codes))
-    curated = store.codes.get(code)
-    row = store.pfs(code)
-    if curated is None and row is None:
+    if store.codes.get(code) is None and store.pfs(code) is None:
         unknown_code(reply, store, code, f"{{code}} with modifier {mods[0]}?")
         return reply
-    reply.code(code)
+    visit, procedure = _visit_and_procedure(ask, codes, code)
+    on_visit = mods[0] in store.modifiers and store.modifiers[mods[0]].on_visit  # what is asked first leads
+    if on_visit and visit:
+        reply.code(visit)  # "99203 - 25 or 57?": the answer is about the visit code, judged by the procedure's
+    reply.code((procedure or code) if on_visit else code)
     checked = []
     for mod_code in mods[:3]:
         mod = store.modifiers.get(mod_code)
         if mod is None:
             _as_cms_lists_it(store, mod_code, reply)  # described; no rule of ours says whether it fits the code
             continue
-        verdicts = curated_verdicts(store.rules, code, curated, mod_code)
-        if row is not None:
-            verdicts += indicator_verdicts(store.indicators, code, row, mod_code)
-        checked.append((mod, verdicts))
-    if from_situation and {m.code for m, _ in checked} == SIDES:
+        judged = (procedure or code) if mod.on_visit else code
+        verdicts = curated_verdicts(store.rules, judged, store.codes.get(judged), mod_code)
+        judged_row = store.pfs(judged)
+        if judged_row is not None:
+            verdicts += indicator_verdicts(store.indicators, judged, judged_row, mod_code)
+        shown = f"{judged}-{mod.code}"
+        if mod.on_visit and procedure is None:  # "99213-57?": the procedure's global days decide; say each way
+            _by_global_days(reply, store, code, mod)
+            continue
+        if mod.on_visit:
+            shown = f"{visit}-{mod.code} (the E/M with {judged})" if visit else f"{mod.code} on the E/M with {judged}"
+        checked.append((mod, verdicts, judged, shown))
+    if from_situation and {m.code for m, *_ in checked} == SIDES:
         reply.say("The side modifier follows the side the note documents: RT for right, LT for left.")
     elif from_situation:  # the situation named no modifier: answer with the candidate that fits this code best
         checked.sort(key=lambda mv: -min((_RANK[v.verdict] for v in mv[1]), default=1))
         checked = checked[:1]
         if checked:
             reply.say(f"For that situation: modifier {checked[0][0].code} ({checked[0][0].name}).")
-    for mod, verdicts in checked:
+    for mod, verdicts, judged, shown in checked:
         reply.answered = True
         reply.modifier(mod.code)
-        _verdict(reply, store, code, mod, verdicts)
+        _verdict(reply, store, judged, shown, mod, verdicts)
     return reply
 
 
-def _verdict(reply: Reply, store: KnowledgeStore, code: str, mod: Modifier, verdicts: list[RuleVerdict]) -> None:
+def _by_global_days(reply: Reply, store: KnowledgeStore, visit: str, mod: Modifier) -> None:
+    """A modifier on the visit with no procedure named: what each global period of the procedure leads to."""
+    reply.answered = True
+    reply.modifier(mod.code)
+    reply.modifier_verdicts[mod.code] = "depends"
+    reply.say(f"*{visit}-{mod.code}: depends on the global days of the procedure done with the visit.* Which code?")
+    for ind in store.indicators:
+        for rule in ind.decides:
+            if rule.modifier == mod.code:
+                instead = f" Instead: {', '.join(rule.instead)}." if rule.instead else ""
+                reply.say(
+                    f"- {ind.name} {'/'.join(rule.values)}: {VERDICT_WORDS[rule.verdict]}. {rule.why}{instead}",
+                    [PFS_SOURCE, *(rule.sources or ind.sources)],
+                )
+
+
+def _visit_and_procedure(ask: Ask, codes: list[str], code: str) -> tuple[str | None, str | None]:
+    """For a modifier that goes on the E/M (25, 57): the visit code the message names, and the procedure whose
+    global days judge it (None when it names only the visit)."""
+    visits = ask.store.code_groups["em-visit"]
+    named = list(dict.fromkeys([code, *codes, *ask.case.code_list()]))
+    visit = next((c for c in named if c.isdigit() and visits.covers(c)), None)
+    procedure = next((c for c in named if not (c.isdigit() and visits.covers(c))), None)
+    return visit, procedure
+
+
+def _verdict(
+    reply: Reply, store: KnowledgeStore, code: str, shown: str, mod: Modifier, verdicts: list[RuleVerdict]
+) -> None:
+    """The verdict on `mod` as `code`'s indicators and rules give it; `shown` names the pairing ("99203-25 (the
+    E/M with 28630)" for a modifier on the visit)."""
     if not verdicts:
         reply.say(
-            f"*{code}-{mod.code}*: no CMS indicator or curated rule decides this pairing. "
+            f"*{shown}*: no CMS indicator or curated rule decides this pairing. "
             f"Modifier {mod.code} ({mod.name}): {mod.meaning}",
             mod.sources,
         )
         return
     overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
     reply.modifier_verdicts[mod.code] = overall.verdict
-    reply.say(f"*{code}-{mod.code}: {VERDICT_WORDS[overall.verdict]}.*")
+    reply.say(f"*{shown}: {VERDICT_WORDS[overall.verdict]}.*")
     for n, v in enumerate(sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))):
         basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"
         line, sources = (
