@@ -32,6 +32,8 @@ REAL_STYLE_F = QUESTIONS.parent / "real_f.yaml"  # written blind at 84018ff, sco
 ENCOUNTER_E = QUESTIONS.parent / "encounter_e.yaml"  # issue 13's fifth blind set, written and scored alongside F
 REAL_STYLE_G = QUESTIONS.parent / "real_g.yaml"  # written blind during that session, scored once at its end
 ENCOUNTER_F = QUESTIONS.parent / "encounter_f.yaml"  # issue 13's sixth blind set, written and scored alongside G
+REAL_STYLE_H = QUESTIONS.parent / "real_h.yaml"  # written blind at 36a22c2, scored before the next session's work
+ENCOUNTER_G = QUESTIONS.parent / "encounter_g.yaml"  # issue 13's seventh blind set, written and scored alongside H
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -49,7 +51,11 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
     assert all(len(q.asks) >= 1 for q in questions if "multi" in q.tags)
 
 
-@pytest.mark.parametrize("path", [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G],
+    ids=lambda p: p.name,
+)
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
     """Issue 13's bar: at least 150 questions on the encounter's topics, in the style coders post in."""
     questions = load_questions(path)
@@ -88,12 +94,14 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_E,
         REAL_STYLE_F,
         REAL_STYLE_G,
+        REAL_STYLE_H,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
         ENCOUNTER_D,
         ENCOUNTER_E,
         ENCOUNTER_F,
+        ENCOUNTER_G,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
