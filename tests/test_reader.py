@@ -13,6 +13,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.nlu.reader import Reader
+from bot.nlu.tokens import expand_words, words
 
 
 @pytest.fixture(scope="module")
@@ -334,3 +335,44 @@ def test_right_asked_on_its_own_asks_if_correct(reader: Reader, text: str) -> No
 def test_a_providers_referred_topic_is_checked(knowledge_copy: Path) -> None:
     errors = _errors_after(knowledge_copy, "anesthesia.yaml", "referred: hand-off", "referred: handoff")
     assert any("unknown topic 'handoff'" in e and "anesthesia.yaml" in e and "referred" in e for e in errors), errors
+
+
+def test_an_ask_phrase_reads_with_a_qualifier_between_and_the_qualifier_is_still_read(
+    reader: Reader, lexicon: dict
+) -> None:
+    """Every term_with_a_qualifier, with every one-word site term between its first two words: the ask is read,
+    and so is the site ("which hip code", "what elbow modifier"). A site word that makes a phrase of its own with
+    the rest ("toe modifier" asks for the digit modifiers) or is also a code set's modifier (IP) is that."""
+    sites = [(c["id"], t) for c in _concepts(lexicon, "site") for t in c["terms"] if len(t.split()) == 1]
+    wrong = []
+    for cue in _concepts(lexicon, "ask"):
+        for term in cue.get("terms_with_a_qualifier", []):
+            first, *rest = term.split()
+            for site, word in sites:
+                lex = reader.lex
+                if lex.index.get(expand_words(words(f"{word} {' '.join(rest)}"), lex.shorthand, lex.shorthand_len)):
+                    continue
+                case = reader.read(f"Reduced it this morning. And {first} {word} {' '.join(rest)} for this one?")
+                if case.modifiers:
+                    continue
+                kinds = {k for a in case.asks for k in a.kinds}
+                if cue["kind"] not in kinds or not any(f.concept == site for f in case.of("site")):
+                    wrong.append((term, word, sorted(kinds), [f.concept for f in case.of("site")]))
+    assert not wrong, f"{len(wrong)} not read, e.g. {wrong[:6]}"
+
+
+def test_a_qualifier_that_starts_a_phrase_of_its_own_is_that_phrase(reader: Reader) -> None:
+    case = reader.read("Hip put back under GA. What anesthesia code does the anesthesiologist use?")
+    assert "anesthesia_code" in case.asks[0].kinds and "which_code" not in case.asks[0].kinds
+
+
+def test_a_colon_introduces_its_ask(reader: Reader) -> None:
+    case = reader.read("Toe modifier check: what does T5 stand for exactly?")
+    assert len(case.asks) == 1
+
+
+def test_a_qualified_term_needs_two_words(knowledge_copy: Path) -> None:
+    errors = _errors_after(
+        knowledge_copy, "asks.yaml", "terms_with_a_qualifier: [which modifier,", "terms_with_a_qualifier: [which,"
+    )
+    assert any("asks.yaml" in e and "needs at least two" in e for e in errors), errors

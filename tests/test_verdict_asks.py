@@ -234,3 +234,46 @@ def test_a_modifier_on_the_visit_with_no_procedure_named_shows_each_global_perio
     assert a.asks[0].verdict == "depends", a.text
     assert "99214-57: depends on the global days" in a.text
     assert "090: fits" in a.text and "000/010: does not fit" in a.text, a.text
+
+
+def _digit_modifiers(engine: Engine) -> list[tuple[str, str, int, str]]:
+    """(modifier, side, digit, site) for every finger and toe modifier in modifiers.yaml."""
+    out = []
+    for m in engine.store.modifiers.values():
+        if m.digit and m.side:
+            site, digit = m.digit.split("-")
+            out.append((m.code, m.side, int(digit), site))
+    return out
+
+
+def test_the_digit_modifier_asked_for_is_the_one_the_note_names(engine: Engine) -> None:
+    """Every finger and toe modifier, by the digit terms of the lexicon and the side: 'which finger modifier' is
+    answered with the modifier of the digit and side the note documents, never another one."""
+    import json
+
+    sites = json.loads(engine.store.lexicon_json)["concepts"]["site"]
+    by_digit = {(s["site"], s["digit"]): s["terms"][0] for s in sites if s.get("digit")}
+    wrong = []
+    for code, side, digit, site in _digit_modifiers(engine):
+        where = by_digit.get(("thumb" if site == "finger" and digit == 1 else site, digit))
+        if where is None:
+            continue
+        procedure = "28630" if site == "toe" else "26770"
+        a = engine.answer(
+            f"{side} {where} dislocated, reduced with a digital block, {procedure}. Which {site} modifier?"
+        )
+        if a.asks[0].modifiers != [code]:
+            wrong.append((code, side, where, a.asks[0].modifiers))
+    assert len(_digit_modifiers(engine)) >= 20
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("side, modifier", [("right", "RT"), ("left", "LT")])
+def test_the_side_modifier_asked_for_is_the_side_the_note_names(engine: Engine, side: str, modifier: str) -> None:
+    a = engine.answer(f"Kneecap on the {side} popped back in the ED with no sedation, 27560. Laterality modifier?")
+    assert a.asks[0].modifiers == [modifier], a.text
+
+
+def test_a_digit_modifier_asked_for_without_the_digit_is_asked_back(engine: Engine) -> None:
+    a = engine.answer("Finger joint dislocation reduced under a digital block, 26770. What finger modifier goes on it?")
+    assert not a.answered and "Which finger or toe, and which side?" in a.text, a.text

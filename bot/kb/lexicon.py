@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.nlu.lexicon import AskKind, FindingId, iter_terms
 from bot.nlu.tokens import words
@@ -162,10 +162,28 @@ class AskCue(Concept):
     weak: bool = Field(default=False, description="Evidence of its kind, but no sentence is an ask for it alone")
     not_after: list[str] = Field(default=[], description="Words that, right before the cue, make it something else")
     at_end: bool = Field(default=False, description="Counts only when nothing but ordinary words follows it")
+    modifier_group: Literal["digit", "side"] | None = Field(
+        default=None,
+        description="For kind which_modifier: the modifiers asked for name a location, the digit (FA-F9, TA-T9) or "
+        "the side (RT, LT), and the note's digits and side choose them",
+    )
+    terms_with_a_qualifier: list[str] = Field(
+        default=[],
+        description="Terms that also read with one word between their first two: 'which modifier' reads 'which "
+        "side modifier' and 'what finger modifier'; the word between is still read for itself (finger: a site)",
+    )
     guidance: str | None = Field(default=None, description="For kind rule: the guidance record that answers it")
     topic: str | None = Field(
         default=None, description="The encounter topic the ask is about, a topic id of procedures.yaml ('supply')"
     )
+
+    @field_validator("terms_with_a_qualifier")
+    @classmethod
+    def _two_words(cls, terms: list[str]) -> list[str]:
+        for term in terms:
+            if len(words(term)) < 2:
+                raise ValueError(f"{term!r}: a qualifier goes between two words, so the term needs at least two")
+        return terms
 
 
 class Gap(Concept):

@@ -63,6 +63,8 @@ def iter_terms(lexicon: dict[str, Any]) -> Iterator[tuple[str, str, str, bool]]:
         for record in records:
             for term in record.get("terms", []):
                 yield category, str(record["id"]), str(term), False
+            for term in record.get("terms_with_a_qualifier", []):
+                yield category, str(record["id"]), str(term), False
             for term in record.get("exact", []):
                 yield category, str(record["id"]), str(term), True
     for category, terms in lexicon["word_lists"].items():
@@ -136,6 +138,8 @@ class CompiledLexicon:
     shorthand_len: int = 1
     shorthand_firsts: frozenset[str] = frozenset()
     before_site: dict[str, str] = field(default_factory=dict)  # "r" -> right, only before a site word
+    # second word -> phrases that also read with one word before it ("which [side] modifier"), longest first
+    qualified: dict[str, list[tuple[tuple[str, ...], Match]]] = field(default_factory=dict)
 
     def concept(self, match: Match) -> dict[str, Any]:
         return self.concepts.get((match.category, match.concept), {})
@@ -180,6 +184,14 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
             if category in FUZZY_CATEGORIES:
                 targets.update(w for w in key if len(w) >= FUZZY_MIN_LENGTH and w.isalpha())
         out.max_len = max(out.max_len, len(key))
+    for record in lexicon["concepts"].get("ask", []):
+        for term in record.get("terms_with_a_qualifier", []):
+            key = expand_words(words(term), out.shorthand, out.shorthand_len, out.shorthand_firsts)
+            phrases = out.qualified.setdefault(key[1], [])
+            if all(k != key for k, _ in phrases):  # "which mod" is "which modifier" once expanded
+                phrases.append((key, Match("ask", str(record["id"]))))
+    for phrases in out.qualified.values():
+        phrases.sort(key=lambda km: -len(km[0]))
     for record in lexicon["concepts"].get("side", []):
         for letter in record.get("before_site", []):
             out.before_site[str(letter).lower()] = str(record["id"])
@@ -238,6 +250,9 @@ def export_index(compiled: CompiledLexicon) -> dict[str, Any]:
             out[f.name] = sorted(value)
     out["comparisons"] = [list(v) for v in compiled.comparisons]
     out["fuzzy_targets"] = list(compiled.fuzzy_targets)
+    out["qualified"] = {
+        w: [[list(k), m.category, m.concept] for k, m in phrases] for w, phrases in compiled.qualified.items()
+    }
     return out
 
 
@@ -258,4 +273,5 @@ def load_index(lexicon: dict[str, Any], index: dict[str, Any]) -> CompiledLexico
             setattr(out, f.name, frozenset(index[f.name]))
     out.comparisons = tuple(tuple(v) for v in index["comparisons"])
     out.fuzzy_targets = tuple(index["fuzzy_targets"])
+    out.qualified = {w: [(tuple(k), Match(c, i)) for k, c, i in phrases] for w, phrases in index["qualified"].items()}
     return out

@@ -379,6 +379,8 @@ class Reader:
                     if match and not self._blocked(match, words, i, i + n, written):
                         found = _Hit(match, i, i + n, any(w.fuzzy for w in words[i : i + n]))
                         break
+            if found is None and texts[i] in self.lex.qualified:
+                found = self._qualified(words, texts, i)
             if (
                 found is None
                 and texts[i] in self.lex.before_site
@@ -396,6 +398,20 @@ class Reader:
             else:
                 i += 1
         return hits
+
+    def _qualified(self, words: list[_Word], texts: list[str], i: int) -> _Hit | None:
+        """The rest of an ask phrase read with one word between ("which side modifier", "what hip code"), word i
+        being the phrase's second word. The hit leaves out the phrase's first word and the word between, so both
+        are still read for themselves ("which" ends a scope, "hip" is a site); a word between that starts a phrase
+        through here ("what anesthesia code") has already been read as that phrase."""
+        between = i - 1
+        if between < 1 or words[between].entity or texts[between] in self.lex.stopwords:
+            return None
+        for key, match in self.lex.qualified[texts[i]]:
+            end = i + len(key) - 1
+            if texts[between - 1] == key[0] and tuple(texts[i:end]) == key[1:]:
+                return _Hit(match, i, end)
+        return None
 
     def _site_starts(self, words: list[_Word], i: int) -> bool:
         """Whether a body-site term starts at word i ("R ring finger", "L THA")."""
@@ -1005,7 +1021,9 @@ class Reader:
             after_joiner = words[i - 1].text in _JOINERS
             if self._second_request(reading, cues, starts[-1], i):
                 starts.append(i - 1)  # "which CPT for ortho, and the anesthesia code for the anesthesiologist?"
-            elif words[i].text in _QUESTION_WORDS and (after_joiner or self._break_before(reading, i) and i > 2):
+            elif words[i].text in _QUESTION_WORDS and (
+                after_joiner or self._break_before(reading, i) and i > 2 and ":" not in _text_between(reading, i)
+            ):  # a colon introduces what follows ("Toe modifier check: what does T5 stand for?"): one ask
                 # "and also 27780" lists a code; "and what does ..." asks again
                 joined = after_joiner and words[i].text not in ("also", "any")
                 # joined by "and", each side may ask about a code without a cue ("surgeon code please, and what
@@ -1082,6 +1100,8 @@ class Reader:
                             if kind == "rule"
                             else kind
                         )
+                        if concept.get("modifier_group"):  # "which finger modifier": the note's digit decides
+                            ask.kinds.add(f"modifiers:{concept['modifier_group']}")
                 elif h.match.category == "gap" and lo <= h.first < hi:
                     # "They say 23655 and 23650 are mutually exclusive. Is that right?": the thin ask is about it
                     ask.kinds.add(f"gap:{h.match.concept}")

@@ -16,6 +16,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.respond import supplies
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, labelled
+from bot.respond.situations import digit_modifiers, side_of
 
 _SETTING = {"office": False, "facility": True}  # a rule's setting against the Case's place of service
 _REPORT = {
@@ -62,21 +63,11 @@ def treated(store: KnowledgeStore, case: Case, item: CaseAsk) -> bool:
 def _several(case: Case) -> bool:
     """Two or more fractures or injured digits: said so, two joints named, or two digits named."""
     digits = {
-        (f.attrs.get("site"), f.attrs.get("digit"), _side_of(case, f)) for f in case.of("site") if f.attrs.get("digit")
+        (f.attrs.get("site"), f.attrs.get("digit"), side_of(case, f)) for f in case.of("site") if f.attrs.get("digit")
     }
     return (
         "several-fractures" in case.topics or len(digits) > 1 or len(case.joints) > 1 and case.condition == "fracture"
     )
-
-
-def _side_of(case: Case, site: object) -> str | None:
-    """The side written just before a site ("right index finger", "L thumb"), else the note's side."""
-    near = [
-        f
-        for f in case.of("side")
-        if f.segment == getattr(site, "segment", None) and 0 <= getattr(site, "start", 0) - f.end <= 12
-    ]
-    return near[-1].concept if near else case.side
 
 
 def _global_days(ask: Ask) -> str | None:
@@ -226,7 +217,11 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
         reply.picked += [c for c in services if c not in reply.picked]
     if rule.report in ("report", "report_with_modifier") and rule.modifiers:
         on = _modifier_codes(ask, rule) or services
-        wanted = _digit_modifiers(ask, rule.modifiers) if len(rule.modifiers) > 2 else rule.modifiers
+        wanted = (
+            digit_modifiers(ask.case, ask.store.modifiers, rule.modifiers)
+            if len(rule.modifiers) > 2
+            else rule.modifiers
+        )
         reply.code(*on)
         reply.modifier(*wanted)
         lead += f" ({', '.join(f'{c}-{m}' for c in on[:1] for m in wanted[:2]) or ', '.join(wanted)})"
@@ -263,17 +258,3 @@ def _modifier_codes(ask: Ask, rule: EncounterRule) -> list[str]:
         on = EncounterRule.model_construct(codes=rule.modifiers_on)
         return [c for c in named if on.covers(c)]
     return treatment_codes(ask.store, case) or list(ask.earlier[:1])
-
-
-def _digit_modifiers(ask: Ask, modifiers: list[str]) -> list[str]:
-    """From a rule's list of finger and toe modifiers, those the note's side and digits name ("right index
-    finger": F6); all of them when the note does not say which digit or side."""
-    case = ask.case
-    digits = {
-        (f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", _side_of(case, f))
-        for f in case.of("site")
-        if f.attrs.get("digit")
-    }
-    store = ask.store.modifiers
-    named = [m for m in modifiers if m in store and (store[m].digit, store[m].side) in digits]
-    return named or modifiers

@@ -19,6 +19,7 @@ from bot.nlu.tokens import words as words_of
 from bot.respond import situations
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import find_distinction, unknown_code
+from bot.respond.situations import digit_modifiers
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
@@ -161,10 +162,22 @@ def check(ask: Ask) -> Reply:
     codes = ask.procedure_codes or ask.codes
     mods = list(ask.modifiers)
     from_situation = not mods
-    if from_situation:
+    digits: list[str] = []
+    if from_situation and "modifiers:digit" in ask.kinds and codes:
+        digits = _digit_candidates(store, _target_code(ask, codes))
+        mods = digit_modifiers(case, store.modifiers, digits)
+        if digits and mods == digits:  # the note names no digit: ask, never pick one
+            return declined(
+                "Which finger or toe, and which side? A digit modifier names both: FA to F9 for the fingers, "
+                "TA to T9 for the toes.",
+                suggestions=[f"{codes[0]} for the left index finger, which modifier?"],
+            )
+    elif from_situation and "modifiers:side" in ask.kinds:
+        mods = list(SIDES)
+    elif from_situation:
         mods = [m.code for m in situation_modifiers(store, ask)]
-        if set(mods) & SIDES:  # "right kneecap, which side modifier": the side the note names, never the other
-            mods = {"right": ["RT"], "left": ["LT"]}.get(case.side or "", ["RT", "LT"])
+    if from_situation and set(mods) & SIDES:  # "right kneecap, which side modifier": the side the note names
+        mods = {"right": ["RT"], "left": ["LT"]}.get(case.side or "", ["RT", "LT"])
     if not mods:
         code = codes[0] if codes else "27252"
         return declined(
@@ -205,8 +218,10 @@ def check(ask: Ask) -> Reply:
         if mod.on_visit:
             shown = f"{visit}-{mod.code} (the E/M with {judged})" if visit else f"{mod.code} on the E/M with {judged}"
         checked.append((mod, verdicts, judged, shown))
-    if from_situation and {m.code for m, *_ in checked} == SIDES:
+    if from_situation and checked and {m.code for m, *_ in checked} <= SIDES:
         reply.say("The side modifier follows the side the note documents: RT for right, LT for left.")
+    elif digits:
+        reply.say("The digit modifier names the finger or toe and its side, as the note documents them.")
     elif from_situation:  # the situation named no modifier: answer with the candidate that fits this code best
         checked.sort(key=lambda mv: -min((_RANK[v.verdict] for v in mv[1]), default=1))
         checked = checked[:1]
@@ -217,6 +232,16 @@ def check(ask: Ask) -> Reply:
         reply.modifier(mod.code)
         _verdict(reply, store, judged, shown, mod, verdicts)
     return reply
+
+
+def _digit_candidates(store: KnowledgeStore, code: str) -> list[str]:
+    """The finger and toe modifiers a curated rule says fit this code (FA-F9 on a finger joint code)."""
+    return [
+        m.code
+        for m in store.modifiers.values()
+        if m.digit
+        and any(v.verdict == "fits" for v in curated_verdicts(store.rules, code, store.codes.get(code), m.code))
+    ]
 
 
 def _by_global_days(reply: Reply, store: KnowledgeStore, visit: str, mod: Modifier) -> None:

@@ -6,8 +6,9 @@ fuzzy match on modifier names and aliases (bot.respond.modifiers) remains for si
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from bot.kb.models import Modifier
 from bot.nlu.case import Case, CaseAsk
 
 
@@ -123,3 +124,25 @@ CLAIM_LINE = (
 def shown(case: Case, item: CaseAsk) -> set[str]:
     """The situations the Case shows for this ask."""
     return {name for name, read in READ.items() if read(case, item)}
+
+
+def side_of(case: Case, site: object) -> str | None:
+    """The side written just before a site ("right index finger", "L thumb"), else the note's side."""
+    near = [
+        f
+        for f in case.of("side")
+        if f.segment == getattr(site, "segment", None) and 0 <= getattr(site, "start", 0) - f.end <= 12
+    ]
+    return near[-1].concept if near else case.side
+
+
+def digit_modifiers(case: Case, modifiers: Mapping[str, Modifier], candidates: list[str]) -> list[str]:
+    """From a list of finger and toe modifiers, those the note's side and digits name ("right index finger":
+    F6); all of them when the note does not say which digit or side."""
+    digits = {
+        (f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", side_of(case, f))
+        for f in case.of("site")
+        if f.attrs.get("digit")
+    }
+    named = [m for m in candidates if m in modifiers and (modifiers[m].digit, modifiers[m].side) in digits]
+    return named or candidates
