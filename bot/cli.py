@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -499,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `coding-bot ask ... | head`: the reader stopped reading, which is no error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to write at exit either
+        return 141  # as a process killed by SIGPIPE
     except Exception as exc:  # StoreError and friends: one line, not a traceback
         from bot.activity.log import ActivityKeyError
         from bot.kb.store import StoreError

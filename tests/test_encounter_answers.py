@@ -151,3 +151,15 @@ def test_the_supply_code_is_chosen_from_the_words_that_describe_the_cast_or_spli
 def test_a_replacement_cast_that_depends_on_the_payer_still_names_the_code(engine) -> None:
     a = engine.answer("Same surgeon, day 30 of the global for 27786: the cast got wet and he applied a new one. 29425?")
     assert a.asks[0].verdict == "depends" and a.codes[:1] == ["29425"], (a.asks[0].verdict, a.codes, a.text)
+
+
+def test_a_thin_ask_about_a_proposed_service_the_rules_rule_out_is_not_said_to_fit(engine: Engine) -> None:
+    """'Allowed?' after the case takes the codes the case proposes: the review rule answers, and the modifier is
+    not also said to fit the code it rules out."""
+    a = engine.answer(
+        "Radiology already reported the knee films. At the clinic visit the surgeon looked them over and noted "
+        "'images reviewed, agree'. He would like 73560-26 added for that. Allowed?"
+    )
+    assert a.asks[0].verdict == "no", a.text
+    assert a.asks[0].codes[:1] == ["73560"] and "26" in a.asks[0].modifiers, (a.asks[0].codes, a.asks[0].modifiers)
+    assert "fits" not in a.text, a.text

@@ -5,6 +5,7 @@ so a term a coding lead adds is tested the moment it is added."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -376,3 +377,36 @@ def test_a_qualified_term_needs_two_words(knowledge_copy: Path) -> None:
         knowledge_copy, "asks.yaml", "terms_with_a_qualifier: [which modifier,", "terms_with_a_qualifier: [which,"
     )
     assert any("asks.yaml" in e and "needs at least two" in e for e in errors), errors
+
+
+def test_ask_output_cut_short_by_the_reader_is_no_error(built_kb: Path) -> None:
+    """`coding-bot ask ... | head -c 1`: the pipe closes early; the command ends without a traceback."""
+    env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": os.environ.get("PATH", "")}
+    done = subprocess.run(
+        f"{sys.executable} -m bot.cli ask 'what is 27250' 'and 27252' | head -c 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The surgeon claims 24605 is right because a nerve block was needed. Reduced with local only per the note.",
+        "She argued for 27552 since 'general anesthesia was required'. The note says reduced with no anesthesia.",
+        "Our ortho thinks 26675 fits since a regional block was done; the chart shows local only.",
+    ],
+)
+def test_what_someone_argues_includes_the_reason_given(reader: Reader, text: str) -> None:
+    case = reader.read(text)
+    argued = [f for f in case.facts if f.category == "finding" and f.concept in ("regional", "general")]
+    assert argued and all(f.status == "hypothetical" for f in argued), [(f.concept, f.status) for f in argued]
+
+
+def test_a_context_rule_goes_through_terminators_only(knowledge_copy: Path) -> None:
+    errors = _errors_after(knowledge_copy, "context.yaml", "through: [because, since]", "through: [because, sincerely]")
+    assert any("context.yaml" in e and "'sincerely' is not a terminator" in e for e in errors), errors

@@ -154,6 +154,11 @@ class ContextRule(Concept):
         description="The facts it scopes, by category or procedure kind ('reduction', 'finding'); empty: every "
         "fact. 'ortho will reduce it' plans a reduction; 'will follow up in fracture clinic' is still a hand-off",
     )
+    through: list[str] = Field(
+        default=[],
+        description="Terminators that do not end this scope: what someone argues includes why ('argued for 26705 "
+        "since anesthesia was required')",
+    )
 
 
 class AskCue(Concept):
@@ -359,7 +364,7 @@ def load_lexicon(
 
 def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
     """An ask cue's topic and a provider's referred topic are topics of procedures.yaml: the encounter rules read
-    topics by those ids."""
+    topics by those ids. A context rule's `through` words are terminators."""
     known = {str(c["id"]) for c in lexicon.concepts.get("procedure", []) if c.get("kind") == "topic"}
     errors = []
     for category, field in (("ask", "topic"), ("provider", "referred")):
@@ -368,6 +373,12 @@ def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str
                 file, label, line = origin[(category, str(record["id"]))]
                 what = f"unknown topic {record[field]!r} (not a procedures.yaml topic)"
                 errors.append(ContentError(file, what, label, field, line))
+    terminators = set(lexicon.word_lists.get("terminator", []))
+    for record in lexicon.concepts.get("context", []):
+        for word in record.get("through") or []:
+            if word not in terminators:
+                file, label, line = origin[("context", str(record["id"]))]
+                errors.append(ContentError(file, f"through: {word!r} is not a terminator", label, "through", line))
     return errors
 
 

@@ -442,7 +442,7 @@ class Reader:
         """ConText: each trigger's scope, ended by its window, a terminator, or a comma or semicolon between words."""
         scopes = []
         words = reading.words
-        ends = {h.first for h in reading.hits if h.match.category == "terminator"}
+        ends = {h.first: h for h in reading.hits if h.match.category == "terminator"}
         for hit in reading.hits:
             if hit.match.category != "context":
                 continue
@@ -453,12 +453,13 @@ class Reader:
             before = {w.text for w in words[max(0, hit.first - int(rule.get("not_after_window") or 1)) : hit.first]}
             if before & set(rule.get("not_after") or []):
                 continue  # "so ortho could reduce it": a purpose, not a hypothesis
+            through = set(rule.get("through") or [])  # "argued for 26705 since ...": the reason is argued too
             if direction in ("forward", "both"):
                 last = hit.last
                 while (
                     last < len(words)
                     and last - hit.last < window
-                    and last not in ends
+                    and (last not in ends or " ".join(w.text for w in words[last : ends[last].last]) in through)
                     and not (category != "correction" and self._break_before(reading, last))
                 ):
                     last += 1
@@ -871,9 +872,14 @@ class Reader:
 
     def _compared(self, reading: _Reading, j: int) -> bool:
         """A code named for comparison ("is it 25 like the native hip 27250?"): a comparison cue within the four
-        words before it."""
-        before = tuple(w.text for w in reading.words[max(0, j - 5) : j])
-        return any(before[k : k + len(cue)] == cue for cue in self.lex.comparisons for k in range(len(before)))
+        words before it, outside any phrase of the lexicon ("he would like 73560-26" wants it: an ask)."""
+        lo = max(0, j - 5)
+        before = tuple(w.text for w in reading.words[lo:j])
+        return any(
+            before[k : k + len(cue)] == cue and all(w.hit is None for w in reading.words[lo + k : lo + k + len(cue)])
+            for cue in self.lex.comparisons
+            for k in range(len(before))
+        )
 
     def _implicit_modifier(self, case: Case, reading: _Reading, i: int, written: str, kinds: set[str]) -> None:
         """A modifier written bare: a capitalised curated modifier ("27252 LT"), a letter and a digit ("P7", read to

@@ -159,7 +159,9 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
     rules = sorted(matching(ask), key=lambda r: r.topic not in ask.item.topics)  # the topic asked about first
     if not rules:
         return reply, False
-    own = [c for c in ask.item.own_codes if c not in ask.case.code_list("rejected")]
+    # a thin ask ("Allowed?") is about the codes its case proposes ("Ortho wants 73030-26 on top of his visit")
+    thin = len(ask.item.segments) > 1 and not ask.item.own_codes  # took its case from the sentences before it
+    own = [c for c in (ask.case.proposed if thin else ask.item.own_codes) if c not in ask.case.code_list("rejected")]
     services = [c for c in own if any(r.covers(c) for r in rules) and not is_treatment(ask.store, c)]
     about_services = not any(
         k.startswith("indicator") or k in ("define_code", "define_modifier") for k in ask.item.kinds
@@ -175,6 +177,9 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
         reply = Reply(answered=True)  # the rules answer it
     for rule in rules[:RULES_PER_ASK]:
         add(ask, rule, reply, chosen)
+    if not reply.codes:  # nothing to report instead ("73610-26 for his review?"): the answer is about what it rules out
+        reply.code(*reply.ruled_out)
+        reply.modifier(*[m.code for m in ask.case.modifiers if m.target in reply.ruled_out])
     return reply, about_services
 
 
