@@ -375,6 +375,11 @@ class Engine:
         if "every_claim" in item.kinds:
             return False  # "what does each of them bill": the reduction and the sedation
         own = [c for c in item.own_codes if c in case.procedure_codes]
+        if not own and any(
+            item.segments and f.segment == item.segments[-1] and item.start <= f.start < item.end
+            for f in case.of("site")
+        ):
+            return False  # "which hip code, and can the ED doc bill 99152?": the ask names what it is about
         named = [self.store.codes[c] for c in own or procedure if c in self.store.codes]
         if named and all(c.family in SEDATION_FAMILIES for c in named):
             # "what is 99155?" asks what the code is; "what is it now, for 99143?" asks for today's code

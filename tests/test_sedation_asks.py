@@ -98,3 +98,21 @@ def test_the_code_to_report_leads_a_no(engine: Engine) -> None:
         "Index finger MCP dislocation reduced after a digital block by the ED doc; we put 26705, that right?"
     )
     assert a.asks[0].verdict == "no" and a.codes[0] == "26700", (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, code",
+    [
+        (
+            "Knee cap relocated by the ED physician who also ran the moderate sedation, 20 min with an RN watching. "
+            "What knee code do we bill, and is 99152 ok for her sedation?",
+            "27560",
+        ),
+        ("Elbow put back by the ED doc under sedation she gave. Which elbow code, and may she add 99152?", "24600"),
+    ],
+)
+def test_an_ask_naming_a_site_is_about_that_sites_code_though_the_message_names_a_sedation_code(
+    engine: Engine, question: str, code: str
+) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].codes[:1] == [code], [(x.intent, x.codes) for x in a.asks]

@@ -244,6 +244,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "comparison_cues", "comparison_cue"),
     ("asks.yaml", "yes_no_openers", "yes_no_opener"),
     ("asks.yaml", "question_openers", "question_opener"),
+    ("asks.yaml", "second_question_starts", "second_question_start"),
     ("asks.yaml", "code_words", "code_word"),
     ("asks.yaml", "clause_fillers", "clause_filler"),
     ("laterality.yaml", "side_words", "side_word"),

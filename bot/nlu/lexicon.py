@@ -90,6 +90,7 @@ BESIDE = {
     "comparison_cue",
     "yes_no_opener",
     "question_opener",
+    "second_question_start",
     "code_word",
     "clause_filler",
 }
@@ -125,6 +126,7 @@ class CompiledLexicon:
     yes_no_openers: frozenset[str] = frozenset()  # "is 23700 right?": a question asking yes or no
     clause_fillers: frozenset[str] = frozenset()  # "so is it ...": words before such an opener
     question_openers: frozenset[str] = frozenset()  # "And what code for the elbow.": a question without its mark
+    second_question_starts: frozenset[str] = frozenset()  # "which code, and may she add 99152?": a second ask
     code_words: frozenset[str] = frozenset()  # "what code does the CRNA bill": asks for a provider's code
     comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
@@ -215,6 +217,9 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.yes_no_openers = frozenset(w for t in lexicon["word_lists"].get("yes_no_opener", []) for w in words(t))
     out.clause_fillers = frozenset(w for t in lexicon["word_lists"].get("clause_filler", []) for w in words(t))
     out.question_openers = frozenset(w for t in lexicon["word_lists"].get("question_opener", []) for w in words(t))
+    out.second_question_starts = frozenset(
+        w for t in lexicon["word_lists"].get("second_question_start", []) for w in words(t)
+    )
     out.code_words = frozenset(w for t in lexicon["word_lists"].get("code_word", []) for w in words(t))
     out.comparisons = tuple(
         sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True)

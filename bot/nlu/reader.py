@@ -56,25 +56,6 @@ _NUMBER_WORDS = {
     "twelve": 12,
 }
 _AGE_SEX = re.compile(r"(\d{1,3})([mf])")  # "34M", "7f": an age and a sex, as notes write them
-_QUESTION_WORDS = {
-    "can",
-    "could",
-    "do",
-    "does",
-    "is",
-    "are",
-    "should",
-    "would",
-    "will",
-    "what",
-    "which",
-    "how",
-    "who",
-    "where",
-    "why",
-    "any",
-    "also",
-}  # English: where a second question in a sentence starts
 _JOINERS = frozenset({"and", "also", "plus"})  # English: what may join a second question to a first
 _PHI_NOT_CODES = {"ID", "DOB", "DATE", "PHONE", "ZIP", "ADDRESS", "SSN", "AGE"}
 # Lexicon categories that say how something is asked, not what it is about
@@ -1027,7 +1008,7 @@ class Reader:
             after_joiner = words[i - 1].text in _JOINERS
             if self._second_request(reading, cues, starts[-1], i):
                 starts.append(i - 1)  # "which CPT for ortho, and the anesthesia code for the anesthesiologist?"
-            elif words[i].text in _QUESTION_WORDS and (
+            elif words[i].text in self.lex.second_question_starts and (
                 after_joiner or self._break_before(reading, i) and i > 2 and ":" not in _text_between(reading, i)
             ):  # a colon introduces what follows ("Toe modifier check: what does T5 stand for?"): one ask
                 # "and also 27780" lists a code; "and what does ..." asks again
