@@ -410,3 +410,27 @@ def test_what_someone_argues_includes_the_reason_given(reader: Reader, text: str
 def test_a_context_rule_goes_through_terminators_only(knowledge_copy: Path) -> None:
     errors = _errors_after(knowledge_copy, "context.yaml", "through: [because, since]", "through: [because, sincerely]")
     assert any("context.yaml" in e and "'sincerely' is not a terminator" in e for e in errors), errors
+
+
+def test_a_number_after_an_age_verb_is_an_age(reader: Reader, lexicon: dict) -> None:
+    for verb in lexicon["word_lists"]["age_verb"]:
+        case = reader.read(
+            f"Our little patient {verb} 4 this spring; elbow reduced with moderate sedation by the ED doc."
+        )
+        assert case.age == 4.0, (verb, [(f.concept, f.value) for f in case.of("age")])
+
+
+def test_a_number_with_its_unit_is_never_the_cue_it_spells(reader: Reader, lexicon: dict) -> None:
+    """Every ask cue that is a bare number ('150' for the bilateral rule), before every one-word unit (unless the
+    two make a cue of their own: '150 percent')."""
+    terms = {t for c in _concepts(lexicon, "ask") for t in c["terms"]}
+    numeric = [t for t in terms if t.isdigit()]
+    assert numeric
+    wrong = [
+        (term, unit)
+        for term in numeric
+        for unit in sorted(reader.lex.units)
+        if f"{term} {unit}" not in terms
+        and any(f.category == "ask" for f in reader.read(f"propofol {term} {unit} total, hip reduced").facts)
+    ]
+    assert not wrong, wrong[:8]

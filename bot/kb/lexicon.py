@@ -249,6 +249,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "clause_fillers", "clause_filler"),
     ("laterality.yaml", "side_words", "side_word"),
     ("context.yaml", "age_subjects", "age_subject"),
+    ("context.yaml", "age_verbs", "age_verb"),
     ("language.yaml", "greetings", "greeting"),
     ("language.yaml", "thanks", "thanks"),
     ("language.yaml", "stopwords", "stopword"),

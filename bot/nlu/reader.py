@@ -404,10 +404,13 @@ class Reader:
 
     def _blocked(self, match: Match, words: list[_Word], i: int, end: int, written: str = "") -> bool:
         """A cue or side with `not_after` words right before it is something else ("the with anesthesia code", "is
-        that right"); an `at_end` cue followed by more than ordinary words is too ("what is 27252 global"); and a
+        that right"); a number followed by a unit is a quantity ("propofol 150 mg"); an `at_end` cue followed by
+        more than ordinary words is something else too ("what is 27252 global"); and a
         side that is `not_asked` means correct when it alone is asked ("Coder has 23545. Right?", "23650, right?")."""
         if match.category not in ("ask", "side"):
             return False
+        if all(w.text.isdigit() for w in words[i:end]) and end < len(words) and words[end].text in self.lex.units:
+            return True  # a number with its unit is a quantity ("propofol 150 mg"), never the cue it spells ("150")
         concept = self.lex.concept(match)
         if concept.get("at_end") and any(w.text not in self.lex.stopwords for w in words[end:]):
             return True
@@ -671,6 +674,20 @@ class Reader:
                         value=number,
                     )
                 )
+            elif i > 0 and words[i - 1].text in self.lex.age_verbs and number <= 110:
+                case.facts.append(
+                    Fact(
+                        "age",
+                        "years",
+                        written[words[i - 1].token.start : end],
+                        start,
+                        end,
+                        seg.index,
+                        status,
+                        correction,
+                        value=number,
+                    )
+                )  # "she just turned 5"
             elif i > 1 and words[i - 1].text == "is" and words[i - 2].text in self.lex.age_subjects and number <= 110:
                 case.facts.append(
                     Fact(
