@@ -277,3 +277,27 @@ def test_the_side_modifier_asked_for_is_the_side_the_note_names(engine: Engine, 
 def test_a_digit_modifier_asked_for_without_the_digit_is_asked_back(engine: Engine) -> None:
     a = engine.answer("Finger joint dislocation reduced under a digital block, 26770. What finger modifier goes on it?")
     assert not a.answered and "Which finger or toe, and which side?" in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question, verdict, lead",
+    [
+        (
+            "Biller appended 57 to the office visit 99203 for a toe MTP reduction (28630). Doesn't 57 only go with "
+            "the major procedures?",
+            "no",
+            "No: modifier 57 does not fit on 99203 (the E/M with 28630).",
+        ),
+        (
+            "ED level 4 visit 99284 plus the shoulder reduction 23650. We added 25 to the visit. Is 25 right there?",
+            "depends",
+            "",
+        ),
+    ],
+)
+def test_a_modifier_the_ask_names_again_is_the_proposal_judged(
+    engine: Engine, question: str, verdict: str, lead: str
+) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, a.text
+    assert a.text.replace("*", "").startswith(lead), a.text

@@ -910,6 +910,7 @@ class Reader:
             any(x.entity for x in reading.words)
             or bool(kinds & {"which_modifier", "verify", "compare", "alternative", "define"})
             or any(x.text in self.lex.modifier_cues for x in reading.words)
+            or any(m.code == raw for m in case.modifiers)  # "Coder used 57 on the visit. Isn't 57 only for ...?"
         )
         if not about:
             return

@@ -82,6 +82,7 @@ class Reply:
     ruled_out: list[str] = field(default_factory=list)  # codes the decision says cannot be reported here (99152
     # with 7 minutes of sedation)
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends
+    modifier_on: dict[str, str] = field(default_factory=dict)  # modifier -> where it goes, when not on the code judged
     proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it
     verdict: str | None = None  # yes | no | depends
 

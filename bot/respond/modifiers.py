@@ -217,6 +217,7 @@ def check(ask: Ask) -> Reply:
             continue
         if mod.on_visit:
             shown = f"{visit}-{mod.code} (the E/M with {judged})" if visit else f"{mod.code} on the E/M with {judged}"
+            reply.modifier_on[mod.code] = f"{visit} (the E/M with {judged})" if visit else f"the E/M with {judged}"
         checked.append((mod, verdicts, judged, shown))
     if from_situation and checked and {m.code for m, *_ in checked} <= SIDES:
         reply.say("The side modifier follows the side the note documents: RT for right, LT for left.")

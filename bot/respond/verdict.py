@@ -41,7 +41,10 @@ def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
         # the one ask of the message, and the positions stated after it ("Does MAC count? Surgeon wants 27252.")
         codes = [c.code for c in case.codes if c.role == "proposed"]
     segments = {c.segment for c in case.codes if c.code in codes} | set(item.segments)
+    asserted = [m.code for m in case.modifiers if m.status == "asserted"]
     named = [m.code for m in case.modifiers if m.segment in segments and m.status == "asserted"]
+    # "Coder used 57 on the visit. Isn't 57 only for the 90 day codes?": a modifier the ask itself names is judged
+    named += [m for m in item.modifiers if m in asserted and m not in named]
     # a modifier named on its own in the question is proposed ("54 on 24600 for the ED doc?"); two named as a
     # choice ("78 or 79?") are asked between, not proposed
     choice = "alternative" in item.kinds and len(set(named)) > 1
@@ -100,6 +103,7 @@ def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
     unfit = [m for m in mods if reply.modifier_verdicts.get(m) == "does_not_fit"]
     if verdict == "no" and unfit and not reply.ruled_out:  # the code stands; the modifier on it does not
         on = f" on {reply.picked[0] if reply.picked else codes[0]}" if reply.picked or codes else ""
+        on = f" on {reply.modifier_on[unfit[0]]}" if unfit[0] in reply.modifier_on else on
         return f"*{_WORDS[verdict]}*: modifier {', '.join(unfit)} does not fit{on}."
     if verdict == "no" and reply.picked:
         wrong = [c for c in codes if c not in reply.picked] or codes  # "not 29125", not "not 25605, 29125"
