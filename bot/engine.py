@@ -325,6 +325,14 @@ class Engine:
             # "57 vs 25?": two modifiers compared, and no code to choose one for: asks what each one is ("25 or
             # 57 on the visit?" after a case with its code asks which one fits)
             kinds = (kinds - {"compare"}) | {"define_modifier"}
+        if (
+            "define_code" in kinds
+            and item.yes_no
+            and case.stated_findings
+            and any(self.store.distinctions_for(c) for c in procedure)
+        ):
+            # "Shoulder put back under GA. Is 23650 the code for it?": after a case, asks whether it is right
+            kinds = (kinds - {"define_code"}) | {"verify"}
         if "which_modifier" not in kinds and case.stated_findings:
             # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
             # rides along. With nothing to decide ("does 27266 need RT"), the side is the question.

@@ -163,3 +163,28 @@ def test_a_thin_ask_about_a_proposed_service_the_rules_rule_out_is_not_said_to_f
     assert a.asks[0].verdict == "no", a.text
     assert a.asks[0].codes[:1] == ["73560"] and "26" in a.asks[0].modifiers, (a.asks[0].codes, a.asks[0].modifiers)
     assert "fits" not in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question, supply",
+    [
+        (
+            "Clinic visit: nondisplaced distal radius fx treated closed (25600), short arm fiberglass cast put on by "
+            "the doc, adult. Can 29075 be added? Also what Q code for the supplies, it is our own office stock.",
+            "Q4010",
+        ),
+        (
+            "Our hand surgeon applied an adult short arm plaster cast in his office after closed care of the "
+            "fracture (25600). We want 29075 on top. And which HCPCS for the cast materials?",
+            "Q4009",
+        ),
+    ],
+)
+def test_a_supply_ask_beside_a_proposed_application_code_is_answered_with_the_supply(
+    engine: Engine, question: str, supply: str
+) -> None:
+    """The application code the message names brings the cast rule, but the supply ask keeps its own topic's rule
+    and no verdict borrowed from the application code."""
+    a = engine.answer(question)
+    asked = next(x for x in a.asks if supply in x.codes)
+    assert asked.codes[0] == supply and asked.verdict is None, [(x.intent, x.codes, x.verdict) for x in a.asks]

@@ -301,3 +301,15 @@ def test_a_modifier_the_ask_names_again_is_the_proposal_judged(
     a = engine.answer(question)
     assert a.asks[0].verdict == verdict, a.text
     assert a.text.replace("*", "").startswith(lead), a.text
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Elbow reduced under general in the OR by ortho. Is 24605 the code for that?", "yes"),
+        ("Shoulder put back under an interscalene block placed by anesthesia. Is 23650 the code for it?", "no"),
+    ],
+)
+def test_is_this_the_code_after_a_case_gets_a_verdict(engine: Engine, question: str, verdict: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, a.text

@@ -141,8 +141,13 @@ def matching(ask: Ask) -> list[EncounterRule]:
         names = any(rule.covers(c) for c in named if not is_treatment(ask.store, c))
         scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
     if any(r.covers(c) for _, _, r in scored for c in named if not is_treatment(ask.store, c)):
-        # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches
-        scored = [s for s in scored if any(s[2].covers(c) for c in named if not is_treatment(ask.store, c))]
+        # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches, but
+        # an ask about a topic of its own keeps that topic's rules ("29075 for the cast? And which supply code?")
+        scored = [
+            s
+            for s in scored
+            if s[2].topic in ask.item.topics or any(s[2].covers(c) for c in named if not is_treatment(ask.store, c))
+        ]
     best: dict[str, EncounterRule] = {}
     for _, _, rule in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True):
         best.setdefault(rule.topic, rule)

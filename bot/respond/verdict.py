@@ -27,14 +27,16 @@ def proposals(case: Case, item: CaseAsk) -> tuple[list[str], list[str]]:
     # "Ortho put 27252. I think it is 27250. Who is right?", "Billed 28575-23. Is the 23 needed?": asked to
     # judge, the codes stated are the positions, whatever verb stated them
     judged = judging(item)
-    stated = ("proposed", "mentioned") if judged else ("proposed",)
+    stated: tuple[str, ...] = ("proposed", "mentioned") if judged else ("proposed",)
+    if judged and "define_code" in item.kinds:
+        stated += ("asked",)  # "Is 23605 the fracture code?" after the case: yes or no, on what the case decides
     own = [c.code for c in case.codes if c.role in stated and c.segment in item.segments]
     names_codes = any(c.segment in item.segments for c in case.codes)
     before = [c for c in case.codes if c.segment < max(item.segments, default=0)]
     codes = own or (
         [c.code for c in before if c.role == "proposed"]
         or ([c.code for c in before if c.role == "mentioned"] if judged else [])
-        if not names_codes
+        if not names_codes and not item.topics  # "... 29075? And which supply code?": its own topic, no verdict
         else []
     )
     if not codes and not names_codes and len(case.asks) == 1:
