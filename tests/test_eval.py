@@ -34,6 +34,8 @@ REAL_STYLE_G = QUESTIONS.parent / "real_g.yaml"  # written blind during that ses
 ENCOUNTER_F = QUESTIONS.parent / "encounter_f.yaml"  # issue 13's sixth blind set, written and scored alongside G
 REAL_STYLE_H = QUESTIONS.parent / "real_h.yaml"  # written blind at 36a22c2, scored before the next session's work
 ENCOUNTER_G = QUESTIONS.parent / "encounter_g.yaml"  # issue 13's seventh blind set, written and scored alongside H
+REAL_STYLE_I = QUESTIONS.parent / "real_i.yaml"  # written blind during that session, scored once at its end
+ENCOUNTER_H = QUESTIONS.parent / "encounter_h.yaml"  # issue 13's eighth blind set, written and scored alongside I
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -53,7 +55,7 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G],
+    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G, ENCOUNTER_H],
     ids=lambda p: p.name,
 )
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
@@ -95,6 +97,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_F,
         REAL_STYLE_G,
         REAL_STYLE_H,
+        REAL_STYLE_I,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
@@ -102,6 +105,7 @@ def test_the_set_is_large_and_held_out() -> None:
         ENCOUNTER_E,
         ENCOUNTER_F,
         ENCOUNTER_G,
+        ENCOUNTER_H,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
