@@ -34,10 +34,9 @@ from bot.respond import (
     supplies,
     verdict,
 )
-from bot.respond.base import Ask, Reply
+from bot.respond.base import SEDATION_FAMILIES, Ask, Reply
 from bot.respond.retrieve import unknown_code
 
-SEDATION_FAMILIES = ("moderate-sedation", "deleted-moderate-sedation")
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
 DECLINE_BELOW = 48.0  # intent score (0..100) below which we decline rather than guess
 MAX_ASKS = 4  # a message asking more than this gets its first four answered and is told so

@@ -116,3 +116,22 @@ def test_an_ask_naming_a_site_is_about_that_sites_code_though_the_message_names_
 ) -> None:
     a = engine.answer(question)
     assert a.asks[0].codes[:1] == [code], [(x.intent, x.codes) for x in a.asks]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Shoulder put back after one dose of oral lorazepam for nerves, charted as minimal sedation. 23650 and 99152?",
+        "Elbow reduced with local only, the patient was not sedated at all. We billed 24600 + 99152, ok?",
+    ],
+)
+def test_a_proposed_sedation_code_the_documented_sedation_does_not_add_is_a_no(engine: Engine, question: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == "no" and "99152" not in a.asks[0].codes[:1], a.text
+
+
+def test_procedural_sedation_with_no_depth_asks_for_the_depth(engine: Engine) -> None:
+    a = engine.answer(
+        "Knee dislocation reduced by the ED doc under procedural sedation she gave, 20 min. 27550 + 99152?"
+    )
+    assert a.asks[0].verdict == "depends" and "depth" in a.text, a.text
