@@ -74,3 +74,11 @@ def test_a_rule_ask_must_name_a_guidance_record_that_exists(knowledge_copy: Path
     with pytest.raises(ContentErrors) as exc:
         validated_knowledge(knowledge_copy)
     assert any("unknown guidance id 'no-such-record'" in str(e) and "asks.yaml" in str(e) for e in exc.value.errors)
+
+
+def test_the_anesthesia_conversion_factor_is_a_value_not_held(engine: Engine) -> None:
+    """A conversion factor is a dollar rate: not held, said so with where CMS publishes it, never answered with the
+    unit-counting rule or a code."""
+    a = engine.answer("Which anesthesia conversion factor applies to our locality this year? CRNA case under MAC.")
+    assert a.intent == "out_of_scope" and not a.answered, a.text
+    assert "payment amounts" in a.text, a.text
