@@ -609,140 +609,38 @@ class Reader:
                 continue
             if number is None:
                 continue
+            read: tuple[str, str, int, float] | None = None  # category, concept, where its words start, value
             if unit_hit is not None:
                 unit = unit_hit.match.concept
                 end = words[unit_hit.last - 1].token.end
                 after = words[unit_hit.last].text if unit_hit.last < len(words) else ""
                 if unit == "years" and number <= 110:
-                    case.facts.append(
-                        Fact(
-                            "age",
-                            "years",
-                            written[start:end],
-                            start,
-                            end,
-                            seg.index,
-                            status,
-                            correction,
-                            value=number,
-                        )
-                    )
+                    read = ("age", "years", start, number)
                 elif unit == "months" and (after == "old" or seg.role == "age") and number <= 36:
-                    case.facts.append(
-                        Fact(
-                            "age",
-                            "months",
-                            written[start:end],
-                            start,
-                            end,
-                            seg.index,
-                            status,
-                            correction,
-                            value=round(number / 12, 2),
-                        )
-                    )
+                    read = ("age", "months", start, round(number / 12, 2))
                 elif unit == "minutes" and 0 < number <= 600:
-                    case.facts.append(
-                        Fact(
-                            "minutes",
-                            "minutes",
-                            written[start:end],
-                            start,
-                            end,
-                            seg.index,
-                            status,
-                            correction,
-                            value=number,
-                        )
-                    )
+                    read = ("minutes", "minutes", start, number)
             elif (
                 i > 0
                 and (words[i - 1].text,) in self.lex.sections
                 and self.lex.sections[(words[i - 1].text,)] == "age"
                 and number <= 110
             ):
-                case.facts.append(
-                    Fact(
-                        "age",
-                        "years",
-                        written[words[i - 1].token.start : end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number,
-                    )
-                )
+                read = ("age", "years", words[i - 1].token.start, number)
             elif i > 0 and words[i - 1].text in self.lex.age_verbs and number <= 110:
-                case.facts.append(
-                    Fact(
-                        "age",
-                        "years",
-                        written[words[i - 1].token.start : end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number,
-                    )
-                )  # "she just turned 5"
+                read = ("age", "years", words[i - 1].token.start, number)  # "she just turned 5"
             elif i > 1 and words[i - 1].text == "is" and words[i - 2].text in self.lex.age_subjects and number <= 110:
-                case.facts.append(
-                    Fact(
-                        "age",
-                        "years",
-                        written[words[i - 2].token.start : end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number,
-                    )
-                )  # "the patient is 14"
+                read = ("age", "years", words[i - 2].token.start, number)  # "the patient is 14"
             elif i > 0 and words[i - 1].text in ("under", "younger") and number <= 18:
-                case.facts.append(
-                    Fact(
-                        "age",
-                        "years",
-                        written[words[i - 1].token.start : end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number - 0.5,
-                    )
-                )
+                read = ("age", "years", words[i - 1].token.start, number - 0.5)
             elif seg.role == "time" and 0 < number <= 600:
-                case.facts.append(
-                    Fact(
-                        "minutes",
-                        "minutes",
-                        written[start:end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number,
-                    )
-                )
+                read = ("minutes", "minutes", start, number)
             elif seg.role == "age" and number <= 110:
+                read = ("age", "years", start, number)
+            if read is not None:
+                category, concept, first, value = read
                 case.facts.append(
-                    Fact(
-                        "age",
-                        "years",
-                        written[start:end],
-                        start,
-                        end,
-                        seg.index,
-                        status,
-                        correction,
-                        value=number,
-                    )
+                    Fact(category, concept, written[first:end], start, end, seg.index, status, correction, value=value)
                 )
         for f in [
             f
