@@ -49,7 +49,7 @@ def compose(ask: Ask) -> Reply:
     if not codes:
         return declined("Which code? For example: global days for 27252.", suggestions=["global days for 27252?"])
     asked = ask.item.indicator_fields or [
-        k.split(":", 1)[1] for a in ask.case.asks for k in a.kinds if k.startswith("indicator:")
+        k.split(":", 1)[1] for a in ask.case.asks for k in sorted(a.kinds) if k.startswith("indicator:")
     ]
     wanted = [f for f in asked if f in NAMES]
     reply = Reply(answered=False)
