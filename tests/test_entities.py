@@ -153,3 +153,19 @@ def test_entity_patterns_take_time_in_proportion_to_the_text() -> None:
     unit = "mod 59, 50, 51 or 76 and 27252-RT-50 S73.014A "
     short, long = best(unit * 200), best(unit * 800)
     assert long / short < 9, f"{short * 1000:.1f} ms -> {long * 1000:.1f} ms"
+
+
+@pytest.mark.parametrize(
+    "text, modifiers",
+    [
+        ("ED visit 99283, then the ED doc put the hip back (27250). Does the visit get 25?", ["25"]),
+        ("Both hips reduced under GA. Does 27252 take 50 here?", ["50"]),
+        ("The second reduction took 25 minutes under propofol, 27250 or 27252?", []),
+        ("She gets 25 mg of ketamine before the reduction, 24600 or 24605?", []),
+    ],
+)
+def test_a_bare_number_after_take_or_get_is_a_modifier_unless_a_unit_follows(
+    reader: Reader, text: str, modifiers: list[str]
+) -> None:
+    case = reader.read(text)
+    assert [m.code for m in case.modifiers] == modifiers, [m.code for m in case.modifiers]
