@@ -313,3 +313,11 @@ def test_a_modifier_the_ask_names_again_is_the_proposal_judged(
 def test_is_this_the_code_after_a_case_gets_a_verdict(engine: Engine, question: str, verdict: str) -> None:
     a = engine.answer(question)
     assert a.asks[0].verdict == verdict, a.text
+
+
+def test_a_yes_on_a_modifier_that_goes_on_the_visit_says_where_it_goes(engine: Engine) -> None:
+    a = engine.answer(
+        "New patient visit 99204 where she decided on a closed reduction under GA; 23655 done the next morning. "
+        "Can the visit carry 57?"
+    )
+    assert a.text.replace("*", "").startswith("Yes: modifier 57 on 99204 (the E/M with 23655)."), a.text

@@ -115,4 +115,7 @@ def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
         return f"*{_WORDS[verdict]}*: {', '.join(ruled)} {'does' if len(ruled) == 1 else 'do'} not apply here."
     if verdict == "depends" and reply.options:
         return f"*{_WORDS[verdict]}*: {' or '.join(reply.options)}, on what the note documents (below)."
+    placed = [m for m in mods if m in reply.modifier_on]
+    if placed:  # "Does the office visit take 57?": the modifier and where it goes, not the codes around it
+        return f"*{_WORDS[verdict]}*: " + "; ".join(f"modifier {m} on {reply.modifier_on[m]}" for m in placed) + "."
     return f"*{_WORDS[verdict]}*: {proposal}."
