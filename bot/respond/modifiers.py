@@ -18,6 +18,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.tokens import words as words_of
 from bot.respond import situations
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, declined, labelled
+from bot.respond.encounter import is_visit
 from bot.respond.retrieve import find_distinction, unknown_code
 from bot.respond.situations import digit_modifiers
 
@@ -134,7 +135,11 @@ def _target_code(ask: Ask, codes: list[str]) -> str:
     return next((c for c in named if c in codes), codes[0])
 
 
-SIDES = {"RT", "LT"}
+@cache
+def side_modifiers(store: KnowledgeStore) -> dict[str, str]:
+    """The modifiers that say only a side (modifiers.yaml `side` without a `digit`: RT, LT), the right one first."""
+    sides = {m.code: m.side for m in store.modifiers.values() if m.side and not m.digit}
+    return dict(sorted(sides.items(), key=lambda cs: cs[1] != "right"))
 
 
 def _decided_code(ask: Ask, reply: Reply, code: str) -> str:
@@ -163,6 +168,7 @@ def check(ask: Ask) -> Reply:
     mods = list(ask.modifiers)
     from_situation = not mods
     digits: list[str] = []
+    sides = side_modifiers(store)
     if from_situation and "modifiers:digit" in ask.kinds and codes:
         digits = _digit_candidates(store, _target_code(ask, codes))
         mods = digit_modifiers(case, store.modifiers, digits)
@@ -173,11 +179,11 @@ def check(ask: Ask) -> Reply:
                 suggestions=[f"{codes[0]} for the left index finger, which modifier?"],
             )
     elif from_situation and "modifiers:side" in ask.kinds:
-        mods = list(SIDES)
+        mods = list(sides)
     elif from_situation:
         mods = [m.code for m in situation_modifiers(store, ask)]
-    if from_situation and set(mods) & SIDES:  # "right kneecap, which side modifier": the side the note names
-        mods = {"right": ["RT"], "left": ["LT"]}.get(case.side or "", ["RT", "LT"])
+    if from_situation and set(mods) & set(sides):  # "right kneecap, which side modifier": the side the note names
+        mods = [c for c, side in sides.items() if side == case.side] or list(sides)
     if not mods:
         code = codes[0] if codes else "27252"
         return declined(
@@ -219,7 +225,7 @@ def check(ask: Ask) -> Reply:
             shown = f"{visit}-{mod.code} (the E/M with {judged})" if visit else f"{mod.code} on the E/M with {judged}"
             reply.modifier_on[mod.code] = f"{visit} (the E/M with {judged})" if visit else f"the E/M with {judged}"
         checked.append((mod, verdicts, judged, shown))
-    if from_situation and checked and {m.code for m, *_ in checked} <= SIDES:
+    if from_situation and checked and {m.code for m, *_ in checked} <= set(sides):
         reply.say("The side modifier follows the side the note documents: RT for right, LT for left.")
     elif digits:
         reply.say("The digit modifier names the finger or toe and its side, as the note documents them.")
@@ -264,10 +270,9 @@ def _by_global_days(reply: Reply, store: KnowledgeStore, visit: str, mod: Modifi
 def _visit_and_procedure(ask: Ask, codes: list[str], code: str) -> tuple[str | None, str | None]:
     """For a modifier that goes on the E/M (25, 57): the visit code the message names, and the procedure whose
     global days judge it (None when it names only the visit)."""
-    visits = ask.store.code_groups["em-visit"]
     named = list(dict.fromkeys([code, *codes, *ask.case.code_list()]))
-    visit = next((c for c in named if c.isdigit() and visits.covers(c)), None)
-    procedure = next((c for c in named if not (c.isdigit() and visits.covers(c))), None)
+    visit = next((c for c in named if is_visit(ask.store, c)), None)
+    procedure = next((c for c in named if not is_visit(ask.store, c)), None)
     return visit, procedure
 
 
