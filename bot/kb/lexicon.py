@@ -250,6 +250,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("laterality.yaml", "side_words", "side_word"),
     ("context.yaml", "age_subjects", "age_subject"),
     ("context.yaml", "age_verbs", "age_verb"),
+    ("context.yaml", "age_bounds", "age_bound"),
     ("language.yaml", "greetings", "greeting"),
     ("language.yaml", "thanks", "thanks"),
     ("language.yaml", "stopwords", "stopword"),

@@ -84,6 +84,7 @@ BESIDE = {
     "side_word",
     "age_subject",
     "age_verb",
+    "age_bound",
     "modifier_before_code",
     "modifier_after_code",
     "modifier_link_verb",
@@ -117,6 +118,7 @@ class CompiledLexicon:
     abbreviations: frozenset[str] = frozenset()
     age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
     age_verbs: frozenset[str] = frozenset()  # "just turned 5": a bare number after one is an age in years
+    age_bounds: frozenset[str] = frozenset()  # "under 5": a child's age below the number (read as half a year less)
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
     referral_verbs: frozenset[str] = frozenset()  # "sent to hand surgery": the care goes to someone else
@@ -203,6 +205,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.abbreviations = frozenset(w for t in lexicon["word_lists"].get("abbreviation", []) for w in words(t))
     out.age_subjects = frozenset(w for t in lexicon["word_lists"].get("age_subject", []) for w in words(t))
     out.age_verbs = frozenset(w for t in lexicon["word_lists"].get("age_verb", []) for w in words(t))
+    out.age_bounds = frozenset(w for t in lexicon["word_lists"].get("age_bound", []) for w in words(t))
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.referral_verbs = frozenset(w for t in lexicon["word_lists"].get("referral_verb", []) for w in words(t))

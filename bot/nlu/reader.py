@@ -631,7 +631,7 @@ class Reader:
                 read = ("age", "years", words[i - 1].token.start, number)  # "she just turned 5"
             elif i > 1 and words[i - 1].text == "is" and words[i - 2].text in self.lex.age_subjects and number <= 110:
                 read = ("age", "years", words[i - 2].token.start, number)  # "the patient is 14"
-            elif i > 0 and words[i - 1].text in ("under", "younger") and number <= 18:
+            elif i > 0 and words[i - 1].text in self.lex.age_bounds and number <= 18:
                 read = ("age", "years", words[i - 1].token.start, number - 0.5)
             elif seg.role == "time" and 0 < number <= 600:
                 read = ("minutes", "minutes", start, number)
