@@ -143,33 +143,25 @@ def test_identifiers_are_never_read_as_codes(reader: Reader) -> None:
     assert "27252" not in case.code_list() and case.phi
 
 
-def test_explain_prints_the_case(built_kb: Path) -> None:
-    env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": ""}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "explain",
-            "--json",
-            "sorry, LEFT shoulder: reduced without sedation, 23650?",
-        ],
+def _cli(built_kb: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.cli ARGS` from this checkout, over the test knowledge base, with `env` added."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": os.environ.get("PATH", ""), **env},
+        cwd=Path(__file__).resolve().parent.parent,
         check=True,
     )
+
+
+def test_explain_prints_the_case(built_kb: Path) -> None:
+    done = _cli(built_kb, "explain", "--json", "sorry, LEFT shoulder: reduced without sedation, 23650?")
     report = json.loads(done.stdout)
     assert report["reading"]["side"] == "left" and report["reading"]["findings"] == ["none"]
     assert report["codes"] == [{"code": "23650", "kind": "cpt", "role": "proposed", "modifiers": []}]
     assert report["asks"][0]["intent"] == "anesthesia_distinction"
-    text = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "explain", "pt Dana Whitfield, hip out, GA"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
+    text = _cli(built_kb, "explain", "pt Dana Whitfield, hip out, GA").stdout
     assert "Whitfield" not in text and "[NAME]" in text  # the curator's view is redacted too
 
 
@@ -443,16 +435,5 @@ def test_an_answer_does_not_depend_on_the_processs_hash_seed(built_kb: Path) -> 
         "Can 27253 have an assistant surgeon and co-surgeons at Medicare? What are the indicators on it? Ortho "
         "trauma wants a second attending on the open hip cases. Thanks!"
     )
-    outputs = set()
-    for seed in ("1", "6", "7"):
-        env = {"CODING_BOT_DATA_DIR": str(built_kb.parent), "PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": seed}
-        done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "ask", "--json", question],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        assert done.returncode == 0, done.stderr
-        outputs.add(done.stdout)
+    outputs = {_cli(built_kb, "ask", "--json", question, PYTHONHASHSEED=seed).stdout for seed in ("1", "6", "7")}
     assert len(outputs) == 1
