@@ -332,9 +332,10 @@ class Engine:
         ):
             # "Shoulder put back under GA. Is 23650 the code for it?": after a case, asks whether it is right
             kinds = (kinds - {"define_code"}) | {"verify"}
-        if "which_modifier" not in kinds and case.stated_findings:
+        if "which_modifier" not in kinds and case.stated_findings and len(set(item.modifiers) & self.sides.keys()) < 2:
             # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
-            # rides along. With nothing to decide ("does 27266 need RT"), the side is the question.
+            # rides along. With nothing to decide ("does 27266 need RT"), the side is the question, and so it is
+            # when the ask sets two sides against each other ("28515-T1 and 28515-T2, or one code?").
             mods = [m for m in mods if m not in self.sides]
         if "supply_code" in kinds:
             # "which Q code for the cast, with 25605?": the supply is asked about, the treatment code is its context

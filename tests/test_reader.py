@@ -437,3 +437,31 @@ def test_an_answer_does_not_depend_on_the_processs_hash_seed(built_kb: Path) -> 
     )
     outputs = {_cli(built_kb, "ask", "--json", question, PYTHONHASHSEED=seed).stdout for seed in ("1", "6", "7")}
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Knee put back by the ED doc, versed 2 mg. 27550 or 27552? Our system keeps defaulting to 27552.",
+        "Charge entry has 99152, the doc wrote 99152 too, but is 99151 the right one for a 3 year old?",
+    ],
+)
+def test_a_code_named_twice_is_one_code_and_never_a_modifier(reader: Reader, text: str) -> None:
+    case = reader.read(text)
+    codes = [c for a in case.asks for c in a.codes]
+    assert codes and len(codes) == len(set(codes)), codes
+    assert not any(m in codes for a in case.asks for m in a.modifiers), [a.modifiers for a in case.asks]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two finger dislocations reduced under a digital block: can I bill 26770-F1 and 26770-F2, or only once?",
+        "Both hips reduced under general in one trip to the OR. 27250-RT and 27250-LT, or 27250-50?",
+    ],
+)
+def test_two_sides_set_against_each_other_are_the_question(engine: Engine, text: str) -> None:
+    """A side modifier rides along with a code the anesthesia decides, but two of them on the same code are
+    what the coder asks about: the answer is a modifier check."""
+    answer = engine.answer(text)
+    assert answer.intent == "modifier_check", (answer.intent, answer.modifiers)

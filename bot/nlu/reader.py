@@ -1021,11 +1021,14 @@ class Reader:
                 ask.kinds.add(str(asked.get("asked_as")))
                 ask.topics.add(str(asked["id"]))
             for k, w in enumerate(span, start=lo):
-                if w.entity is not None and w.entity.kind != "modifier" and w.entity.value not in ask.codes:
-                    (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(
-                        w.entity.value
-                    )
-                elif w.entity is not None and w.entity.value not in ask.modifiers:
+                if w.entity is None:
+                    continue
+                if w.entity.kind != "modifier":
+                    if w.entity.value not in ask.codes:  # a code named twice is still one code, never a modifier
+                        (compared if self._compared(reading, k) else context_codes if context else ask.codes).append(
+                            w.entity.value
+                        )
+                elif w.entity.value not in ask.modifiers:
                     ask.modifiers.append(w.entity.value)
         # its own codes first ("79 on the 26770?" after a case naming 27252), then the case's, then comparisons
         ask.own_codes = list(ask.codes)
