@@ -465,3 +465,34 @@ def test_two_sides_set_against_each_other_are_the_question(engine: Engine, text:
     what the coder asks about: the answer is a modifier check."""
     answer = engine.answer(text)
     assert answer.intent == "modifier_check", (answer.intent, answer.modifiers)
+
+
+def _beside_sedation(lexicon: dict) -> list[tuple[str, str]]:
+    return [(w, c["id"]) for c in _concepts(lexicon, "finding") for w in c.get("beside_sedation", [])]
+
+
+def test_a_bare_depth_beside_sedation_or_a_sedative_is_the_depth(reader: Reader, lexicon: dict) -> None:
+    """Every bare depth word, in brackets after "sedated", after a comma beside each sedative, and before each word
+    that confirms it; never before a noun it qualifies ("moderate pain") or far from any sedation word."""
+    pairs = _beside_sedation(lexicon)
+    drugs = [c["terms"][0] for c in _concepts(lexicon, "drug") if c["id"] != "analgesic"]
+    confirmers = lexicon["word_lists"]["depth_confirmer"]
+    assert pairs and drugs and confirmers
+    wrong = []
+    for word, depth in pairs:
+        texts = [f"The ED doc sedated him ({word}, 14 min) and put the elbow back."]
+        texts += [f"{drug} by the ED doc, {word}, then the elbow went back in." for drug in drugs]
+        texts += [f"Procedural sedation by the ED doc, {word} {c} in the chart, elbow reduced." for c in confirmers]
+        wrong += [(t, reader.read(t).findings) for t in texts if depth not in reader.read(t).findings]
+        for text in (
+            f"Ketamine given by the ED doc, elbow reduced, {word} swelling afterwards.",
+            f"The elbow was {word}. Much later that day, after many hours and a long wait, the patient was sedated.",
+        ):
+            if depth in reader.read(text).findings:
+                wrong.append((text, "read as a depth"))
+    assert not wrong, wrong[:6]
+
+
+def test_a_depth_word_names_one_depth_only(knowledge_copy: Path) -> None:
+    errors = _errors_after(knowledge_copy, "anesthesia.yaml", "beside_sedation: [deep]", "beside_sedation: [moderate]")
+    assert any("anesthesia.yaml" in e and "'moderate' already names" in e for e in errors), errors

@@ -75,6 +75,11 @@ class ProcedureConcept(Concept):
 
 class FindingConcept(Concept):
     id: FindingId
+    beside_sedation: list[str] = Field(
+        default=[],
+        description="Bare words that name this depth beside a sedation word or a sedative in the same sentence "
+        "('sedated her (moderate, 15 min)')",
+    )
 
 
 class MentionConcept(Concept):
@@ -251,6 +256,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("context.yaml", "age_subjects", "age_subject"),
     ("context.yaml", "age_verbs", "age_verb"),
     ("context.yaml", "age_bounds", "age_bound"),
+    ("anesthesia.yaml", "depth_confirmers", "depth_confirmer"),
     ("language.yaml", "greetings", "greeting"),
     ("language.yaml", "thanks", "thanks"),
     ("language.yaml", "stopwords", "stopword"),
@@ -437,6 +443,10 @@ def _check_record(
                         file, f"unknown family {fam!r} (no code in knowledge/codes has it)", label, "family", line
                     )
                 )
+    if isinstance(record, FindingConcept):
+        for word in record.beside_sedation:
+            if len(words(word)) != 1:
+                errors.append(ContentError(file, f"{word!r} is not one word", label, "beside_sedation", line))
     if isinstance(record, Gap):
         for sid in record.published_in:
             if sid not in sources:
@@ -471,4 +481,18 @@ def _check_terms(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str,
                 )
             )
         owner.setdefault(key, here)
+    depth_of: dict[str, str] = {}
+    for record in lexicon.records("finding"):
+        for word in record.get("beside_sedation", []):
+            if depth_of.setdefault(word, record["id"]) != record["id"]:
+                file, label, line = origin[("finding", record["id"])]
+                errors.append(
+                    ContentError(
+                        file,
+                        f"{word!r} already names {depth_of[word]} beside sedation: a word may name one depth only",
+                        label,
+                        "beside_sedation",
+                        line,
+                    )
+                )
     return errors

@@ -118,6 +118,8 @@ class CompiledLexicon:
     abbreviations: frozenset[str] = frozenset()
     age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
     age_verbs: frozenset[str] = frozenset()  # "just turned 5": a bare number after one is an age in years
+    beside_sedation: dict[str, str] = field(default_factory=dict)  # "moderate" -> moderate_sedation beside "sedated"
+    depth_confirmers: frozenset[str] = frozenset()  # "moderate documented": the word after a bare depth that keeps it
     age_bounds: frozenset[str] = frozenset()  # "under 5": a child's age below the number (read as half a year less)
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
@@ -206,6 +208,10 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
     out.age_subjects = frozenset(w for t in lexicon["word_lists"].get("age_subject", []) for w in words(t))
     out.age_verbs = frozenset(w for t in lexicon["word_lists"].get("age_verb", []) for w in words(t))
     out.age_bounds = frozenset(w for t in lexicon["word_lists"].get("age_bound", []) for w in words(t))
+    out.depth_confirmers = frozenset(w for t in lexicon["word_lists"].get("depth_confirmer", []) for w in words(t))
+    for record in lexicon["concepts"].get("finding", []):
+        for word in record.get("beside_sedation", []):
+            out.beside_sedation[words(word)[0]] = str(record["id"])
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.referral_verbs = frozenset(w for t in lexicon["word_lists"].get("referral_verb", []) for w in words(t))
@@ -243,7 +249,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
 # How each field of a CompiledLexicon is written to JSON and read back (concepts come from the lexicon itself).
 _PHRASE_MATCHES = ("index", "exact")
 _PHRASE_MAPS = ("sections", "shorthand")
-_PLAIN = ("section_values", "before_site", "max_len", "shorthand_len")
+_PLAIN = ("section_values", "beside_sedation", "before_site", "max_len", "shorthand_len")
 
 
 def export_index(compiled: CompiledLexicon) -> dict[str, Any]:

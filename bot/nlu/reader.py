@@ -34,6 +34,7 @@ from bot.nlu.tokens import cased as cased_text
 MAX_CHARS = 40_000  # what Slack allows in one message; a longer text is cut before anything else
 HEAD_CHARS = 2_000  # a longer pasted note keeps its start (the case) ...
 TAIL_CHARS = 10_000  # ... and its end, where the question is
+DEPTH_REACH = 8  # words between a bare depth ("moderate") and the sedation or sedative it qualifies
 _SLACK_MARKUP = re.compile(
     r"<(?:[@#!][^>|]{0,200})(?:\|([^>]{0,200}))?>|<(?:https?|mailto):[^>|]{0,2000}\|([^>]{0,200})>"
     r"|<((?:https?|mailto):[^>]{0,2000})>"
@@ -533,6 +534,7 @@ class Reader:
                 case.facts.append(Fact(kind, concept, said, start, end, seg.index, status, correction, attrs=entry))
         self._numbers(case, reading, written)
         self._section_values(case, reading, written)
+        self._depth_beside_sedation(case, reading, written)
         if seg.role in ("anesthesia", "sedation"):
             value = written[words[reading.header].token.start : seg.end] if reading.header < len(words) else ""
             if re.match(r"\s*(none|no|n/?a|nil)\b", value, re.I):  # "Anesthesia: none documented"
@@ -574,6 +576,39 @@ class Reader:
                         attrs={"section": reading.segment.role},
                     )
                 )
+
+    def _depth_beside_sedation(self, case: Case, reading: _Reading, written: str) -> None:
+        """A bare depth word near sedation or a sedative in the sentence ("sedated her (moderate, 15 min)"): the
+        documented depth. Only where punctuation or a confirming word follows it: "moderate pain" is no depth."""
+        words = reading.words
+        near = [h for h in reading.hits if h.match.category == "drug" or h.match == Match("finding", "sedation")]
+        if not near:
+            return
+        for i, w in enumerate(words):
+            finding = self.lex.beside_sedation.get(w.text)
+            if finding is None or w.hit is not None or w.entity is not None:
+                continue
+            if not any(h.first - DEPTH_REACH <= i < h.last + DEPTH_REACH for h in near):
+                continue
+            after = words[i + 1] if i + 1 < len(words) else None
+            if after is not None and after.text not in self.lex.depth_confirmers:
+                between = reading.folded[w.token.end : after.token.start]
+                if not any(c in between for c in ",;.)(:/"):
+                    continue
+            status, correction = self._status(reading, i, "finding")
+            case.facts.append(
+                Fact(
+                    "finding",
+                    finding,
+                    written[w.token.start : w.token.end],
+                    w.token.start,
+                    w.token.end,
+                    reading.segment.index,
+                    status,
+                    correction,
+                    attrs={"beside": "sedation"},
+                )
+            )
 
     def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
         """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
