@@ -188,3 +188,37 @@ def test_a_supply_ask_beside_a_proposed_application_code_is_answered_with_the_su
     a = engine.answer(question)
     asked = next(x for x in a.asks if supply in x.codes)
     assert asked.codes[0] == supply and asked.verdict is None, [(x.intent, x.codes, x.verdict) for x in a.asks]
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Our ED attending read the wrist films, 73110. Can she bill 73110-26 for it?", "depends"),
+        ("ED doc interpreted the elbow series himself. 73080-26 for his interpretation?", "depends"),
+        ("Ortho wrote a complete interpretation of the knee films in his note. 73560-26 ok?", "yes"),
+        ("Wrist films: the ED doc's read has findings and a comparison with 2021 films. Bill 73110-26?", "yes"),
+        ("ED doc was just looking at the ankle films before radiology read them. 73610-26 for him?", "no"),
+    ],
+)
+def test_a_read_is_billed_by_its_written_report(engine, question: str, verdict: str) -> None:
+    """Modifier 26 on a read needs a complete written report: with one it is billed, a review is part of the E/M,
+    and a read the question does not describe either way gets the rule and both outcomes, never a bare yes."""
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+    if verdict != "no":
+        assert "26" in a.modifiers, a.modifiers
+
+
+def test_every_written_report_term_makes_a_read_billable(engine, store) -> None:
+    import json
+
+    lexicon = json.loads(store.lexicon_json)
+    report = next(c for c in lexicon["concepts"]["procedure"] if c["id"] == "written-report")
+    wrong = []
+    for term in report["terms"]:
+        a = engine.answer(
+            f"Ankle films taken in the ED; the ED doctor's note: {term} of the films. Can he bill 73610-26?"
+        )
+        if a.asks[0].verdict != "yes":
+            wrong.append((term, a.asks[0].verdict))
+    assert not wrong, wrong[:8]

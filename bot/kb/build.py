@@ -66,7 +66,11 @@ def validated_knowledge(
         errors += check_knowledge(kb, ama_guard(knowledge_root, imports_dir))
         families = {c.family for c in kb.codes if c.family}
         kb.lexicon, lexicon_errors = load_lexicon(
-            knowledge_root, families, {s.id for s in kb.sources}, {g.id for g in kb.guidance}
+            knowledge_root,
+            families,
+            {s.id for s in kb.sources},
+            {g.id for g in kb.guidance},
+            {m.code for m in kb.modifiers},
         )
         errors += lexicon_errors
     try:

@@ -71,6 +71,9 @@ class ProcedureConcept(Concept):
         default=None,
         description="A which-code cue just before the term asks this kind ('what do I bill for the supplies')",
     )
+    with_modifiers: list[str] = Field(
+        default=[], description="A code written with one of these modifiers names this topic ('73110-26': the read)"
+    )
 
 
 class FindingConcept(Concept):
@@ -298,7 +301,11 @@ class Lexicon(_Strict):
 
 
 def load_lexicon(
-    root: Path, families: set[str], sources: set[str], guidance: set[str] | None = None
+    root: Path,
+    families: set[str],
+    sources: set[str],
+    guidance: set[str] | None = None,
+    modifiers: set[str] | None = None,
 ) -> tuple[Lexicon | None, list[ContentError]]:
     """Parse and check knowledge/lexicon/; every problem with its file, entry, field and line."""
     folder = root / "lexicon"
@@ -328,6 +335,17 @@ def load_lexicon(
             seen.add(ident)
             origin[(category, ident)] = (display, entry.label, entry.line)
             errors += _check_record(record, category, families, sources, display, entry.label, entry.line)
+            for code in getattr(record, "with_modifiers", []):
+                if modifiers is not None and code not in modifiers:
+                    errors.append(
+                        ContentError(
+                            display,
+                            f"unknown modifier {code!r} (not in modifiers.yaml)",
+                            entry.label,
+                            "with_modifiers",
+                            entry.line,
+                        )
+                    )
             cue = record if isinstance(record, AskCue) else None
             if cue is not None and (cue.kind == "rule") != (cue.guidance is not None):
                 errors.append(

@@ -119,6 +119,7 @@ class CompiledLexicon:
     age_subjects: frozenset[str] = frozenset()  # "the patient is 14": who a bare number after "is" is the age of
     age_verbs: frozenset[str] = frozenset()  # "just turned 5": a bare number after one is an age in years
     beside_sedation: dict[str, str] = field(default_factory=dict)  # "moderate" -> moderate_sedation beside "sedated"
+    modifier_topics: dict[str, str] = field(default_factory=dict)  # "26" -> interpretation: "73110-26" asks the read
     depth_confirmers: frozenset[str] = frozenset()  # "moderate documented": the word after a bare depth that keeps it
     age_bounds: frozenset[str] = frozenset()  # "under 5": a child's age below the number (read as half a year less)
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
@@ -200,6 +201,9 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
                 phrases.append((key, Match("ask", str(record["id"]))))
     for phrases in out.qualified.values():
         phrases.sort(key=lambda km: -len(km[0]))
+    for record in lexicon["concepts"].get("procedure", []):
+        for code in record.get("with_modifiers", []):
+            out.modifier_topics[str(code)] = str(record["id"])
     for record in lexicon["concepts"].get("side", []):
         for letter in record.get("before_site", []):
             out.before_site[str(letter).lower()] = str(record["id"])
@@ -249,7 +253,7 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
 # How each field of a CompiledLexicon is written to JSON and read back (concepts come from the lexicon itself).
 _PHRASE_MATCHES = ("index", "exact")
 _PHRASE_MAPS = ("sections", "shorthand")
-_PLAIN = ("section_values", "beside_sedation", "before_site", "max_len", "shorthand_len")
+_PLAIN = ("section_values", "beside_sedation", "modifier_topics", "before_site", "max_len", "shorthand_len")
 
 
 def export_index(compiled: CompiledLexicon) -> dict[str, Any]:

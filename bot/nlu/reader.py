@@ -733,6 +733,10 @@ class Reader:
             side = self.side_modifiers.get(m.code)
             if side and m.status == "asserted":
                 case.facts.append(Fact("side", side, m.code, m.start, m.end, m.segment, attrs={"id": side}))
+            topic = self.lex.modifier_topics.get(m.code) if m.target else None
+            if topic and m.status == "asserted":  # "73110-26" may ask about the read: the encounter rules decide
+                attrs = {"kind": "topic_by_modifier", "topic": topic, "on": m.target}
+                case.facts.append(Fact("procedure", topic, m.code, m.start, m.end, m.segment, attrs=attrs))
 
     def _code_role(self, reading: _Reading, kinds: set[str], codes_here: int) -> str:
         """A code is proposed for a verdict when its sentence offers it ("ortho wants 27252", "can we report

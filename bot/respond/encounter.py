@@ -130,7 +130,16 @@ def matching(ask: Ask) -> list[EncounterRule]:
     question names first."""
     named = [c for c in ask.case.code_list() + ask.case.code_list(kinds=("hcpcs",))]
     services = [c for c in named if not is_treatment(ask.store, c)]
-    topics = frozenset(r.topic for r in ask.store.encounter_rules if any(r.covers(c) for c in services))
+    topics = frozenset(r.topic for r in ask.store.encounter_rules if any(r.covers(c) for c in services)) | {
+        # "73110-26?": the modifier names the read, on a code a rule about reads covers (not on "27252-26")
+        str(f.attrs["topic"])
+        for f in ask.case.of("procedure")
+        if f.attrs.get("kind") == "topic_by_modifier"
+        and any(
+            r.covers(str(f.attrs["on"])) and r.applies_when and f.attrs["topic"] in r.applies_when.also
+            for r in ask.store.encounter_rules
+        )
+    }
     scored: list[tuple[int, int, EncounterRule]] = []
     for n, rule in enumerate(ask.store.encounter_rules):
         if rule.applies_when is None or not _setting_fits(rule, ask.case):
@@ -222,6 +231,7 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
     elif rule.report == "depends":
         reply.code(*services)  # the service is still what the answer is about ("29345: it depends")
         reply.options += [c for c in services if c not in reply.options]
+        reply.modifier(*rule.modifiers)  # what the service takes when the deciding fact holds (26 with a report)
     else:
         reply.code(*services)
         reply.picked += [c for c in services if c not in reply.picked]
