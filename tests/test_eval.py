@@ -36,6 +36,8 @@ REAL_STYLE_H = QUESTIONS.parent / "real_h.yaml"  # written blind at 36a22c2, sco
 ENCOUNTER_G = QUESTIONS.parent / "encounter_g.yaml"  # issue 13's seventh blind set, written and scored alongside H
 REAL_STYLE_I = QUESTIONS.parent / "real_i.yaml"  # written blind during that session, scored once at its end
 ENCOUNTER_H = QUESTIONS.parent / "encounter_h.yaml"  # issue 13's eighth blind set, written and scored alongside I
+REAL_STYLE_J = QUESTIONS.parent / "real_j.yaml"  # written blind at 77a7926, scored untouched during the next session
+ENCOUNTER_I = QUESTIONS.parent / "encounter_i.yaml"  # issue 13's ninth blind set, written and scored alongside J
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -55,7 +57,7 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G, ENCOUNTER_H],
+    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G, ENCOUNTER_H, ENCOUNTER_I],
     ids=lambda p: p.name,
 )
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
@@ -98,6 +100,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_G,
         REAL_STYLE_H,
         REAL_STYLE_I,
+        REAL_STYLE_J,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
@@ -106,6 +109,7 @@ def test_the_set_is_large_and_held_out() -> None:
         ENCOUNTER_F,
         ENCOUNTER_G,
         ENCOUNTER_H,
+        ENCOUNTER_I,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
