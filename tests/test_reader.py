@@ -496,3 +496,12 @@ def test_a_bare_depth_beside_sedation_or_a_sedative_is_the_depth(reader: Reader,
 def test_a_depth_word_names_one_depth_only(knowledge_copy: Path) -> None:
     errors = _errors_after(knowledge_copy, "anesthesia.yaml", "beside_sedation: [deep]", "beside_sedation: [moderate]")
     assert any("anesthesia.yaml" in e and "'moderate' already names" in e for e in errors), errors
+
+
+def test_a_phrase_that_opens_with_a_trigger_scopes_on_to_the_next_trigger(reader: Reader) -> None:
+    """'no anesthesiologist or CRNA involved' negates the CRNA too; 'no manipulation and no anesthesia' keeps each
+    no to itself (the second phrase is no anesthesia, not a negated one)."""
+    case = reader.read("Shoulder reduced in the ED, no anesthesiologist or CRNA involved, no sedation.")
+    assert "crna" in case.negated("provider") and not case.anesthesia_provider, case.negated("provider")
+    kid = reader.read("Infant hip in a harness, no manipulation and no anesthesia. Which code?")
+    assert kid.findings == ["none"], kid.findings

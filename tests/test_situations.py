@@ -96,3 +96,34 @@ def test_the_anesthesia_claim_line_carries_the_pricing_modifier_for_who_gave_it(
 def test_lower_case_words_after_mods_are_not_modifiers(engine) -> None:
     a = engine.answer("Hip reduced under general by the CRNA, medically directed. What code and mods go on her line?")
     assert "GO" not in a.modifiers and "QX" in a.modifiers, (a.modifiers, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Knee put back under general; the CRNA ran the anesthetic and billed 01400. Ortho sent 27552-47. OK?", "no"),
+        ("The anesthesiologist did the interscalene block, then ortho reduced it. 23655-47 for ortho?", "no"),
+        ("Ortho placed the femoral block himself and reduced the knee; no anesthesia staff. 27552-47 ok?", "yes"),
+    ],
+)
+def test_a_rule_that_depends_on_a_situation_is_settled_by_the_case(engine: Engine, question: str, verdict: str) -> None:
+    """47's rule depends on who gave the anesthesia: a separate anesthesia practitioner rules it out, the surgeon
+    giving it himself settles it, and the first line names the code the modifier was judged on."""
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+    if verdict == "no":
+        assert re.search(r"47 does not fit on 2\d{4}", a.text.splitlines()[0]), a.text
+
+
+def test_a_situation_ruled_out_is_never_also_shown(engine: Engine) -> None:
+    """A reading of 'did not happen' must not also read as happened, for every situation that has both."""
+    case = engine.reader.read("The anesthesiologist gave the general, then ortho reduced the hip. 27252-47?")
+    for name in situations.RULED_OUT:
+        assert name in situations.READ
+        assert not (name in situations.ruled_out(case, case.asks[0]) and name in situations.shown(case, case.asks[0]))
+
+
+@pytest.mark.parametrize("word", ["no", "not"])
+def test_a_two_letter_trigger_before_modifier_is_not_a_modifier(engine: Engine, word: str) -> None:
+    case = engine.reader.read(f"Should the shoulder be 23655 with {word} modifier at all?")
+    assert not case.modifiers, case.modifiers

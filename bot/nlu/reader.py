@@ -163,7 +163,12 @@ class Reader:
         self.modifiers = modifiers  # every modifier the knowledge base knows: decides what "-XX" is
         self.curated = curated_modifiers  # those read when written bare in capitals ("27252 LT")
         self.known_word = known_word  # ordinary or medical words that are no typo (the code sets' vocabulary)
-        self.ordinary = frozenset(w for w in (*lexicon.stopwords, *(k[0] for k in lexicon.shorthand)) if len(w) == 2)
+        # two-letter English words, modifiers only when written in capitals: stop words, shorthand and context
+        # triggers ("with no modifier" is no modifier NO)
+        triggers = (k[0] for k, m in lexicon.index.items() if m.category == "context" and len(k) == 1)
+        self.ordinary = frozenset(
+            w for w in (*lexicon.stopwords, *(k[0] for k in lexicon.shorthand), *triggers) if len(w) == 2
+        )
         self._typos: dict[str, str | None] = {}
 
     # -- the one parse --------------------------------------------------------------------------------
@@ -429,9 +434,19 @@ class Reader:
         words = reading.words
         ends = {h.first: h for h in reading.hits if h.match.category == "terminator"}
         for hit in reading.hits:
-            if hit.match.category != "context":
+            match, opened = hit.match, False
+            if match.category != "context" and hit.last - hit.first > 1:
+                # a phrase that opens with a trigger ("no anesthesiologist or CRNA involved") still scopes on, up to
+                # the next trigger ("no manipulation and no anesthesia": each no is its own)
+                opener = self.lex.index.get((words[hit.first].text,))
+                if opener is None or opener.category != "context":
+                    continue
+                if self.lex.concept(opener).get("direction") != "forward":
+                    continue
+                match, opened = opener, True
+            elif match.category != "context":
                 continue
-            rule = self.lex.concept(hit.match)
+            rule = self.lex.concept(match)
             category, direction, window = str(rule["category"]), str(rule["direction"]), int(rule["window"])
             if category == "pseudo":
                 continue
@@ -446,6 +461,7 @@ class Reader:
                     and last - hit.last < window
                     and (last not in ends or " ".join(w.text for w in words[last : ends[last].last]) in through)
                     and not (category != "correction" and self._break_before(reading, last))
+                    and not (opened and self._opens_a_scope(words[last].text))
                 ):
                     last += 1
                 scopes.append(_Scope(category, hit.last, last, frozenset(rule.get("only") or ())))
@@ -460,6 +476,10 @@ class Reader:
                     first -= 1
                 scopes.append(_Scope(category, first, hit.first, frozenset(rule.get("only") or ())))
         return scopes
+
+    def _opens_a_scope(self, word: str) -> bool:
+        match = self.lex.index.get((word,))
+        return match is not None and match.category == "context"
 
     @staticmethod
     def _break_before(reading: _Reading, i: int) -> bool:

@@ -84,6 +84,7 @@ class Reply:
     # with 7 minutes of sedation)
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends
     modifier_on: dict[str, str] = field(default_factory=dict)  # modifier -> where it goes, when not on the code judged
+    judged_on: dict[str, str] = field(default_factory=dict)  # modifier -> the code its verdict was judged on
     proposed: list[str] = field(default_factory=list)  # what the coder proposed, when the reply gives a verdict on it
     verdict: str | None = None  # yes | no | depends
 

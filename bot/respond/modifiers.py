@@ -8,6 +8,7 @@ cover what the indicators cannot see (23 on a code that already requires anesthe
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import cache
 
 from rapidfuzz import fuzz
@@ -217,6 +218,7 @@ def check(ask: Ask) -> Reply:
         judged_row = store.pfs(judged)
         if judged_row is not None:
             verdicts += indicator_verdicts(store.indicators, judged, judged_row, mod_code)
+        verdicts = _settled_by_situation(ask, mod, verdicts)
         shown = f"{judged}-{mod.code}"
         if mod.on_visit and procedure is None:  # "99213-57?": the procedure's global days decide; say each way
             _by_global_days(reply, store, code, mod)
@@ -239,6 +241,25 @@ def check(ask: Ask) -> Reply:
         reply.modifier(mod.code)
         _verdict(reply, store, judged, shown, mod, verdicts)
     return reply
+
+
+def _settled_by_situation(ask: Ask, mod: Modifier, verdicts: list[RuleVerdict]) -> list[RuleVerdict]:
+    """A curated "depends" is settled by the situation it depends on: 47 fits when the note shows the surgeon gave
+    the general or regional himself, and does not when a separate anesthesia practitioner gave it."""
+    if not mod.situations:
+        return verdicts
+    if set(mod.situations) & situations.ruled_out(ask.case, ask.item):
+        settled, why = "does_not_fit", f"The note rules out the situation {mod.code} is for"
+    elif set(mod.situations) & situations.shown(ask.case, ask.item):
+        settled, why = "fits", f"The note shows the situation {mod.code} is for"
+    else:
+        return verdicts
+    return [
+        replace(v, verdict=settled, why=f"{why} ({mod.name.lower()}). {v.why}")
+        if v.verdict == "depends" and v.origin == "curated"
+        else v
+        for v in verdicts
+    ]
 
 
 def _digit_candidates(store: KnowledgeStore, code: str) -> list[str]:
@@ -290,6 +311,7 @@ def _verdict(
         return
     overall = min(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))
     reply.modifier_verdicts[mod.code] = overall.verdict
+    reply.judged_on[mod.code] = code
     reply.say(f"*{shown}: {VERDICT_WORDS[overall.verdict]}.*")
     for n, v in enumerate(sorted(verdicts, key=lambda v: (_RANK[v.verdict], v.origin != "curated"))):
         basis = f"CMS {v.field.replace('_', ' ')} indicator {v.value} for {code}" if v.field else "Rule"

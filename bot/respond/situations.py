@@ -121,9 +121,20 @@ CLAIM_LINE = (
 )
 
 
+# Situations the Case rules out: a separate anesthesia practitioner gave it, so the surgeon did not
+RULED_OUT: dict[str, Callable[[Case, CaseAsk], bool]] = {
+    "anesthesia_by_surgeon": lambda case, item: case.sedation_by == "anesthesia",
+}
+
+
 def shown(case: Case, item: CaseAsk) -> set[str]:
     """The situations the Case shows for this ask."""
     return {name for name, read in READ.items() if read(case, item)}
+
+
+def ruled_out(case: Case, item: CaseAsk) -> set[str]:
+    """The situations the Case shows did not happen."""
+    return {name for name, read in RULED_OUT.items() if read(case, item)}
 
 
 def side_of(case: Case, site: object) -> str | None:

@@ -105,6 +105,7 @@ def lead(verdict: str, reply: Reply, codes: list[str], mods: list[str]) -> str:
     unfit = [m for m in mods if reply.modifier_verdicts.get(m) == "does_not_fit"]
     if verdict == "no" and unfit and not reply.ruled_out:  # the code stands; the modifier on it does not
         on = f" on {reply.picked[0] if reply.picked else codes[0]}" if reply.picked or codes else ""
+        on = f" on {reply.judged_on[unfit[0]]}" if unfit[0] in reply.judged_on else on  # "27252-47", not 01200
         on = f" on {reply.modifier_on[unfit[0]]}" if unfit[0] in reply.modifier_on else on
         return f"*{_WORDS[verdict]}*: modifier {', '.join(unfit)} does not fit{on}."
     if verdict == "no" and reply.picked:
