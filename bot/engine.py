@@ -335,8 +335,11 @@ class Engine:
         if "which_modifier" not in kinds and case.stated_findings and len(set(item.modifiers) & self.sides.keys()) < 2:
             # "MAC by anesthesia ... 23655-RT for ortho?" asks about the code the anesthesia decides; the side
             # rides along. With nothing to decide ("does 27266 need RT"), the side is the question, and so it is
-            # when the ask sets two sides against each other ("28515-T1 and 28515-T2, or one code?").
-            mods = [m for m in mods if m not in self.sides]
+            # when the ask sets two sides against each other ("28515-T1 and 28515-T2, or one code?") or asks
+            # of the side alone, with no code of its own ("I coded 27252-RT, sorry, left. Is LT all it needs?").
+            last = item.segments[-1] if item.segments else None
+            alone = set() if item.own_codes else {m.code for m in case.modifiers if m.segment == last}
+            mods = [m for m in mods if m not in self.sides or m in alone]
         if "supply_code" in kinds:
             # "which Q code for the cast, with 25605?": the supply is asked about, the treatment code is its context
             procedure = [c for c in procedure if supplies.is_supply(self.store, c)]

@@ -505,3 +505,23 @@ def test_a_phrase_that_opens_with_a_trigger_scopes_on_to_the_next_trigger(reader
     assert "crna" in case.negated("provider") and not case.anesthesia_provider, case.negated("provider")
     kid = reader.read("Infant hip in a harness, no manipulation and no anesthesia. Which code?")
     assert kid.findings == ["none"], kid.findings
+
+
+@pytest.mark.parametrize(
+    "text, modifier",
+    [
+        ("Knee reduced under GA last month. Now an unrelated rash: office visit with 24?", "24"),
+        ("Wrist fx treated by our ortho in June; the new visit takes 79 or 24?", "79"),
+    ],
+)
+def test_a_number_after_a_service_named_in_words_is_its_modifier(reader: Reader, text: str, modifier: str) -> None:
+    assert modifier in [m.code for m in reader.read(text).modifiers], reader.read(text).modifiers
+
+
+def test_a_side_asked_of_alone_is_the_question(engine: Engine) -> None:
+    """After a case with its anesthesia, a side modifier riding on a code is not the question, but an ask about the
+    side alone is."""
+    rides = engine.answer("Shoulder reduced under general by ortho. 23655-RT right?")
+    assert rides.intent == "anesthesia_distinction", rides.intent
+    alone = engine.answer("Shoulder reduced under general by ortho, I coded 23655-RT. Sorry, left. Is LT all it needs?")
+    assert alone.intent == "modifier_check" and "LT" in alone.modifiers, (alone.intent, alone.modifiers)

@@ -825,6 +825,18 @@ class Reader:
                 return code_at(j)
         return None
 
+    def _after_a_service(self, reading: _Reading, i: int) -> bool:
+        """A number right after a service named in words and a linking word ("office visit with 24", "the splint
+        takes 58"): a modifier on that service, as after a code."""
+        j = i - 1
+        if j < 1 or reading.words[j].text not in self.lex.modifier_after_code:
+            return False
+        hit = reading.words[j - 1].hit
+        if hit is None or reading.hits[hit].last != j:
+            return False
+        match = reading.hits[hit].match
+        return match.category == "procedure" and self.lex.concept(match).get("kind") == "topic"
+
     def _compared(self, reading: _Reading, j: int) -> bool:
         """A code named for comparison ("is it 25 like the native hip 27250?"): a comparison cue within the four
         words before it, outside any phrase of the lexicon ("he would like 73560-26" wants it: an ask)."""
@@ -868,6 +880,7 @@ class Reader:
             or bool(kinds & {"which_modifier", "verify", "compare", "alternative", "define"})
             or any(x.text in self.lex.modifier_cues for x in reading.words)
             or any(m.code == raw for m in case.modifiers)  # "Coder used 57 on the visit. Isn't 57 only for ...?"
+            or self._after_a_service(reading, i)
         )
         if not about:
             return
