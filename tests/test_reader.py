@@ -525,3 +525,9 @@ def test_a_side_asked_of_alone_is_the_question(engine: Engine) -> None:
     assert rides.intent == "anesthesia_distinction", rides.intent
     alone = engine.answer("Shoulder reduced under general by ortho, I coded 23655-RT. Sorry, left. Is LT all it needs?")
     assert alone.intent == "modifier_check" and "LT" in alone.modifiers, (alone.intent, alone.modifiers)
+
+
+def test_an_ask_phrase_that_opens_with_a_hypothesis_word_does_not_scope_on(reader: Reader) -> None:
+    """'would it be 23655-47?' proposes 47; only a negation carries past the phrase it opens."""
+    case = reader.read("If ortho had given the general himself, would it be 23655-47?")
+    assert [m.status for m in case.modifiers if m.code == "47"] == ["asserted"], case.modifiers

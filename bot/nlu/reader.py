@@ -436,13 +436,14 @@ class Reader:
         for hit in reading.hits:
             match, opened = hit.match, False
             if match.category != "context" and hit.last - hit.first > 1:
-                # a phrase that opens with a trigger ("no anesthesiologist or CRNA involved") still scopes on, up to
+                # a phrase that opens with a negation ("no anesthesiologist or CRNA involved") still scopes on, up to
                 # the next trigger ("no manipulation and no anesthesia": each no is its own)
                 opener = self.lex.index.get((words[hit.first].text,))
                 if opener is None or opener.category != "context":
                     continue
-                if self.lex.concept(opener).get("direction") != "forward":
-                    continue
+                rule = self.lex.concept(opener)
+                if rule.get("direction") != "forward" or rule.get("category") != "negated":
+                    continue  # "would it be 23655-47?" asks; only a negation carries on past its phrase
                 match, opened = opener, True
             elif match.category != "context":
                 continue
