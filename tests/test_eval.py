@@ -38,6 +38,7 @@ REAL_STYLE_I = QUESTIONS.parent / "real_i.yaml"  # written blind during that ses
 ENCOUNTER_H = QUESTIONS.parent / "encounter_h.yaml"  # issue 13's eighth blind set, written and scored alongside I
 REAL_STYLE_J = QUESTIONS.parent / "real_j.yaml"  # written blind at 77a7926, scored untouched during the next session
 ENCOUNTER_I = QUESTIONS.parent / "encounter_i.yaml"  # issue 13's ninth blind set, written and scored alongside J
+REAL_STYLE_K = QUESTIONS.parent / "real_k.yaml"  # written blind during the session after, scored once untouched
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -101,6 +102,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_H,
         REAL_STYLE_I,
         REAL_STYLE_J,
+        REAL_STYLE_K,
         ENCOUNTER,
         ENCOUNTER_B,
         ENCOUNTER_C,
