@@ -335,3 +335,11 @@ def test_words_no_modifier_speaks_of_weigh_against_a_situation(engine: Engine) -
         "the orthopod placed an interscalene block himself before relocating the shoulder, 23655 which modifier"
     )
     assert a.modifiers == ["47"], (a.modifiers, a.text)
+
+
+def test_a_cause_left_open_is_never_decided_by_the_manipulation(engine: Engine) -> None:
+    """'Why the hip is out' spans three families (injury, no injury, prosthesis): a closed reduction with its
+    manipulation says nothing of the cause, so no code of one family is picked over the others."""
+    a = engine.answer("Recurring R hip dislocation again, no new injury, put back in the ED. 27250 or 27256?")
+    assert a.asks[0].verdict != "yes" and a.codes[0] != "27266", (a.codes, a.text)
+    assert {"27250", "27256"} <= set(a.codes), a.codes

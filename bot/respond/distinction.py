@@ -100,7 +100,8 @@ def decide_treatment(store: KnowledgeStore, dist: Distinction, case: Case) -> De
         broken = {c.code for c in store.codes.values() if c.family in case.families and c.condition == "fracture"}
         options = [c for c in options if c in codes and set(codes[c].related) & broken] or options
     closed = [c for c in options if c in codes and codes[c].approach == "closed"]
-    if len(options) > 1 and len(closed) == len(options) and case.manipulation is not None:
+    one_family = len({codes[c].family for c in closed}) == 1  # "why the hip is out" spans three: the cause first
+    if len(options) > 1 and len(closed) == len(options) and one_family and case.manipulation is not None:
         options = [options[-1] if case.manipulation else options[0]]
     if len(options) > 1:  # the facts left several: their own descriptions may tell ("intramedullary nail")
         ranked = rank_among(store, case, options)
