@@ -127,3 +127,15 @@ def test_a_situation_ruled_out_is_never_also_shown(engine: Engine) -> None:
 def test_a_two_letter_trigger_before_modifier_is_not_a_modifier(engine: Engine, word: str) -> None:
     case = engine.reader.read(f"Should the shoulder be 23655 with {word} modifier at all?")
     assert not case.modifiers, case.modifiers
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Our ED doctor put the elbow back (24600); ortho to follow in their clinic. 24600-54 for him?", "yes"),
+        ("The ED doc reduced the kneecap, referred to ortho for the follow up. Ortho bills 27560-55?", "yes"),
+    ],
+)
+def test_a_hand_off_the_case_shows_settles_54_and_55(engine: Engine, question: str, verdict: str) -> None:
+    a = engine.answer(question)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)

@@ -244,8 +244,9 @@ def check(ask: Ask) -> Reply:
 
 
 def _settled_by_situation(ask: Ask, mod: Modifier, verdicts: list[RuleVerdict]) -> list[RuleVerdict]:
-    """A curated "depends" is settled by the situation it depends on: 47 fits when the note shows the surgeon gave
-    the general or regional himself, and does not when a separate anesthesia practitioner gave it."""
+    """A "depends" is settled by the situation it depends on: 47 fits when the note shows the surgeon gave
+    the general or regional himself, and does not when a separate anesthesia practitioner gave it; 54 on a
+    090-day code fits when the note shows the physician who reduced handing the follow-up on."""
     if not mod.situations:
         return verdicts
     if set(mod.situations) & situations.ruled_out(ask.case, ask.item):
@@ -255,9 +256,7 @@ def _settled_by_situation(ask: Ask, mod: Modifier, verdicts: list[RuleVerdict]) 
     else:
         return verdicts
     return [
-        replace(v, verdict=settled, why=f"{why} ({mod.name.lower()}). {v.why}")
-        if v.verdict == "depends" and v.origin == "curated"
-        else v
+        replace(v, verdict=settled, why=f"{why} ({mod.name.lower()}). {v.why}") if v.verdict == "depends" else v
         for v in verdicts
     ]
 
