@@ -222,3 +222,13 @@ def test_every_written_report_term_makes_a_read_billable(engine, store) -> None:
         if a.asks[0].verdict != "yes":
             wrong.append((term, a.asks[0].verdict))
     assert not wrong, wrong[:8]
+
+
+@pytest.mark.parametrize("visit", ["99282", "99285", "99213"])
+def test_the_visit_the_question_names_stands_in_for_a_rules_example_level(engine, visit: str) -> None:
+    a = engine.answer(
+        f"Displaced wrist fx; our doctor put the splint on himself, no reduction, ortho will reduce it tomorrow. "
+        f"{visit}-25 plus 29125?"
+    )
+    assert visit in a.codes and "99283" not in a.codes, (a.codes, a.text)
+    assert "example level" not in a.text, a.text

@@ -208,6 +208,9 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
         services = covered  # a rule about the treatment code itself; what is not reported is never the treatment
 
     instead = [(item.split("-")[0], item.split("-")[1:]) for item in rule.instead]
+    # a rule's E/M is an example level: the visit the question names stands in for it ("99284-25 and 29125?")
+    visits = [c for c in case.code_list() if is_visit(ask.store, c)]
+    instead = [(visits[0], m) if visits and is_visit(ask.store, c) else (c, m) for c, m in instead]
     reply.basis = reply.basis or ("documented" if rule.status == "confirmed" else "unsettled")
     lead = _REPORT[rule.report]
     supply = supplies.choose(ask.store, case) if rule.topic == "supply" and rule.report == "report" else []
@@ -254,7 +257,9 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
     if instead:
         how = "Report instead" if rule.report == "do_not_report" else "Report with it"
         named = [
-            f"the E/M visit ({'-'.join([c, *m])} as an example level)" if is_visit(ask.store, c) else "-".join([c, *m])
+            f"the E/M visit ({'-'.join([c, *m])} as an example level)"
+            if is_visit(ask.store, c) and c not in visits
+            else "-".join([c, *m])
             for c, m in instead
         ]
         reply.say(f"{how}: {', '.join(named)}.")
