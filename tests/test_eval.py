@@ -39,6 +39,7 @@ ENCOUNTER_H = QUESTIONS.parent / "encounter_h.yaml"  # issue 13's eighth blind s
 REAL_STYLE_J = QUESTIONS.parent / "real_j.yaml"  # written blind at 77a7926, scored untouched during the next session
 ENCOUNTER_I = QUESTIONS.parent / "encounter_i.yaml"  # issue 13's ninth blind set, written and scored alongside J
 REAL_STYLE_K = QUESTIONS.parent / "real_k.yaml"  # written blind during the session after, scored once untouched
+ENCOUNTER_J = QUESTIONS.parent / "encounter_j.yaml"  # issue 13's tenth blind set, written and scored alongside K
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -58,7 +59,18 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [ENCOUNTER, ENCOUNTER_B, ENCOUNTER_C, ENCOUNTER_D, ENCOUNTER_E, ENCOUNTER_F, ENCOUNTER_G, ENCOUNTER_H, ENCOUNTER_I],
+    [
+        ENCOUNTER,
+        ENCOUNTER_B,
+        ENCOUNTER_C,
+        ENCOUNTER_D,
+        ENCOUNTER_E,
+        ENCOUNTER_F,
+        ENCOUNTER_G,
+        ENCOUNTER_H,
+        ENCOUNTER_I,
+        ENCOUNTER_J,
+    ],
     ids=lambda p: p.name,
 )
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
@@ -112,6 +124,7 @@ def test_the_set_is_large_and_held_out() -> None:
         ENCOUNTER_G,
         ENCOUNTER_H,
         ENCOUNTER_I,
+        ENCOUNTER_J,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)
