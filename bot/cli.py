@@ -11,10 +11,13 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.content import knowledge_dir
+
+if TYPE_CHECKING:
+    from bot.kb.store import KnowledgeStore
 
 
 def _settings() -> Settings:
@@ -84,6 +87,17 @@ def _open_store() -> Any:
     return KnowledgeStore(_settings().kb_path)
 
 
+def _reading_code_state(store: KnowledgeStore) -> str:
+    """Whether the build was made by this checkout's reading code. When it was not, every start compiles the
+    lexicon again (slower), and the intent examples stay masked by the older code until `kb build` runs."""
+    from bot.nlu.reader import fingerprint
+
+    built = json.loads(store.lexicon_index_json).get("reader")
+    if built == fingerprint():
+        return "current"
+    return "older than this checkout's reader: run `coding-bot kb build`"
+
+
 def cmd_kb_stats(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -94,6 +108,7 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
         "content_version": store.content_version,
         "pfs_release": store.pfs_release["title"],
         "built_at": store.meta.get("built_at"),
+        "reading_code": _reading_code_state(store),
     }
     datasets = [{**d.model_dump(mode="json"), "age_days": d.age_days(today)} for d in store.datasets.values()]
     if args.json:

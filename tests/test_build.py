@@ -111,6 +111,11 @@ def test_cli_build_stats_export_and_operator_imports(
     assert {r["type"] for r in records} == {"code", "modifier", "distinction", "rule"}
     store = KnowledgeStore(tmp_path / "data" / "kb.sqlite")
     assert store.licensed_descriptor("27252") == "Licensed descriptor text for a test"
+    assert stats["reading_code"] == "current"
+    # a checkout whose reading code changed after the build: stats says so, and what to run
+    monkeypatch.setattr("bot.nlu.reader.fingerprint", lambda: "0123456789abcdef")
+    assert main(["kb", "stats"]) == 0
+    assert "older than this checkout's reader: run `coding-bot kb build`" in capsys.readouterr().out
 
 
 def test_cli_import_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
