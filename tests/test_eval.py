@@ -40,6 +40,18 @@ REAL_STYLE_J = QUESTIONS.parent / "real_j.yaml"  # written blind at 77a7926, sco
 ENCOUNTER_I = QUESTIONS.parent / "encounter_i.yaml"  # issue 13's ninth blind set, written and scored alongside J
 REAL_STYLE_K = QUESTIONS.parent / "real_k.yaml"  # written blind during the session after, scored once untouched
 ENCOUNTER_J = QUESTIONS.parent / "encounter_j.yaml"  # issue 13's tenth blind set, written and scored alongside K
+ENCOUNTER_SETS = (
+    ENCOUNTER,
+    ENCOUNTER_B,
+    ENCOUNTER_C,
+    ENCOUNTER_D,
+    ENCOUNTER_E,
+    ENCOUNTER_F,
+    ENCOUNTER_G,
+    ENCOUNTER_H,
+    ENCOUNTER_I,
+    ENCOUNTER_J,
+)
 
 
 @pytest.mark.parametrize("path", [REAL_STYLE, REAL_STYLE_B], ids=lambda p: p.name)
@@ -57,22 +69,7 @@ def test_the_real_style_sets_are_in_the_real_style(path: Path) -> None:
     assert all(len(q.asks) >= 1 for q in questions if "multi" in q.tags)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        ENCOUNTER,
-        ENCOUNTER_B,
-        ENCOUNTER_C,
-        ENCOUNTER_D,
-        ENCOUNTER_E,
-        ENCOUNTER_F,
-        ENCOUNTER_G,
-        ENCOUNTER_H,
-        ENCOUNTER_I,
-        ENCOUNTER_J,
-    ],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", ENCOUNTER_SETS, ids=lambda p: p.name)
 def test_the_encounter_sets_cover_their_topics_in_the_real_style(path: Path) -> None:
     """Issue 13's bar: at least 150 questions on the encounter's topics, in the style coders post in."""
     questions = load_questions(path)
@@ -115,16 +112,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_I,
         REAL_STYLE_J,
         REAL_STYLE_K,
-        ENCOUNTER,
-        ENCOUNTER_B,
-        ENCOUNTER_C,
-        ENCOUNTER_D,
-        ENCOUNTER_E,
-        ENCOUNTER_F,
-        ENCOUNTER_G,
-        ENCOUNTER_H,
-        ENCOUNTER_I,
-        ENCOUNTER_J,
+        *ENCOUNTER_SETS,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
         questions = load_questions(QUESTIONS.parent / name)

@@ -583,20 +583,27 @@ class Reader:
         for i, w in enumerate(reading.words[reading.header :], start=reading.header):
             finding = values.get(w.text)
             if finding and w.hit is None and w.entity is None:
-                status, correction = self._status(reading, i, "finding")
-                case.facts.append(
-                    Fact(
-                        "finding",
-                        finding,
-                        written[w.token.start : w.token.end],
-                        w.token.start,
-                        w.token.end,
-                        reading.segment.index,
-                        status,
-                        correction,
-                        attrs={"section": reading.segment.role},
-                    )
-                )
+                self._bare_finding(case, reading, written, i, finding, {"section": reading.segment.role})
+
+    def _bare_finding(
+        self, case: Case, reading: _Reading, written: str, i: int, finding: str, attrs: dict[str, Any]
+    ) -> None:
+        """Word i, a bare word no lexicon phrase took, read as a finding ("Sedation: moderate", "sedated (deep)")."""
+        w = reading.words[i]
+        status, correction = self._status(reading, i, "finding")
+        case.facts.append(
+            Fact(
+                "finding",
+                finding,
+                written[w.token.start : w.token.end],
+                w.token.start,
+                w.token.end,
+                reading.segment.index,
+                status,
+                correction,
+                attrs=attrs,
+            )
+        )
 
     def _depth_beside_sedation(self, case: Case, reading: _Reading, written: str) -> None:
         """A bare depth word near sedation or a sedative in the sentence ("sedated her (moderate, 15 min)"): the
@@ -616,20 +623,7 @@ class Reader:
                 between = reading.folded[w.token.end : after.token.start]
                 if not any(c in between for c in ",;.)(:/"):
                     continue
-            status, correction = self._status(reading, i, "finding")
-            case.facts.append(
-                Fact(
-                    "finding",
-                    finding,
-                    written[w.token.start : w.token.end],
-                    w.token.start,
-                    w.token.end,
-                    reading.segment.index,
-                    status,
-                    correction,
-                    attrs={"beside": "sedation"},
-                )
-            )
+            self._bare_finding(case, reading, written, i, finding, {"beside": "sedation"})
 
     def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
         """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
