@@ -90,10 +90,9 @@ def _open_store() -> Any:
 def _reading_code_state(store: KnowledgeStore) -> str:
     """Whether the build was made by this checkout's reading code. When it was not, every start compiles the
     lexicon again (slower), and the intent examples stay masked by the older code until `kb build` runs."""
-    from bot.nlu.reader import fingerprint
+    from bot.nlu.reader import by_this_reader
 
-    built = json.loads(store.lexicon_index_json).get("reader")
-    if built == fingerprint():
+    if by_this_reader(store.lexicon_index_json) is not None:
         return "current"
     return "older than this checkout's reader: run `coding-bot kb build`"
 

@@ -21,7 +21,7 @@ from bot.nlu.case import Case, CaseAsk
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
 from bot.nlu.lexicon import Match, compile_lexicon, load_index
 from bot.nlu.phi import use_ordinary_words
-from bot.nlu.reader import Reader, fingerprint
+from bot.nlu.reader import Reader, by_this_reader
 from bot.respond import (
     codes,
     crosswalk,
@@ -34,7 +34,7 @@ from bot.respond import (
     supplies,
     verdict,
 )
-from bot.respond.base import SEDATION_FAMILIES, Ask, Reply
+from bot.respond.base import Ask, Reply, is_sedation_code
 from bot.respond.retrieve import unknown_code
 
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
@@ -72,11 +72,10 @@ class Engine:
         self.store = store
         if store.ordinary_words is not None:
             use_ordinary_words(store.ordinary_words)
-        reading_code = fingerprint()
-        stored = json.loads(store.lexicon_index_json)  # compiled at build: reused only by the same reading code
+        stored = by_this_reader(store.lexicon_index_json)  # compiled at build: reused only by the same reading code
         lexicon = (
             load_index(json.loads(store.lexicon_json), stored["index"])
-            if stored.get("reader") == reading_code
+            if stored is not None
             else compile_lexicon(json.loads(store.lexicon_json))
         )
         curated = frozenset(store.modifiers)
@@ -93,8 +92,8 @@ class Engine:
             if intents_folder
             else [IntentDef.model_validate(d) for d in json.loads(store.intents_json)]
         )
-        masks = json.loads(store.intent_masks_json)  # masked at build: reused only by the same reading code
-        self.matcher = IntentMatcher(intents, self.reader.mask, masks if masks.get("reader") == reading_code else None)
+        masks = by_this_reader(store.intent_masks_json)  # masked at build: reused only by the same reading code
+        self.matcher = IntentMatcher(intents, self.reader.mask, masks)
 
     def answer(self, question: str) -> Answer:
         case = self.reader.read(question)
@@ -392,7 +391,7 @@ class Engine:
         ):
             return False  # "which hip code, and can the ED doc bill 99152?": the ask names what it is about
         named = [self.store.codes[c] for c in own or procedure if c in self.store.codes]
-        if named and all(c.family in SEDATION_FAMILIES for c in named):
+        if named and all(is_sedation_code(self.store, c.code) for c in named):
             # "what is 99155?" asks what the code is; "what is it now, for 99143?" asks for today's code
             return not any(k == "define_code" or k.startswith("indicator") for k in item.kinds) and (
                 not item.kinds & {"define"} or any(c.is_deleted for c in named)

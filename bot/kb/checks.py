@@ -219,7 +219,12 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     return errors
 
 
-REQUIRED_GROUPS = ("treatment", "em-visit", "cast-supplies")  # the groups the encounter answers read (bot.respond)
+REQUIRED_GROUPS = (
+    "treatment",
+    "em-visit",
+    "cast-supplies",
+    "sedation",
+)  # the groups the encounter answers read (bot.respond)
 
 
 def _code_groups(kb: Knowledge) -> list[ContentError]:

@@ -15,6 +15,7 @@ The steps, each grammar over the lexicon's data:
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,13 @@ def fingerprint() -> str:
     for name in ("reader.py", "tokens.py", "patterns.py", "lexicon.py", "case.py", "intents.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
+
+
+def by_this_reader(stored_json: str) -> dict[str, Any] | None:
+    """What `kb build` stored from reading (the compiled lexicon, the masked intent examples), when this same
+    reading code made it; None when an older one did."""
+    stored: dict[str, Any] = json.loads(stored_json)
+    return stored if stored.get("reader") == fingerprint() else None
 
 
 def clean(question: str) -> tuple[str, bool]:

@@ -21,7 +21,13 @@ LICENSED_CPT_SOURCE = "licensed-cpt"
 ICD_SOURCE = "cdc-icd10cm-2026"
 ASK_TEXT_LIMIT = 900  # one ask's answer in Slack: typically under 600 characters, never over 900 (issue 12)
 _MORE = "…and {n} more in the details."
-SEDATION_FAMILIES = ("moderate-sedation", "deleted-moderate-sedation")  # the code families of the sedation codes
+
+
+def is_sedation_code(store: KnowledgeStore, code: str) -> bool:
+    """A moderate sedation code, current or deleted (knowledge/code_groups.yaml, sedation)."""
+    return code.isdigit() and store.code_groups["sedation"].covers(code)
+
+
 STATUS_LABEL = {"inference": "Guidance (our reasoning from the sources)", "unconfirmed": "Not confirmed"}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.kb.models import Distinction, FindingRule, Guidance
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case
-from bot.respond.base import SEDATION_FAMILIES, Ask, Reply, declined, labelled
+from bot.respond.base import Ask, Reply, declined, is_sedation_code, labelled
 from bot.respond.retrieve import (
     SEDATION_FAMILY,
     best_family,
@@ -169,9 +169,7 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
             reply.ruled_out = [c for c in added if c in store.codes]
             reply.say(f"No moderate sedation code: {unmet}", store.sedation_time.sources if store.sedation_time else [])
         unpicked = [
-            c
-            for c in ask.case.proposed
-            if c in store.codes and store.codes[c].family in SEDATION_FAMILIES and c not in reply.picked
+            c for c in ask.case.proposed if c in store.codes and is_sedation_code(store, c) and c not in reply.picked
         ]
         if unpicked and not added and decision.basis == "documented":
             # "minimal sedation / anxiolysis ... 27560 + 99152?": what the note documents adds no sedation code
