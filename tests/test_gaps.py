@@ -1,5 +1,6 @@
 """Known unknowns (issue 12): a question about what the knowledge base does not hold (MUE values, NCCI pairs,
-base units, payment amounts, coverage policies, E/M levels) is told so, with where it is published, and never
+base units, payment amounts, coverage policies, E/M levels, OPPS/APC, revenue codes, filing limits, therapy units, risk
+adjustment, prior authorization, NDC units, ICD-11, state programmes) is told so, with where it is published, and never
 answered with something else. The probe set was written without seeing the code; its figures are in its header."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from bot.kb.store import KnowledgeStore
 from bot.nlu.lexicon import Match
 
 PROBES = yaml.safe_load((Path(__file__).parent / "probes" / "gaps.yaml").read_text())["questions"]
-FLOOR = 0.88  # 64/72 when last measured; issue 12 asks for all of them
+FLOOR = 0.88  # 82/90 when last measured (64/72 before the 2026-12-02 gaps); issue 12 asks for all of them
 
 
 def _told(engine: Engine, store: KnowledgeStore, question: str, gap: str) -> bool:
@@ -45,6 +46,9 @@ def test_what_is_not_held_is_said_so_with_where_it_is_published(engine: Engine, 
         "how much of the global does the ED doctor get with 54 on 24600?",
         "what level of sedation is 99152 for?",
         "can 99152 and 27250 be billed together?",
+        "Medicaid patient, hip reduced under moderate sedation by the ED doc, 27250 or 27252?",
+        "workers comp patient, elbow reduced in the ED with moderate sedation, 24600 or 24605?",
+        "the hospital admitted her after the shoulder reduction; what ICD-10-CM code for the dislocation?",
     ],
 )
 def test_questions_the_knowledge_base_does_answer_are_not_read_as_gaps(engine: Engine, question: str) -> None:
