@@ -40,6 +40,8 @@ REAL_STYLE_J = QUESTIONS.parent / "real_j.yaml"  # written blind at 77a7926, sco
 ENCOUNTER_I = QUESTIONS.parent / "encounter_i.yaml"  # issue 13's ninth blind set, written and scored alongside J
 REAL_STYLE_K = QUESTIONS.parent / "real_k.yaml"  # written blind during the session after, scored once untouched
 ENCOUNTER_J = QUESTIONS.parent / "encounter_j.yaml"  # issue 13's tenth blind set, written and scored alongside K
+REAL_STYLE_L = QUESTIONS.parent / "real_l.yaml"  # written blind at 8778290, scored untouched during the next session
+ENCOUNTER_K = QUESTIONS.parent / "encounter_k.yaml"  # issue 13's eleventh blind set, written and scored alongside L
 ENCOUNTER_SETS = (
     ENCOUNTER,
     ENCOUNTER_B,
@@ -51,6 +53,7 @@ ENCOUNTER_SETS = (
     ENCOUNTER_H,
     ENCOUNTER_I,
     ENCOUNTER_J,
+    ENCOUNTER_K,
 )
 
 
@@ -112,6 +115,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_I,
         REAL_STYLE_J,
         REAL_STYLE_K,
+        REAL_STYLE_L,
         *ENCOUNTER_SETS,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
