@@ -232,3 +232,13 @@ def test_the_visit_the_question_names_stands_in_for_a_rules_example_level(engine
     )
     assert visit in a.codes and "99283" not in a.codes, (a.codes, a.text)
     assert "example level" not in a.text, a.text
+
+
+def test_a_review_of_films_already_read_is_the_e_m_even_in_the_ed_where_one_read_is_paid(engine: Engine) -> None:
+    """Two rules of one topic apply (the review is part of the E/M; Medicare pays one ED read): the one that
+    decides answers, not the one that says it depends."""
+    a = engine.answer(
+        "In the ED the ortho resident looked over the elbow films the radiologist had already reported. "
+        "Can ortho bill 73070-26 for that?"
+    )
+    assert a.asks[0].verdict == "no" and "part of the E/M" in a.text, (a.codes, a.text)

@@ -169,3 +169,15 @@ def test_a_bare_number_after_take_or_get_is_a_modifier_unless_a_unit_follows(
 ) -> None:
     case = reader.read(text)
     assert [m.code for m in case.modifiers] == modifiers, [m.code for m in case.modifiers]
+
+
+@pytest.mark.parametrize(
+    "text, icd",
+    [
+        ("a coworker mentioned something in the T84s for a dislocated total hip", ["T84"]),  # a plural of a category
+        ("are the S73s the hip dislocation codes?", ["S73"]),
+        ("is S73.004A right for the hip?", ["S73.004A"]),
+    ],
+)
+def test_a_category_written_in_the_plural_is_the_category(reader: Reader, text: str, icd: list[str]) -> None:
+    assert reader.read(text).code_list(kinds=("icd",)) == icd

@@ -69,6 +69,9 @@ def test_every_site_by_side_by_finding_with_and_without_negation(reader: Reader,
         ("no sedation, but the ortho reduced it under general", ["general"], []),  # "but" ends the scope
         ("anesthesia was not needed for this elbow", ["none"], []),  # the bare word, negated, is none
         ("ED doc tried twice, no luck, then it went in under a spinal", ["regional"], []),  # "no luck" is no negation
+        ("not under general - moderate sedation by the ED doc", ["moderate_sedation"], ["general"]),  # a spaced dash
+        ("not under general -- moderate sedation by the ED doc", ["moderate_sedation"], ["general"]),
+        ("no sedation or intra-articular lidocaine, reduced awake", ["none"], ["local"]),  # a hyphen in a word is none
     ],
 )
 def test_negation_is_scoped(reader: Reader, text: str, findings: list[str], excluded: list[str]) -> None:

@@ -139,3 +139,33 @@ def test_a_two_letter_trigger_before_modifier_is_not_a_modifier(engine: Engine, 
 def test_a_hand_off_the_case_shows_settles_54_and_55(engine: Engine, question: str, verdict: str) -> None:
     a = engine.answer(question)
     assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, instead",
+    [
+        ("can I put LT on 26770 for the left ring finger?", "F3"),
+        ("left great toe IP joint put back, 28660-LT ok?", "TA"),
+        ("would RT be ok on 26775 - right index finger PIP, reduced under a wrist block?", "F6"),
+        ("Can AA go on the surgeon's 23655? he did the general himself, no CRNA in the room", "47"),
+    ],
+)
+def test_a_modifier_that_does_not_fit_is_answered_with_the_one_the_note_points_to(
+    engine: Engine, question: str, instead: str
+) -> None:
+    a = engine.answer(question)
+    assert a.intent == "modifier_check" and instead in a.modifiers, (a.modifiers, a.text)
+    assert f"Instead: {instead}" in a.text or f"-{instead} (" in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "LT on 26770 for a finger?",  # no digit named: nothing to point to
+        "is 50 ok on 27552, both knees reduced under general?",  # the asked modifier fits
+    ],
+)
+def test_no_modifier_is_pointed_to_when_the_note_names_none_or_the_asked_one_fits(
+    engine: Engine, question: str
+) -> None:
+    assert "Instead:" not in engine.answer(question).text

@@ -114,6 +114,9 @@ def find_entities(
         raw = m.group(1).upper()
         if not free(m.start(), m.end()) or raw in known_modifiers or not re.search(r"\d", raw[1:]):
             continue
+        if len(raw) == 4 and cased[m.end(1) - 1] == "s":  # "something in the T84s": the category's codes, a plural
+            take(Entity("icd", raw[:3], m.start(1), m.end(1) - 1))
+            continue
         if len(raw) >= 4 and re.search(r"[A-Z]", raw[3:]) or len(raw) in (4, 6, 7):
             take(Entity("icd", f"{raw[:3]}.{raw[3:]}", m.start(1), m.end(1)))
     for m in _ICD_CATEGORY.finditer(folded):

@@ -492,13 +492,14 @@ class Reader:
 
     @staticmethod
     def _break_before(reading: _Reading, i: int) -> bool:
-        """A comma, semicolon or colon between word i-1 and word i ends a scope."""
+        """A comma, semicolon, colon, bracket or a dash set apart between word i-1 and word i ends a scope ("would RT
+        be ok on 26775 - right index finger?": the finger is not the hypothesis)."""
         if i <= 0 or i >= len(reading.words):
             return False
         return (
             False
             if reading.words[i - 1].token.end >= reading.words[i].token.start
-            else bool(re.search(r"[,;:()]", _text_between(reading, i)))
+            else bool(_SCOPE_BREAK.search(_text_between(reading, i)))
         )
 
     def _is_greeting(self, reading: _Reading) -> bool:
@@ -1203,6 +1204,9 @@ def _number(text: str) -> float | None:
     if text.isdigit() and len(text) <= 3:
         return float(text)
     return float(_NUMBER_WORDS[text]) if text in _NUMBER_WORDS else None
+
+
+_SCOPE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s--?(?:\s|$)|^--?\s")  # a dash with a space beside it
 
 
 def _text_between(reading: _Reading, i: int) -> str:

@@ -148,7 +148,8 @@ def matching(ask: Ask) -> list[EncounterRule]:
         if score is None:
             continue
         names = any(rule.covers(c) for c in named if not is_treatment(ask.store, c))
-        scored.append((score + 3 * names + (rule.setting != "any"), -n, rule))  # the place named is specific too
+        # the place named is specific too, and so is a rule that decides, beside one that says it depends
+        scored.append((score + 3 * names + (rule.setting != "any") + (rule.report != "depends"), -n, rule))
     if any(r.covers(c) for _, _, r in scored for c in named if not is_treatment(ask.store, c)):
         # the question names a service (29125, Q4010): the rules about it answer, not every topic it touches, but
         # an ask about a topic of its own keeps that topic's rules ("29075 for the cast? And which supply code?")
@@ -170,7 +171,9 @@ def around(ask: Ask, reply: Reply) -> tuple[Reply, bool]:
     """The encounter rules that answer this ask, beside the code the composer chose ("25605; the splint is part
     of it"); the rules alone when the composer found no code to name, or when the ask names only the encounter's
     services ("can the ED bill 29125?"), which the second value says."""
-    rules = sorted(matching(ask), key=lambda r: r.topic not in ask.item.topics)  # the topic asked about first
+    # the topic asked about first, then a rule that decides before one that says it depends on what the first
+    # decides ("ortho reviewed the films radiology read: 73090-26?": the review is part of the E/M, whoever else reads)
+    rules = sorted(matching(ask), key=lambda r: (r.topic not in ask.item.topics, r.report == "depends"))
     if not rules:
         return reply, False
     # a thin ask ("Allowed?") is about the codes its case proposes ("Ortho wants 73030-26 on top of his visit")

@@ -214,11 +214,7 @@ def check(ask: Ask) -> Reply:
             _as_cms_lists_it(store, mod_code, reply)  # described; no rule of ours says whether it fits the code
             continue
         judged = (procedure or code) if mod.on_visit else code
-        verdicts = curated_verdicts(store.rules, judged, store.codes.get(judged), mod_code)
-        judged_row = store.pfs(judged)
-        if judged_row is not None:
-            verdicts += indicator_verdicts(store.indicators, judged, judged_row, mod_code)
-        verdicts = _settled_by_situation(ask, mod, verdicts)
+        verdicts = _verdicts_on(ask, judged, mod)
         shown = f"{judged}-{mod.code}"
         if mod.on_visit and procedure is None:  # "99213-57?": the procedure's global days decide; say each way
             _by_global_days(reply, store, code, mod)
@@ -240,7 +236,47 @@ def check(ask: Ask) -> Reply:
         reply.answered = True
         reply.modifier(mod.code)
         _verdict(reply, store, judged, shown, mod, verdicts)
+    if not from_situation and checked:
+        _instead_from_the_case(ask, reply, code, checked)
     return reply
+
+
+def _verdicts_on(ask: Ask, code: str, mod: Modifier) -> list[RuleVerdict]:
+    """Every verdict on `mod` for `code`: the curated rules, the CMS indicators, settled by the note's situation."""
+    store = ask.store
+    verdicts = curated_verdicts(store.rules, code, store.codes.get(code), mod.code)
+    row = store.pfs(code)
+    if row is not None:
+        verdicts += indicator_verdicts(store.indicators, code, row, mod.code)
+    return _settled_by_situation(ask, mod, verdicts)
+
+
+def _instead_from_the_case(
+    ask: Ask, reply: Reply, code: str, checked: list[tuple[Modifier, list[RuleVerdict], str, str]]
+) -> None:
+    """When no modifier asked about fits and no rule names what to use instead, the note may: the digit it names
+    takes its digit modifier ("LT on 26770 for the left ring finger?": F3), and a situation it shows takes the
+    modifier for that situation ("AA on 23655? the surgeon gave the general himself": 47), when that one fits."""
+    store, case = ask.store, ask.case
+    overall = [min((_RANK[v.verdict] for v in verdicts), default=1) for _, verdicts, _, _ in checked]
+    if any(r > _RANK["depends"] for r in overall) or any(v.instead for _, vs, _, _ in checked for v in vs):
+        return
+    asked = {m.code for m, *_ in checked}
+    digits = _digit_candidates(store, code)
+    named = [m for m in digit_modifiers(case, store.modifiers, digits) if m not in asked] if digits else []
+    if named and len(named) < len(digits):
+        reply.modifier(*named)
+        reply.say(f"Instead: {', '.join(named)}, the digit modifier for the finger or toe and side the note names.")
+        return
+    seen = situations.shown(case, ask.item)
+    for mod in store.modifiers.values():
+        if mod.code in asked or mod.on_visit or not seen & set(mod.situations):
+            continue
+        verdicts = _verdicts_on(ask, code, mod)
+        if verdicts and min(_RANK[v.verdict] for v in verdicts) == _RANK["fits"]:
+            reply.modifier(mod.code)
+            reply.say(f"Instead: {code}-{mod.code} ({mod.name.lower()}): the note shows the situation it is for.")
+            return
 
 
 def _settled_by_situation(ask: Ask, mod: Modifier, verdicts: list[RuleVerdict]) -> list[RuleVerdict]:
