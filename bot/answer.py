@@ -44,6 +44,9 @@ class AskAnswer(BaseModel):
     text: str
     proposed: list[str] = Field(default=[], description="Codes or modifiers the coder proposed for a verdict")
     verdict: Verdict | None = Field(default=None, description="On the proposal, when there was one")
+    not_reported: list[str] = Field(
+        default=[], description="Codes the answer names as not reported here (the first cast); last in `codes`"
+    )
 
 
 class Answer(BaseModel):
@@ -58,6 +61,9 @@ class Answer(BaseModel):
     suggestions: list[str] = []
     phi_detected: bool = False
     asks: list[AskAnswer] = Field(default=[], description="Every ask of the message in order; added field, optional")
+    not_reported: list[str] = Field(
+        default=[], description="Codes the answer names as not reported here; added field, optional"
+    )
     details: str = Field(default="", description="The reasoning in full, caveats and history: one step away ('Why?')")
     more_sources: list[SourceRef] = Field(
         default=[], description="Sources of the details, beyond the three shown per ask"

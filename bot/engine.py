@@ -424,11 +424,12 @@ class Engine:
                 intent=cast(Intent, intent),
                 answered=reply.answered,
                 confidence=conf if reply.answered else min(conf, 0.5),
-                codes=reply.codes,
+                codes=reply.codes + (_not_reported(reply) if reply.codes else []),  # never first: not recommended
                 modifiers=reply.modifiers,
                 text=_text(reply.lines),
                 proposed=reply.proposed,
                 verdict=cast(Verdict | None, reply.verdict),
+                not_reported=_not_reported(reply),
             )
             for intent, conf, reply, _ in parts
         ]
@@ -458,6 +459,7 @@ class Engine:
             suggestions=suggestions[:4],
             phi_detected=case.phi,
             asks=asks,
+            not_reported=list(dict.fromkeys(c for a in asks for c in a.not_reported)),
         )
 
     def _ranked(self, source_ids: list[str]) -> list[str]:
@@ -473,6 +475,13 @@ class Engine:
     def cite(self, source_id: str) -> SourceRef:
         s = self.store.sources[source_id]
         return SourceRef(id=s.id, title=s.title, citation=f"{s.publisher}, {s.title}, {s.edition}", url=s.url)
+
+
+def _not_reported(reply: Reply) -> list[str]:
+    """The codes a reply rules out and says so in its shown lines ("Not reported separately (29085)"): the answer is
+    about them too, after the codes it recommends."""
+    shown = "\n".join(reply.lines)
+    return [c for c in dict.fromkeys(reply.ruled_out) if c not in reply.codes and c in shown]
 
 
 def _text(lines: list[str]) -> str:

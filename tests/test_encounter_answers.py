@@ -242,3 +242,15 @@ def test_a_review_of_films_already_read_is_the_e_m_even_in_the_ed_where_one_read
         "Can ortho bill 73070-26 for that?"
     )
     assert a.asks[0].verdict == "no" and "part of the E/M" in a.text, (a.codes, a.text)
+
+
+def test_the_cast_that_belongs_to_the_fracture_care_is_named_as_not_reported(engine: Engine) -> None:
+    a = engine.answer("Ortho casted a nondisplaced distal radius fracture in clinic, no reduction. 25600 plus 29075?")
+    assert a.codes[0] == "25600" and a.not_reported == ["29075"] and a.codes[-1] == "29075", (a.codes, a.text)
+
+
+def test_an_anesthesia_code_we_hold_no_record_of_is_answered_from_the_other_codes_notes(engine: Engine) -> None:
+    a = engine.answer("for the CRNA on a closed hip reduction: 01200 or 01202?")
+    assert a.codes[:2] == ["01200", "01202"] and "arthroscopy" in a.text, (a.codes, a.text)
+    b = engine.answer("anesthesia for the shoulder reduction, 01620 or 01630?")
+    assert "01630" in b.text + b.details and "not an anesthesia code" not in b.text + b.details, b.text

@@ -31,6 +31,7 @@ def test_answer_contract(engine: Engine) -> None:
         "asks",
         "details",
         "more_sources",
+        "not_reported",
     }  # the optional fields added
     assert a.intent == "payment_indicators" and a.answered and a.codes[0] == "27252"
     assert [(x.intent, x.answered, x.codes[:1]) for x in a.asks] == [("payment_indicators", True, ["27252"])]

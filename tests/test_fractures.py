@@ -213,3 +213,12 @@ def test_no_reduction_attempted_is_treatment_without_manipulation(engine, questi
     No for the with-manipulation one proposed."""
     a = engine.answer(question)
     assert a.codes[:1] == [code] and a.asks[0].verdict == "no", (a.codes, a.asks[0].verdict, a.text)
+
+
+def test_a_shoulder_dislocation_with_no_fracture_is_decided_by_the_anesthesia_even_beside_a_combined_code(engine):
+    """'23650 or 23665?' for a plain dislocation: the combined family leaves 23650/23655, an anesthesia pair, never
+    settled by the manipulation shortcut (which once picked 23655 for a reduction with no sedation)."""
+    a = engine.answer("shoulder dislocation reduced in the ED with no sedation, 23650 or 23665?")
+    assert a.codes[0] == "23650", (a.codes, a.text)
+    b = engine.answer("shoulder dislocated, reduced in the OR under general, no fracture. 23655 or 23665?")
+    assert b.codes[0] == "23655", (b.codes, b.text)

@@ -534,3 +534,19 @@ def test_an_ask_phrase_that_opens_with_a_hypothesis_word_does_not_scope_on(reade
     """'would it be 23655-47?' proposes 47; only a negation carries past the phrase it opens."""
     case = reader.read("If ortho had given the general himself, would it be 23655-47?")
     assert [m.status for m in case.modifiers if m.code == "47"] == ["asserted"], case.modifiers
+
+
+@pytest.mark.parametrize(
+    "text, findings, approach",
+    [
+        ("SC joint put back with a towel clip in the OR under GA, nothing was opened", ["general"], "closed"),
+        ("nothing given, the shoulder was reduced by traction", ["none"], "closed"),
+        ("nothing but a digital block for the finger before it was reduced", ["digital_block"], "closed"),
+        ("hip reduced in the ED, nothing in the note about anesthesia", [], "closed"),  # undocumented, not none
+    ],
+)
+def test_nothing_negates_what_was_done_never_the_anesthesia_it_leaves_undocumented(
+    reader: Reader, text: str, findings: list[str], approach: str
+) -> None:
+    case = reader.read(text)
+    assert case.findings == findings and case.approach == approach, (case.findings, case.approach)

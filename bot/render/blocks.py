@@ -217,8 +217,11 @@ def answer_message(
         head.append({"type": "context", "elements": [_mrkdwn(echo)]})
     tail: list[dict] = []
     facts = []
-    if answer.codes:
-        facts.append(_facts("Codes", answer.codes))
+    reported = [c for c in answer.codes if c not in answer.not_reported]
+    if reported:
+        facts.append(_facts("Codes", reported))
+    if answer.not_reported:  # named by the answer as not reported here: never listed as codes to bill
+        facts.append(_facts("Not reported", answer.not_reported))
     if answer.modifiers:
         facts.append(_facts("Modifiers", answer.modifiers))
     if facts:

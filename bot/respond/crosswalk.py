@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.kb.models import AnesthesiaSite
 from bot.kb.store import KnowledgeStore
 from bot.respond import situations
-from bot.respond.base import Ask, Reply, declined, labelled
+from bot.respond.base import PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.retrieve import MIN_MATCH, rank_codes
 
 
@@ -21,10 +21,11 @@ def _site_for_code(store: KnowledgeStore, code: str) -> AnesthesiaSite | None:
 def compose(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     reply = Reply(answered=False)
-    for code in ask.anesthesia_codes[:2]:
+    named = ask.anesthesia_codes[:2]
+    for code in named:
         anes = store.codes.get(code)
         if anes is None:
-            reply.say(f"{code} is not an anesthesia code in the knowledge base.")
+            _not_curated(store, code, named, reply)
             continue
         reply.answered = True
         reply.code(code)
@@ -76,6 +77,31 @@ def compose(ask: Ask) -> Reply:
         )
     reply.suggest(f"what is {site.anesthesia_codes[0]}?", *(f"global days for {c}?" for c in surgical))
     return reply
+
+
+def _not_curated(store: KnowledgeStore, code: str, named: list[str], reply: Reply) -> None:
+    """An anesthesia code named beside another that has no record of ours: what the CMS file says of it, and what
+    the other code's notes say of it ("01200 or 01202?": 01202 is the hip arthroscopy code)."""
+    row = store.pfs(code)
+    if row is None:
+        reply.say(f"{code} is not an anesthesia code in the knowledge base or the CMS fee schedule.")
+        return
+    compared = [
+        (other, note)
+        for other in named
+        if other != code and other in store.codes
+        for note in store.codes[other].notes
+        if code in note.text
+    ]
+    for other, note in compared:
+        reply.code(code)
+        reply.say(f"{code}, from the notes on {other}: {labelled(note.text, note.status)}", note.sources)
+    if not compared:
+        reply.say(
+            f"{code} is in the CMS fee schedule (status {row['status']}) but the knowledge base holds no summary of"
+            " it, so I can't say which procedures it covers; check its descriptor and the ASA Crosswalk.",
+            [PFS_SOURCE],
+        )
 
 
 def claim_line(ask: Ask, code: str, reply: Reply) -> None:

@@ -89,6 +89,9 @@ def decide_treatment(store: KnowledgeStore, dist: Distinction, case: Case) -> De
             options = combined
         elif case.condition == "dislocation":
             options = [c for c in options if c not in combined] or options
+            pair = find_distinction(store, options)
+            if pair is not None and pair.kind == "anesthesia" and set(options) <= {o.code for o in pair.options}:
+                return decide(store, pair, case)  # no fracture: what is left is split by the anesthesia, not the set
     approach = {"failed_closed_then_open": "open"}.get(case.approach or "", case.approach)
     if approach is None and case.manipulation is not None:
         approach = "closed"  # "nondisplaced, sling": not operated on

@@ -197,3 +197,14 @@ def test_a_shared_answer_says_who_shared_it_and_leaves_the_question_out():
     message = answer_message(answer, question_id="C1/1.0", shared_by="U0HUMAN", echo_question=True)
     shown = json.dumps(message)
     assert "<@U0HUMAN> shared this answer" in shown and "88442211" not in shown and "Ann Lee" not in shown
+
+
+def test_a_code_the_answer_rules_out_is_shown_as_not_reported_never_among_the_codes_to_bill():
+    message = answer_message(
+        make_answer("25622. Not reported separately (29085): ...", codes=["25622", "29085"], not_reported=["29085"]),
+        question_id="C1/1.0",
+    )
+    contexts = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    facts = next(c for c in contexts if c.startswith("*Codes:*"))
+    assert "25622" in facts and "*Not reported:* 29085" in facts
+    assert "29085" not in facts.split("*Not reported:*")[0]
