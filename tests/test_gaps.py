@@ -86,3 +86,10 @@ def test_the_anesthesia_conversion_factor_is_a_value_not_held(engine: Engine) ->
     a = engine.answer("Which anesthesia conversion factor applies to our locality this year? CRNA case under MAC.")
     assert a.intent == "out_of_scope" and not a.answered, a.text
     assert "payment amounts" in a.text, a.text
+
+
+def test_a_gap_turned_down_is_not_asked_and_a_denial_is_no_negation(engine: Engine) -> None:
+    a = engine.answer("Not the MUE, just the global days for 27252 please.")
+    assert a.asks[0].intent == "payment_indicators" and a.answered, a.text
+    b = engine.answer("our 24600 claim was denied for timely filing - what is the filing limit for Medicare?")
+    assert b.asks[-1].intent == "out_of_scope" and "chapter 1, section 70" in b.text, b.text

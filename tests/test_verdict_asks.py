@@ -321,3 +321,13 @@ def test_a_yes_on_a_modifier_that_goes_on_the_visit_says_where_it_goes(engine: E
         "Can the visit carry 57?"
     )
     assert a.text.replace("*", "").startswith("Yes: modifier 57 on 99204 (the E/M with 23655)."), a.text
+
+
+def test_a_request_made_with_please_and_no_question_mark_is_an_ask_of_its_own(engine: Engine) -> None:
+    a = engine.answer(
+        "Left elbow dislocation reduced in clinic, no sedation. Is it 24600? Also the ICD-10 code please."
+    )
+    assert [x.intent for x in a.asks] == ["anesthesia_distinction", "diagnosis_codes"], [
+        (x.intent, x.codes) for x in a.asks
+    ]
+    assert a.asks[1].codes[0].startswith("S53.") and a.asks[1].codes[0].endswith("A"), a.asks[1].codes

@@ -1081,8 +1081,11 @@ class Reader:
                         )
                         if concept.get("modifier_group"):  # "which finger modifier": the note's digit decides
                             ask.kinds.add(f"modifiers:{concept['modifier_group']}")
-                elif h.match.category == "gap" and lo <= h.first < hi:
-                    # "They say 23655 and 23650 are mutually exclusive. Is that right?": the thin ask is about it
+                elif (
+                    h.match.category == "gap" and lo <= h.first < hi and self._status(reading, h.first)[0] != "negated"
+                ):
+                    # "They say 23655 and 23650 are mutually exclusive. Is that right?": the thin ask is about it;
+                    # "not the dollar amount, just the RVUs" does not ask for what it turns down
                     ask.kinds.add(f"gap:{h.match.concept}")
             if not context and reading.segment.question and self._yes_no(reading, lo):
                 ask.yes_no = True
