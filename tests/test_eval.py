@@ -42,6 +42,8 @@ REAL_STYLE_K = QUESTIONS.parent / "real_k.yaml"  # written blind during the sess
 ENCOUNTER_J = QUESTIONS.parent / "encounter_j.yaml"  # issue 13's tenth blind set, written and scored alongside K
 REAL_STYLE_L = QUESTIONS.parent / "real_l.yaml"  # written blind at 8778290, scored untouched during the next session
 ENCOUNTER_K = QUESTIONS.parent / "encounter_k.yaml"  # issue 13's eleventh blind set, written and scored alongside L
+REAL_STYLE_M = QUESTIONS.parent / "real_m.yaml"  # written blind during that session, held unread, scored at its end
+ENCOUNTER_L = QUESTIONS.parent / "encounter_l.yaml"  # issue 13's twelfth blind set, written and scored alongside M
 ENCOUNTER_SETS = (
     ENCOUNTER,
     ENCOUNTER_B,
@@ -54,6 +56,7 @@ ENCOUNTER_SETS = (
     ENCOUNTER_I,
     ENCOUNTER_J,
     ENCOUNTER_K,
+    ENCOUNTER_L,
 )
 
 
@@ -116,6 +119,7 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_J,
         REAL_STYLE_K,
         REAL_STYLE_L,
+        REAL_STYLE_M,
         *ENCOUNTER_SETS,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):

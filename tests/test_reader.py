@@ -550,3 +550,17 @@ def test_nothing_negates_what_was_done_never_the_anesthesia_it_leaves_undocument
 ) -> None:
     case = reader.read(text)
     assert case.findings == findings and case.approach == approach, (case.findings, case.approach)
+
+
+@pytest.mark.parametrize(
+    "text, side",
+    [
+        ("L posterior shoulder dislocation, dx?", "left"),
+        ("R lateral patella dislocation reduced in the ED", "right"),
+        ("ICD-10 for a R anterior shoulder dislocation", "right"),
+    ],
+)
+def test_a_one_letter_side_reaches_its_site_across_the_direction_of_the_dislocation(
+    reader: Reader, text: str, side: str
+) -> None:
+    assert reader.read(text).side == side

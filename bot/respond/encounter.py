@@ -205,7 +205,13 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
     the treatment codes the composer chose from the description, reported instead of a bundled service when the
     question names none."""
     case = ask.case
-    covered = [c for c in dict.fromkeys(case.code_list() + case.code_list(kinds=("hcpcs",))) if rule.covers(c)]
+    store = ask.store  # a code in no code set we hold ("29590, is it still valid?") is never reported or ruled on
+    held = [
+        c
+        for c in case.code_list() + case.code_list(kinds=("hcpcs",))
+        if c in store.codes or store.pfs(c) or store.hcpcs(c)
+    ]
+    covered = [c for c in dict.fromkeys(held) if rule.covers(c)]
     services = [c for c in covered if not is_treatment(ask.store, c)]
     if not services and rule.report != "do_not_report":
         services = covered  # a rule about the treatment code itself; what is not reported is never the treatment
