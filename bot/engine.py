@@ -34,7 +34,7 @@ from bot.respond import (
     supplies,
     verdict,
 )
-from bot.respond.base import Ask, Reply, is_sedation_code
+from bot.respond.base import Ask, Reply, is_held, is_sedation_code
 from bot.respond.retrieve import unknown_code
 
 FUZZY_WINDOW = 300  # a long pasted note is matched on its question sentences, or else on its tail
@@ -181,10 +181,7 @@ class Engine:
     def _unknown(self, code: str) -> bool:
         """A CPT or HCPCS code in no code set we hold (a deleted code we know is not unknown): never answered as
         if it were another code."""
-        store = self.store
-        if not re.fullmatch(r"\d{4}[0-9A-Z]|[A-V]\d{4}", code):
-            return False
-        return code not in store.codes and store.pfs(code) is None and store.hcpcs(code) is None
+        return bool(re.fullmatch(r"\d{4}[0-9A-Z]|[A-V]\d{4}", code)) and not is_held(self.store, code)
 
     def _gaps(self, item: CaseAsk) -> list[dict[str, Any]]:
         """The lexicon's gaps (MUE values, NCCI pairs, base units...) the ask's own words name; a choice between
@@ -419,20 +416,7 @@ class Engine:
     def _answer(self, question: str, case: Case, parts: list[tuple[str, float, Reply, CaseAsk | None]]) -> Answer:
         for _, _, reply, _ in parts:
             reply.fit()
-        asks = [
-            AskAnswer(
-                intent=cast(Intent, intent),
-                answered=reply.answered,
-                confidence=conf if reply.answered else min(conf, 0.5),
-                codes=reply.codes + (_not_reported(reply) if reply.codes else []),  # never first: not recommended
-                modifiers=reply.modifiers,
-                text=_text(reply.lines),
-                proposed=reply.proposed,
-                verdict=cast(Verdict | None, reply.verdict),
-                not_reported=_not_reported(reply),
-            )
-            for intent, conf, reply, _ in parts
-        ]
+        asks = [_ask_answer(intent, conf, reply) for intent, conf, reply, _ in parts]
         first = asks[0]
         lines = ["\n\n".join(a.text for a in asks)] if len(asks) > 1 else [first.text]
         if case.phi:
@@ -477,11 +461,22 @@ class Engine:
         return SourceRef(id=s.id, title=s.title, citation=f"{s.publisher}, {s.title}, {s.edition}", url=s.url)
 
 
-def _not_reported(reply: Reply) -> list[str]:
-    """The codes a reply rules out and says so in its shown lines ("Not reported separately (29085)"): the answer is
-    about them too, after the codes it recommends."""
+def _ask_answer(intent: str, confidence: float, reply: Reply) -> AskAnswer:
+    """One ask's answer. The codes a reply rules out and says so in its shown lines ("Not reported separately
+    (29085)") are what it is about too: after the codes it recommends, never first (nothing is recommended)."""
     shown = "\n".join(reply.lines)
-    return [c for c in dict.fromkeys(reply.ruled_out) if c not in reply.codes and c in shown]
+    ruled = [c for c in dict.fromkeys(reply.ruled_out) if c not in reply.codes and c in shown]
+    return AskAnswer(
+        intent=cast(Intent, intent),
+        answered=reply.answered,
+        confidence=confidence if reply.answered else min(confidence, 0.5),
+        codes=reply.codes + (ruled if reply.codes else []),
+        modifiers=reply.modifiers,
+        text=_text(reply.lines),
+        proposed=reply.proposed,
+        verdict=cast(Verdict | None, reply.verdict),
+        not_reported=ruled,
+    )
 
 
 def _text(lines: list[str]) -> str:

@@ -219,12 +219,8 @@ def _code_references(kb: Knowledge) -> list[ContentError]:
     return errors
 
 
-REQUIRED_GROUPS = (
-    "treatment",
-    "em-visit",
-    "cast-supplies",
-    "sedation",
-)  # the groups the encounter answers read (bot.respond)
+# the groups the answers read (bot.respond): the encounter's treatment, E/M and supply codes, the sedation codes
+REQUIRED_GROUPS = ("treatment", "em-visit", "cast-supplies", "sedation")
 
 
 def _code_groups(kb: Knowledge) -> list[ContentError]:

@@ -23,6 +23,12 @@ ASK_TEXT_LIMIT = 900  # one ask's answer in Slack: typically under 600 character
 _MORE = "…and {n} more in the details."
 
 
+def is_held(store: KnowledgeStore, code: str) -> bool:
+    """A procedure or supply code in some code set we hold: curated (deleted codes included), the CMS fee schedule
+    or HCPCS Level II."""
+    return code in store.codes or store.pfs(code) is not None or store.hcpcs(code) is not None
+
+
 def is_sedation_code(store: KnowledgeStore, code: str) -> bool:
     """A moderate sedation code, current or deleted (knowledge/code_groups.yaml, sedation)."""
     return code.isdigit() and store.code_groups["sedation"].covers(code)

@@ -15,7 +15,7 @@ from bot.kb.models import AppliesWhen, EncounterRule
 from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 from bot.respond import supplies
-from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, labelled
+from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, is_held, labelled
 from bot.respond.situations import digit_modifiers, side_of
 
 _SETTING = {"office": False, "facility": True}  # a rule's setting against the Case's place of service
@@ -205,13 +205,9 @@ def add(ask: Ask, rule: EncounterRule, reply: Reply, chosen: list[str] | None = 
     the treatment codes the composer chose from the description, reported instead of a bundled service when the
     question names none."""
     case = ask.case
-    store = ask.store  # a code in no code set we hold ("29590, is it still valid?") is never reported or ruled on
-    held = [
-        c
-        for c in case.code_list() + case.code_list(kinds=("hcpcs",))
-        if c in store.codes or store.pfs(c) or store.hcpcs(c)
-    ]
-    covered = [c for c in dict.fromkeys(held) if rule.covers(c)]
+    # a code in no code set we hold ("29590, is it still valid?") is never reported or ruled on
+    listed = case.code_list() + case.code_list(kinds=("hcpcs",))
+    covered = [c for c in dict.fromkeys(listed) if rule.covers(c) and is_held(ask.store, c)]
     services = [c for c in covered if not is_treatment(ask.store, c)]
     if not services and rule.report != "do_not_report":
         services = covered  # a rule about the treatment code itself; what is not reported is never the treatment
