@@ -26,6 +26,7 @@ from bot.render.blocks import (
     feedback_modal,
     parse_feedback,
 )
+from bot.slack.listeners.guard import after_ack
 from bot.slack.listeners.replies import (
     Asker,
     deliver,
@@ -49,6 +50,7 @@ NOT_SHAREABLE = (
 
 def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
     @app.action(SHARE_ACTION)
+    @after_ack
     def on_share(
         ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
     ) -> None:
@@ -88,6 +90,7 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
             asker.record(asked, "action", user, channel)
 
     @app.action(re.compile(SUGGESTION_PATTERN))
+    @after_ack
     def on_suggestion(
         ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
     ) -> None:
@@ -121,6 +124,7 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
         )
 
     @app.action(FEEDBACK_ACTION)
+    @after_ack
     def on_feedback_buttons(
         ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond, logger: logging.Logger
     ) -> None:
@@ -147,12 +151,14 @@ def register(app: App, asker: Asker, on_feedback: FeedbackCallback) -> None:
 
     # the buttons of answers posted before the feedback_buttons element
     @app.action(HELPFUL_ACTION)
+    @after_ack
     def on_helpful(ack: Ack, body: dict, action: dict, respond: Respond, logger: logging.Logger) -> None:
         ack()
         feedback(on_feedback, action["value"], True, None, body["user"]["id"], logger)
         respond(response_type="ephemeral", replace_original=False, text="Thanks for the feedback.")
 
     @app.action(UNHELPFUL_ACTION)
+    @after_ack
     def on_unhelpful(ack: Ack, body: dict, action: dict, client: WebClient, logger: logging.Logger) -> None:
         ack()
         ask_why(client, body, action["value"], logger)

@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.render.blocks import answer_message, apology_message, usage_message
+from bot.slack.listeners.guard import after_ack
 from bot.slack.listeners.replies import Asker, deliver, question_id
 from bot.slack.text import question_from
 
@@ -23,6 +24,7 @@ def register(app: App, asker: Asker, name: str, examples: list[str]) -> None:
     usage = usage_message(name, examples)  # the engine's own examples, fixed per KB
 
     @app.command(name)
+    @after_ack
     def on_command(ack: Ack, command: dict, respond: Respond, logger: logging.Logger) -> None:
         text = question_from(command.get("text")).strip()
         if text.lower() in HELP_WORDS:
