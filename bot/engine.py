@@ -212,6 +212,8 @@ class Engine:
         """A proposal gets its verdict first: "No: not 23655; report 23650 with 99152."; a side modifier it
         carries stays with the answer when the side is the one the note documents ("23655-RT")."""
         codes, mods = verdict.proposals(case, item)
+        if not codes and reply.weighed and (verdict.judging(item) or "alternative" in item.kinds):
+            codes = reply.weighed
         if reply.answered and not reply.modifiers:
             reply.modifier(*(m for m in mods if self.sides.get(m) and self.sides[m] == case.side))
         judged = verdict.judge(reply, self.store, codes, mods) if reply.answered else None

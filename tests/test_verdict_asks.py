@@ -331,3 +331,70 @@ def test_a_request_made_with_please_and_no_question_mark_is_an_ask_of_its_own(en
         (x.intent, x.codes) for x in a.asks
     ]
     assert a.asks[1].codes[0].startswith("S53.") and a.asks[1].codes[0].endswith("A"), a.asks[1].codes
+
+
+@pytest.mark.parametrize(
+    "question, first, verdict",
+    [
+        # the 7th character the visit calls for, against the one on the claim
+        (
+            "Clinic recheck ten days after her right anterior shoulder dislocation was put back. Billed S43.014A, ok?",
+            "S43.014D",
+            "no",
+        ),
+        # a replaced joint is the prosthesis code, not the native one named
+        (
+            "Our biller keyed S73.014A for a posterior dislocation of a right hip replacement in the ED. Is that it?",
+            "T84.020A",
+            "no",
+        ),
+        # what the case leaves unsaid (the side) is no reason to overrule the coder's code
+        ("Posterior hip dislocation, native hip, ED visit. Going with S73.014A, correct?", "S73.014A", "yes"),
+    ],
+)
+def test_an_icd_code_on_the_claim_is_weighed_against_the_case(engine: Engine, question, first, verdict) -> None:
+    a = engine.answer(question)
+    assert a.intent == "diagnosis_codes" and a.codes[0] == first, (a.codes, a.text)
+    assert a.asks[0].verdict == verdict, (a.asks[0].verdict, a.text)
+
+
+def test_two_injuries_coded_keep_both_codes(engine: Engine) -> None:
+    """A second code for another injury of the case is not ruled out by the reading of the first."""
+    a = engine.answer("Left posterior hip dislocation with an acetabular wall fracture: S73.015A and S32.422A, right?")
+    assert a.codes[:2] == ["S73.015A", "S32.422A"] or set(a.codes[:2]) == {"S73.015A", "S32.422A"}, a.codes
+    assert not a.not_reported and "Not *" not in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question, code",
+    [
+        (
+            "Seen in ortho 4 wks after the reduction of a left anterior shoulder dislocation, routine check. dx?",
+            "S43.015D",
+        ),
+        # chatter no ICD-10-CM description uses, and 'unspecified' said of a code, decide nothing
+        (
+            "Right patella dislocated laterally, ED visit. Our biller keeps keying an unspecified knee code, dx?",
+            "S83.014A",
+        ),
+    ],
+)
+def test_the_diagnosis_the_case_describes(engine: Engine, question: str, code: str) -> None:
+    a = engine.answer(question)
+    assert a.codes[0] == code, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, mods",
+    [
+        (
+            "R index and R long finger PIP dislocations, both reduced under digital blocks. 26770 twice with XS?",
+            {"F6", "F7"},
+        ),
+        ("Both great toes dislocated at the IP joint, reduced in clinic. Is 28660-50 right?", {"TA", "T5"}),
+    ],
+)
+def test_two_digits_take_their_own_modifiers(engine: Engine, question: str, mods: set[str]) -> None:
+    """A second finger or toe takes its digit modifier before 59, XS or 50; 'both' is the left one and the right."""
+    a = engine.answer(question)
+    assert mods <= set(a.modifiers), (a.modifiers, a.text)

@@ -166,11 +166,13 @@ class KnowledgeStore:
 
     def icd(self, code: str) -> IcdCode | None:
         compact = code.replace(".", "").upper()
-        rows = self._rows("select code, description, billable, parent from icd10cm where compact = ?", (compact,))
+        rows = self._rows(
+            "select code, description, billable, parent, context from icd10cm where compact = ?", (compact,)
+        )
         if not rows:
             return None
         r = rows[0]
-        return IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"])
+        return IcdCode(r["code"], r["description"], bool(r["billable"]), r["parent"], r["context"])
 
     def icd_children(self, code: str, limit: int = 60) -> list[IcdCode]:
         rows = self._rows(
@@ -215,7 +217,8 @@ class KnowledgeStore:
 
     def icd_word_weight(self, word: str) -> float:
         """How telling a word is among ICD-10-CM descriptions (inverse document frequency): "nursemaid" picks
-        one code, "arm" thousands. Counted once per word."""
+        one code, "arm" thousands; a word none uses ("biller") tells no code from another and weighs nothing.
+        Counted once per word."""
         term = re.sub(r"[^a-z0-9]", "", word.lower())
         if term not in self._word_weights:
             total = self._icd_count or 1
@@ -226,7 +229,7 @@ class KnowledgeStore:
                 if term
                 else 0
             )
-            self._word_weights[term] = math.log(1 + total / (1 + used))
+            self._word_weights[term] = math.log(1 + total / (1 + used)) if used else 0.0
         return self._word_weights[term]
 
     def known_word(self, word: str) -> bool:

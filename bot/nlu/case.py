@@ -455,6 +455,21 @@ class Case:
         """The words an ICD-10-CM search looks for: what the sites, joints and conditions are called there (a
         joint's words in place of its region's: "radial head", not "elbow"), then the words no lexicon entry
         took ("posterior", "obturator")."""
+        facts, out, _ = self._icd_facts_and_names()
+        clinical = {f.segment for f in facts}  # words from sentences about the injury, not the chatter around it
+        return out + [
+            w
+            for w, seg in zip(self.search_words, self.search_segments, strict=True)
+            if w not in out and seg in clinical
+        ]
+
+    @property
+    def icd_names(self) -> list[str]:
+        """What the lexicon says ICD-10-CM calls the sites and conditions named ("prosthesis" for a total hip):
+        the words a code must have, where the rest of icd_words ("posterior") only tell codes apart."""
+        return self._icd_facts_and_names()[2]
+
+    def _icd_facts_and_names(self) -> tuple[list[Fact], list[str], list[str]]:
         from bot.nlu.tokens import words
 
         facts = [
@@ -464,6 +479,7 @@ class Case:
         ]
         regions_with_joint = {f.attrs.get("site") for f in facts if f.attrs.get("kind") == "joint"}
         out: list[str] = []
+        names: list[str] = []
         for f in facts:
             typed = list(words(f.words)) if f.category == "site" else []
             synonyms = (
@@ -472,12 +488,8 @@ class Case:
                 else [w for phrase in f.attrs.get("icd_words") or [] for w in str(phrase).split()]
             )
             out += [w for w in typed + synonyms if w not in out]
-        clinical = {f.segment for f in facts}  # words from sentences about the injury, not the chatter around it
-        return out + [
-            w
-            for w, seg in zip(self.search_words, self.search_segments, strict=True)
-            if w not in out and seg in clinical
-        ]
+            names += [w for w in synonyms if w not in names]
+        return facts, out, names
 
     @property
     def gaps(self) -> list[Fact]:

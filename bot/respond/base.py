@@ -94,6 +94,8 @@ class Reply:
     options: list[str] = field(default_factory=list)  # when the decision is open: the codes it is between
     ruled_out: list[str] = field(default_factory=list)  # codes the decision says cannot be reported here (99152
     # with 7 minutes of sedation)
+    weighed: list[str] = field(default_factory=list)  # codes the question named that the reply weighed against the
+    # case (an ICD-10-CM code on the claim): positions for a verdict when the ask judges ("S73.005A, or a T code?")
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends
     modifier_on: dict[str, str] = field(default_factory=dict)  # modifier -> where it goes, when not on the code judged
     judged_on: dict[str, str] = field(default_factory=dict)  # modifier -> the code its verdict was judged on

@@ -15,6 +15,10 @@ from bot.nlu.case import Case
 from bot.respond.base import ICD_SOURCE, Ask, Reply, declined, labelled
 
 MIN_ICD_MATCH = 55.0
+_INJURY_CHAPTER = "ST"  # S and T codes: injuries, poisoning and complications, of which a case has one reading
+NAME_WEIGHT = 2.0
+ALTERNATIVES = 8.0  # points of _score: codes this close to the best are shown as alternatives
+AGREES = 4.0  # points of _score: a code this close to the best is as good a reading of the words
 
 
 def _encounter_char(code: str) -> str | None:
@@ -29,6 +33,12 @@ def compose(ask: Ask) -> Reply:
     if categories and len(categories) == len(icd_codes) and case.icd_words:
         # "left lisfranc dislocation, initial, which S93 code": the description, searched within that category
         reply = _by_description(store, ask, within=tuple(categories))
+        if reply.answered:
+            return reply
+    if icd_codes and case.icd_words:
+        # "I have S73.005A on the claim for the dislocated left total hip": the case decides, the code named is
+        # a position on it
+        reply = _by_description(store, ask, named=[c for c in icd_codes if store.icd(c) is not None])
         if reply.answered:
             return reply
     if icd_codes:
@@ -88,9 +98,10 @@ def _describe(store: KnowledgeStore, icd: IcdCode, reply: Reply) -> None:
 _ENCOUNTER_SUFFIX = re.compile(r",? (initial encounter|subsequent encounter|sequela)\b.*$")
 
 
-def _score(c: IcdCode, words: list[str], weights: dict[str, float], case: Case) -> float:
+def _score(c: IcdCode, words: list[str], weights: dict[str, float], case: Case, named: bool = False) -> float:
     """Coverage of the question's words over the code and its category levels, each word weighted by how
-    telling it is ("nursemaid" over "arm"), then side and encounter."""
+    telling it is ("nursemaid" over "arm"), then side and encounter. A code the coder `named` may say the side
+    or the encounter the question leaves unsaid: that is no mark against it."""
     desc = c.description.lower()
     core = _ENCOUNTER_SUFFIX.sub("", desc)
     text = f"{desc} {c.context.lower()}"
@@ -100,12 +111,12 @@ def _score(c: IcdCode, words: list[str], weights: dict[str, float], case: Case) 
     sided = "right" in desc or "left" in desc
     if side in ("right", "left"):
         score += 8 if side in desc else (-20 if sided else 0)
-    elif side is None and sided:
+    elif side is None and sided and not named:
         score -= 6  # a side the note does not document is not assumed: the unspecified code comes first
     encounter = _encounter_char(c.code)
     if case.encounter:
         score += 10 if encounter == case.encounter else (-15 if encounter else 0)
-    elif encounter == "A":
+    elif encounter == "A" or encounter and named:
         score += 3
     score += 6 if c.billable else 0
     if re.search(r"\bother\b", core) and "other" not in words:
@@ -113,7 +124,12 @@ def _score(c: IcdCode, words: list[str], weights: dict[str, float], case: Case) 
     return score
 
 
-def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = ()) -> Reply:
+def _by_description(
+    store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (), named: list[str] | tuple[str, ...] = ()
+) -> Reply:
+    """The code the case describes. Codes the coder `named` are scored alike: one that scores as well as the best
+    (within AGREES) agrees with the case and comes first (it may say what the case leaves unsaid, the side); when
+    none does, the best comes first and each named code of its category is ruled out."""
     case = ask.case
     words = [w for w in case.icd_words if len(w) > 1]
     terms = [w for w in words if w not in case.common_words]
@@ -126,10 +142,19 @@ def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (
             "initial encounter.",
             suggestions=["icd10 for posterior dislocation of right hip, initial encounter?"],
         )
-    weights = {w: store.icd_word_weight(w) for w in words}
+    names = set(case.icd_names)  # what ICD-10-CM calls the site ("prosthesis") outweighs a direction word
+    weights = {w: store.icd_word_weight(w) * (NAME_WEIGHT if w in names else 1.0) for w in words}
+    # a word no description uses tells nothing; "unspecified" is said of a code ("coder used an unspecified toe
+    # code"), and whether the side is unspecified is the side's business (_score)
+    words = [w for w in words if weights[w] and w != "unspecified"] or words
     scored = [(_score(c, words, weights, case), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
+    positions = [(_score(icd, words, weights, case, named=True), icd) for icd in map(store.icd, named) if icd]
+    agreeing = [(s, c) for s, c in positions if s >= best_score - AGREES]
+    if agreeing:
+        best_score, best = max(agreeing, key=lambda sc: sc[0])
+        scored = [(best_score, best)] + [(s, c) for s, c in scored if c.code != best.code]
     if best_score < MIN_ICD_MATCH:
         return declined(
             "I couldn't match that to an ICD-10-CM description with confidence.",
@@ -137,7 +162,17 @@ def _by_description(store: KnowledgeStore, ask: Ask, within: tuple[str, ...] = (
         )
     reply = Reply(answered=True, confidence=min(1.0, best_score / 100))
     _describe(store, best, reply)
-    others = [c for s, c in scored[1:4] if s >= best_score - 8]
+    reply.picked, reply.weighed = [best.code], [icd.code for _, icd in positions]
+    for score, icd in positions:
+        if icd.code == best.code:
+            continue
+        reply.code(icd.code)
+        same_category = icd.code[:3] == best.code[:3]
+        another_reading = not agreeing and {icd.code[0], best.code[0]} <= set(_INJURY_CHAPTER)
+        if score < best_score - AGREES and (same_category or another_reading):
+            reply.ruled_out.append(icd.code)
+            reply.say(f"Not *{icd.code}* ({icd.description}): the case reads as *{best.code}*.", [ICD_SOURCE])
+    others = [c for s, c in scored[1:4] if s >= best_score - ALTERNATIVES and c.code not in named]
     if others:
         reply.say("Close alternatives: " + "; ".join(f"{c.code} {c.description}" for c in others), [ICD_SOURCE])
     if _encounter_char(best.code) and not case.encounter:
