@@ -564,3 +564,20 @@ def test_a_one_letter_side_reaches_its_site_across_the_direction_of_the_dislocat
     reader: Reader, text: str, side: str
 ) -> None:
     assert reader.read(text).side == side
+
+
+@pytest.mark.parametrize(
+    "text, digits",
+    [
+        ("dislocated the R index and R long fingers at the PIP", {2, 3}),
+        ("left 4th or 5th toe, not sure which", {4, 5}),
+        ("MTP joints of the 2nd plus 3rd toe", {2, 3}),
+        ("both little fingers", {5}),
+        ("the ring was removed before the finger was reduced", set()),  # a bare word beside no digit noun
+        ("2nd visit for the toe", set()),
+    ],
+)
+def test_digits_joined_before_one_noun_each_name_their_digit(reader: Reader, text: str, digits: set[int]) -> None:
+    """'ring and little fingers': the noun serves every digit of the list (laterality.yaml digit_coordinators)."""
+    case = reader.read(text)
+    assert {f.attrs.get("digit") for f in case.of("site") if f.attrs.get("digit")} == digits

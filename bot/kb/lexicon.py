@@ -256,6 +256,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "code_words", "code_word"),
     ("asks.yaml", "clause_fillers", "clause_filler"),
     ("laterality.yaml", "side_words", "side_word"),
+    ("laterality.yaml", "digit_coordinators", "digit_coordinator"),
     ("context.yaml", "age_subjects", "age_subject"),
     ("context.yaml", "age_verbs", "age_verb"),
     ("context.yaml", "age_bounds", "age_bound"),

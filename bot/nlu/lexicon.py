@@ -82,6 +82,7 @@ BESIDE = {
     "billing_verb",
     "referral_verb",
     "side_word",
+    "digit_coordinator",
     "age_subject",
     "age_verb",
     "age_bound",
@@ -123,6 +124,8 @@ class CompiledLexicon:
     depth_confirmers: frozenset[str] = frozenset()  # "moderate documented": the word after a bare depth that keeps it
     age_bounds: frozenset[str] = frozenset()  # "under 5": a child's age below the number (read as half a year less)
     side_words: frozenset[str] = frozenset()  # words a one-letter side may stand before ("R arm")
+    digit_coordinators: frozenset[str] = frozenset()  # "ring and little fingers": digits joined before one noun
+    digit_nouns: dict[str, str] = field(default_factory=dict)  # "fingers" -> finger: the last word of digit terms
     billing_verbs: frozenset[str] = frozenset()  # what a provider does with a code ("the CRNA bills")
     referral_verbs: frozenset[str] = frozenset()  # "sent to hand surgery": the care goes to someone else
     modifier_cues: frozenset[str] = frozenset()  # words that make a bare two-digit number a modifier
@@ -217,6 +220,13 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
         for word in record.get("beside_sedation", []):
             out.beside_sedation[words(word)[0]] = str(record["id"])
     out.side_words = frozenset(w for t in lexicon["word_lists"].get("side_word", []) for w in words(t))
+    out.digit_coordinators = frozenset(w for t in lexicon["word_lists"].get("digit_coordinator", []) for w in words(t))
+    for record in lexicon["concepts"].get("site", []):
+        if record.get("digit"):
+            for term in record.get("terms", []):
+                key = words(term)
+                if len(key) == 2:  # "ring finger", "3rd toe": the noun a bare digit word borrows
+                    out.digit_nouns[key[1]] = out.digit_nouns[key[1] + "s"] = key[1]
     out.billing_verbs = frozenset(w for t in lexicon["word_lists"].get("billing_verb", []) for w in words(t))
     out.referral_verbs = frozenset(w for t in lexicon["word_lists"].get("referral_verb", []) for w in words(t))
     out.modifier_cues = frozenset(w for t in lexicon["word_lists"].get("modifier_cue", []) for w in words(t))
@@ -253,7 +263,15 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
 # How each field of a CompiledLexicon is written to JSON and read back (concepts come from the lexicon itself).
 _PHRASE_MATCHES = ("index", "exact")
 _PHRASE_MAPS = ("sections", "shorthand")
-_PLAIN = ("section_values", "beside_sedation", "modifier_topics", "before_site", "max_len", "shorthand_len")
+_PLAIN = (
+    "section_values",
+    "beside_sedation",
+    "modifier_topics",
+    "before_site",
+    "digit_nouns",
+    "max_len",
+    "shorthand_len",
+)
 
 
 def export_index(compiled: CompiledLexicon) -> dict[str, Any]:

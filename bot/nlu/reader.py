@@ -376,6 +376,8 @@ class Reader:
                         break
             if found is None and texts[i] in self.lex.qualified:
                 found = self._qualified(words, texts, i)
+            if found is None and texts[i] in self.lex.side_words:
+                found = self._digit_before_its_noun(texts, i)
             if (
                 found is None
                 and texts[i] in self.lex.before_site
@@ -406,6 +408,22 @@ class Reader:
             end = i + len(key) - 1
             if texts[between - 1] == key[0] and tuple(texts[i:end]) == key[1:]:
                 return _Hit(match, i, end)
+        return None
+
+    def _digit_before_its_noun(self, texts: list[str], i: int) -> _Hit | None:
+        """A finger or toe named without its noun, which a later digit's noun serves too ("L ring and L little
+        fingers", "2nd and 3rd toe", "little fingers"): word i read as that digit's site, for its digit modifier."""
+        for j in range(i + 1, min(i + 6, len(texts))):
+            noun = self.lex.digit_nouns.get(texts[j])
+            if noun is None:
+                continue
+            between = texts[i + 1 : j]
+            joined = not between or between[0] in self.lex.digit_coordinators
+            if joined and all(w in self.lex.side_words or w in self.lex.before_site for w in between[1:]):
+                match = self.lex.index.get((texts[i], noun))
+                if match is not None and self.lex.concept(match).get("digit"):
+                    return _Hit(match, i, i + 1)
+            return None
         return None
 
     def _site_starts(self, words: list[_Word], i: int) -> bool:

@@ -259,14 +259,16 @@ def _instead_from_the_case(
     modifier for that situation ("AA on 23655? the surgeon gave the general himself": 47), when that one fits."""
     store, case = ask.store, ask.case
     overall = [min((_RANK[v.verdict] for v in verdicts), default=1) for _, verdicts, _, _ in checked]
-    if any(r > _RANK["depends"] for r in overall) or any(v.instead for _, vs, _, _ in checked for v in vs):
+    if any(r > _RANK["depends"] for r in overall):
         return
     asked = {m.code for m, *_ in checked}
     digits = _digit_candidates(store, code)
     named = [m for m in digit_modifiers(case, store.modifiers, digits) if m not in asked] if digits else []
-    if named and len(named) < len(digits):
+    if named and len(named) < len(digits):  # a digit's own modifier comes before any rule's general one (XS)
         reply.modifier(*named)
         reply.say(f"Instead: {', '.join(named)}, the digit modifier for the finger or toe and side the note names.")
+        return
+    if any(v.instead for _, vs, _, _ in checked for v in vs):
         return
     seen = situations.shown(case, ask.item)
     for mod in store.modifiers.values():

@@ -147,13 +147,17 @@ def side_of(case: Case, site: object) -> str | None:
     return near[-1].concept if near else case.side
 
 
+_BOTH = {"bilateral": ("left", "right")}  # "both index fingers": the left one and the right one
+
+
 def digit_modifiers(case: Case, modifiers: Mapping[str, Modifier], candidates: list[str]) -> list[str]:
     """From a list of finger and toe modifiers, those the note's side and digits name ("right index finger":
     F6); all of them when the note does not say which digit or side."""
     digits = {
-        (f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", side_of(case, f))
+        (f"{'toe' if f.attrs.get('site') in ('toe', 'foot') else 'finger'}-{f.attrs['digit']}", side)
         for f in case.of("site")
         if f.attrs.get("digit")
+        for side in _BOTH.get(side_of(case, f) or "", (side_of(case, f),))
     }
     named = [m for m in candidates if m in modifiers and (modifiers[m].digit, modifiers[m].side) in digits]
     return named or candidates
