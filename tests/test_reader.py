@@ -581,3 +581,17 @@ def test_digits_joined_before_one_noun_each_name_their_digit(reader: Reader, tex
     """'ring and little fingers': the noun serves every digit of the list (laterality.yaml digit_coordinators)."""
     case = reader.read(text)
     assert {f.attrs.get("digit") for f in case.of("site") if f.attrs.get("digit")} == digits
+
+
+def test_what_a_negated_procedure_means_is_checked(knowledge_copy: Path) -> None:
+    """procedures.yaml `negated` names a procedure of the same kind, or kb validate says which entry is wrong."""
+    errors = _errors_after(
+        knowledge_copy, "procedures.yaml", "negated: no-medical-direction\n", "negated: no-direction\n"
+    )
+    assert any("procedures.yaml" in e and "negated names 'no-direction'" in e for e in errors), errors
+
+
+def test_a_negated_medical_direction_is_no_medical_direction(reader: Reader) -> None:
+    for text in ["the CRNA was not medically directed", "CRNA, wasn't medically directed by anyone"]:
+        assert "no-medical-direction" in reader.read(text).procedures("furnished"), text
+    assert "no-medical-direction" not in reader.read("CRNA medically directed by Dr. K").procedures("furnished")

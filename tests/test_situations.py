@@ -169,3 +169,38 @@ def test_no_modifier_is_pointed_to_when_the_note_names_none_or_the_asked_one_fit
     engine: Engine, question: str
 ) -> None:
     assert "Instead:" not in engine.answer(question).text
+
+
+@pytest.mark.parametrize(
+    "question, modifiers",
+    [
+        # a negated 'medically directed' is the CRNA without medical direction (procedures.yaml `negated`)
+        ("Knee reduced under GA; our CRNA was not medically directed that evening. Anesthesia code?", ["QZ"]),
+        # the ratio written as rooms of CRNAs, or as 1:1
+        (
+            "The anesthesiologist was directing two CRNA rooms when the elbow went back in under GA. Modifiers?",
+            ["QK", "QX"],
+        ),
+        ("CRNA gave the spinal for the ankle reduction, medically directed 1:1. Which modifiers?", ["QY", "QX"]),
+        # the physical status on the record, its E aside
+        (
+            "Hip reduced under general, anesthesiologist personally, ASA III E. Anesthesia code and modifiers?",
+            ["AA", "P3"],
+        ),
+    ],
+)
+def test_the_anesthesia_claim_line_the_record_describes(engine: Engine, question: str, modifiers: list[str]) -> None:
+    a = engine.answer(question)
+    assert modifiers == [m for m in a.modifiers if m in modifiers], (a.modifiers, a.text)
+
+
+def test_an_ask_about_the_crna_line_is_answered_with_its_modifier(engine: Engine) -> None:
+    a = engine.answer(
+        "Shoulder reduced under GA, anesthesiologist covering 3 rooms. What modifier goes on the CRNA line?"
+    )
+    assert a.modifiers and a.modifiers[0] == "QX", (a.modifiers, a.text)
+
+
+def test_a_physical_status_the_record_contradicts_does_not_fit(engine: Engine) -> None:
+    a = engine.answer("Record says ASA 2 for this shoulder reduction but the anesthesia biller sent P4. Is P4 right?")
+    assert a.asks[0].verdict == "no" and "P2" in a.modifiers, (a.asks[0].verdict, a.modifiers, a.text)

@@ -65,7 +65,15 @@ class SideConcept(Concept):
 
 class ProcedureConcept(Concept):
     kind: Literal[
-        "reduction", "manipulation", "self_reduced", "approach", "sequence", "condition", "topic", "furnished"
+        "reduction",
+        "manipulation",
+        "self_reduced",
+        "approach",
+        "sequence",
+        "condition",
+        "topic",
+        "furnished",
+        "physical_status",
     ]
     asked_as: AskKind | None = Field(
         default=None,
@@ -73,6 +81,11 @@ class ProcedureConcept(Concept):
     )
     with_modifiers: list[str] = Field(
         default=[], description="A code written with one of these modifiers names this topic ('73110-26': the read)"
+    )
+    negated: str | None = Field(
+        default=None,
+        description="The procedure concept this one means when the note negates it ('the CRNA was not medically "
+        "directed': no-medical-direction)",
     )
 
 
@@ -392,7 +405,8 @@ def load_lexicon(
 
 def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
     """An ask cue's topic and a provider's referred topic are topics of procedures.yaml: the encounter rules read
-    topics by those ids. A context rule's `through` words are terminators."""
+    topics by those ids. A procedure's `negated` meaning is a procedure of its kind. A context rule's `through`
+    words are terminators."""
     known = {str(c["id"]) for c in lexicon.concepts.get("procedure", []) if c.get("kind") == "topic"}
     errors = []
     for category, field in (("ask", "topic"), ("provider", "referred")):
@@ -401,6 +415,13 @@ def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str
                 file, label, line = origin[(category, str(record["id"]))]
                 what = f"unknown topic {record[field]!r} (not a procedures.yaml topic)"
                 errors.append(ContentError(file, what, label, field, line))
+    procedures = {str(c["id"]): c.get("kind") for c in lexicon.concepts.get("procedure", [])}
+    for record in lexicon.concepts.get("procedure", []):
+        meant = record.get("negated")
+        if meant and procedures.get(meant) != record.get("kind"):
+            file, label, line = origin[("procedure", str(record["id"]))]
+            what = f"negated names {meant!r}, not a procedures.yaml concept of kind {record.get('kind')!r}"
+            errors.append(ContentError(file, what, label, "negated", line))
     terminators = set(lexicon.word_lists.get("terminator", []))
     for record in lexicon.concepts.get("context", []):
         for word in record.get("through") or []:

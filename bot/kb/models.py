@@ -216,6 +216,12 @@ CaseSituation = Literal[
     "directing_one",
     "supervising_more_than_four",
     "monitored_anesthesia_care",
+    "physical_status_1",
+    "physical_status_2",
+    "physical_status_3",
+    "physical_status_4",
+    "physical_status_5",
+    "physical_status_6",
 ]
 
 

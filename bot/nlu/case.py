@@ -365,7 +365,15 @@ class Case:
         return bool(values[-1]) if values else None
 
     def procedures(self, kind: str) -> list[str]:
-        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == kind]
+        """The procedure concepts of a kind the note states, and those it states by negating another ("not
+        medically directed": the `negated` concept of medical-direction)."""
+        stated = [f.concept for f in self.of("procedure") if f.attrs.get("kind") == kind]
+        negated = [
+            str(f.attrs["negated"])
+            for f in self.of("procedure", status="negated")
+            if f.attrs.get("kind") == kind and f.attrs.get("negated")
+        ]
+        return stated + [c for c in negated if c not in stated]
 
     @derived
     def approach(self) -> str | None:

@@ -106,17 +106,17 @@ def _not_curated(store: KnowledgeStore, code: str, named: list[str], reply: Repl
 
 def claim_line(ask: Ask, code: str, reply: Reply) -> None:
     """The anesthesia claim lines the Case shows: a pricing modifier for who furnished it (the anesthesiologist
-    alone, directing, the CRNA directed or not), then QS for monitored anesthesia care."""
+    alone, directing, the CRNA directed or not), then QS for monitored anesthesia care and the physical status."""
     seen = situations.shown(ask.case, ask.item)
     by_situation = {s: m for m in ask.store.modifiers.values() for s in m.situations}
     chosen = [by_situation[s] for s in situations.CLAIM_LINE if s in seen and s in by_situation]
-    pricing = [m for m in chosen if "monitored_anesthesia_care" not in m.situations]
-    mac = [m for m in chosen if "monitored_anesthesia_care" in m.situations]
+    pricing = [m for m in chosen if set(m.situations) & set(situations.LINE_OF)]
+    informational = [m for m in chosen if m not in pricing]  # MAC, the physical status
     if not chosen:
         return
-    after = "".join(f"-{m.code}" for m in mac)
+    after = "".join(f"-{m.code}" for m in informational)
     lines = [f"*{code}-{m.code}{after}* ({m.name})" for m in pricing] or [
-        f"*{code}-{m.code}* after the pricing modifier ({m.name})" for m in mac
+        f"*{code}-{m.code}* after the pricing modifier ({m.name})" for m in informational
     ]
     reply.modifier(*(m.code for m in chosen))
     reply.say("On the anesthesia claim: " + "; ".join(lines) + ".", [s for m in chosen for s in m.sources][:3])

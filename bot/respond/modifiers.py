@@ -34,7 +34,9 @@ def _unknown(mod: str) -> str:
 
 def lookup(ask: Ask) -> Reply:
     store = ask.store
-    mods = ask.modifiers or [m.code for m in situation_modifiers(store, ask)[:1]]
+    found = situation_modifiers(store, ask)
+    on_the_claim = [m.code for m in found if set(m.situations) & set(situations.CLAIM_LINE)]
+    mods = ask.modifiers or on_the_claim or [m.code for m in found[:1]]
     if not mods:
         return declined("Which modifier? For example: what is modifier 59?", suggestions=["what is modifier 59?"])
     reply = Reply(answered=False)
@@ -45,7 +47,25 @@ def lookup(ask: Ask) -> Reply:
             continue
         reply.answered = True
         describe(mod, reply)
+        if code in ask.modifiers:
+            _judged_by_the_situation(ask, mod, reply)
     return reply
+
+
+def _judged_by_the_situation(ask: Ask, mod: Modifier, reply: Reply) -> None:
+    """A modifier asked about with no code to go on is still judged by the situation it is for, when the note
+    shows that situation or rules it out ("ASA 3E; they picked P6": P3 instead)."""
+    if not mod.situations:
+        return
+    if set(mod.situations) & situations.ruled_out(ask.case, ask.item):
+        reply.modifier_verdicts[mod.code] = "does_not_fit"
+        instead = [m for m in situation_modifiers(ask.store, ask) if m.code != mod.code]
+        said = f" Instead: {', '.join(m.code for m in instead)}." if instead else ""
+        reply.modifier(*(m.code for m in instead))
+        reply.say(f"*{mod.code}: does not fit.* The note rules out the situation it is for.{said}", mod.sources)
+    elif set(mod.situations) & situations.shown(ask.case, ask.item):
+        reply.modifier_verdicts[mod.code] = "fits"
+        reply.say(f"*{mod.code}: fits.* The note shows the situation it is for.", mod.sources)
 
 
 def _as_cms_lists_it(store: KnowledgeStore, code: str, reply: Reply) -> bool:
@@ -106,6 +126,16 @@ def situation_modifiers(store: KnowledgeStore, ask: Ask) -> list[Modifier]:
     himself: 47), else those whose name or aliases match its words ("surgeon gave the anesthesia")."""
     seen = situations.shown(ask.case, ask.item)
     by_fact = [m for m in store.modifiers.values() if seen & set(m.situations)]
+    whose = situations.asked_line(ask.case, ask.item)
+    line = [
+        m
+        for s in situations.CLAIM_LINE
+        if s in seen and (whose is None or situations.LINE_OF.get(s, whose) == whose)
+        for m in by_fact
+        if s in m.situations
+    ]
+    if line:  # the anesthesia claim: every line's modifier, in the order they are written
+        return [m for i, m in enumerate(line) if all(m.code != n.code for n in line[:i])]
     if by_fact:
         return by_fact[:2]
     # negated words stay: "no medical direction" is the situation of QZ

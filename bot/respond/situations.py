@@ -93,6 +93,13 @@ def _monitored_anesthesia_care(case: Case, item: CaseAsk) -> bool:
     return any(f.concept == "mac" for f in case.of("finding")) and bool(_practitioners(case))
 
 
+def _physical_status(n: int) -> Callable[[Case, CaseAsk], bool]:
+    """The ASA physical status class the anesthesia record gives ("ASA 3E": 3)."""
+    return lambda case, item: f"physical-status-{n}" in case.procedures("physical_status")
+
+
+PHYSICAL_STATUS = tuple(f"physical_status_{n}" for n in range(1, 7))
+
 READ: dict[str, Callable[[Case, CaseAsk], bool]] = {
     "anesthesia_by_surgeon": _anesthesia_by_surgeon,
     "bilateral": _bilateral,
@@ -105,11 +112,12 @@ READ: dict[str, Callable[[Case, CaseAsk], bool]] = {
     "directing_one": _directing_one,
     "supervising_more_than_four": _supervising_more_than_four,
     "monitored_anesthesia_care": _monitored_anesthesia_care,
+    **{name: _physical_status(n) for n, name in enumerate(PHYSICAL_STATUS, start=1)},
 }
 
 
 # The anesthesia claim line's situations, in the order their modifiers are written: who furnished it (a pricing
-# modifier), then monitored anesthesia care (informational, after the pricing one)
+# modifier), then monitored anesthesia care and the physical status (informational, after the pricing one)
 CLAIM_LINE = (
     "anesthesiologist_alone",
     "directing_concurrent",
@@ -118,12 +126,40 @@ CLAIM_LINE = (
     "anesthetist_directed",
     "anesthetist_not_directed",
     "monitored_anesthesia_care",
+    *PHYSICAL_STATUS,
 )
 
 
-# Situations the Case rules out: a separate anesthesia practitioner gave it, so the surgeon did not
+# Whose claim line each claim-line situation's modifier goes on (monitored anesthesia care: either one's)
+LINE_OF = {
+    "anesthesiologist_alone": "anesthesiologist",
+    "directing_concurrent": "anesthesiologist",
+    "directing_one": "anesthesiologist",
+    "supervising_more_than_four": "anesthesiologist",
+    "anesthetist_directed": "crna",
+    "anesthetist_not_directed": "crna",
+}
+
+
+def asked_line(case: Case, item: CaseAsk) -> str | None:
+    """The anesthesia practitioner whose line the ask is about ("what goes on the CRNA line?"), if it names one."""
+    asked = _asked_provider(case, item)
+    return asked if asked in set(LINE_OF.values()) else None
+
+
+def _another_physical_status(n: int) -> Callable[[Case, CaseAsk], bool]:
+    """The record gives a physical status class other than n ("ASA 3E": not P6)."""
+    this = f"physical-status-{n}"
+    return lambda case, item: (
+        bool(case.procedures("physical_status")) and this not in case.procedures("physical_status")
+    )
+
+
+# Situations the Case rules out: a separate anesthesia practitioner gave it, so the surgeon did not; the record
+# gives another physical status
 RULED_OUT: dict[str, Callable[[Case, CaseAsk], bool]] = {
     "anesthesia_by_surgeon": lambda case, item: case.sedation_by == "anesthesia",
+    **{name: _another_physical_status(n) for n, name in enumerate(PHYSICAL_STATUS, start=1)},
 }
 
 
