@@ -595,3 +595,22 @@ def test_a_negated_medical_direction_is_no_medical_direction(reader: Reader) -> 
     for text in ["the CRNA was not medically directed", "CRNA, wasn't medically directed by anyone"]:
         assert "no-medical-direction" in reader.read(text).procedures("furnished"), text
     assert "no-medical-direction" not in reader.read("CRNA medically directed by Dr. K").procedures("furnished")
+
+
+@pytest.mark.parametrize(
+    "text, by",
+    [
+        # the doers named outrank an emphatic 'himself' in another sentence
+        ("The ED attending sedated, the ortho fellow reduced the elbow. The fellow wants 24600 for himself.", "other"),
+        # another physician beside the sedation outranks 'himself' there
+        ("Update: she did not run the sedation herself, a colleague did, then she reduced the hip.", "other"),
+        # 'himself' beside both the sedation and the reduction says the same one
+        ("Can he bill 99152 for the sedation when he reduced the knee himself?", "same"),
+        # a correction says who
+        ("Ortho reduced after the ED doc sedated. Correction: ortho did both, the ED doc was not involved.", "same"),
+        # asking for the codes of both is no statement that one physician did both
+        ("Peds EM fellow gave the sedation and ortho reduced. Who bills for the sedation and the reduction?", "other"),
+    ],
+)
+def test_who_gave_the_sedation(reader: Reader, text: str, by: str) -> None:
+    assert reader.read(text).sedation_by == by, text

@@ -115,6 +115,11 @@ class ProviderConcept(Concept):
         description="The procedures.yaml topic a referral verb before this provider means ('sent to hand surgery': "
         "hand-off)",
     )
+    emphatic: bool = Field(
+        default=False,
+        description="Says 'the same one' only as emphasis ('himself'): read after who the note names doing the "
+        "sedation and the reduction",
+    )
 
 
 class SettingConcept(Concept):

@@ -409,25 +409,47 @@ class Case:
         a second physician", "himself"), or read from who is named beside the sedation and beside the
         reduction ("the ED doc sedated while ortho reduced")."""
         roles = [f.attrs.get("role") for f in self.of("provider")]
-        if "same_physician" in roles:
-            return "same"
-        if "other_physician" in roles:
+        # said beside the sedation: in a correction, else in the first sentence that says it; there, another
+        # physician outranks the same one. An emphatic "himself" away from the reduction ("wants 27250 for
+        # himself"), and the words in other sentences, wait for the doers.
+        sedation = {f.segment for f in self._sedation_acts()}
+        reduction = {f.segment for f in self.of("procedure") if f.attrs.get("kind") in ("reduction", "manipulation")}
+        beside = [
+            f
+            for f in self.of("provider")
+            if f.attrs.get("role") in ("same_physician", "other_physician")
+            and (not f.attrs.get("emphatic") or f.segment in reduction)  # "sedated when he reduced it himself"
+            and (f.segment in sedation or "sedat" in f.words.lower() or "both" in f.words.lower())  # "did both"
+        ]
+        corrected = [f for f in beside if f.correction]
+        first = corrected or [f for f in beside if f.segment == beside[0].segment] if beside else []
+        said = {f.attrs.get("role") for f in first}
+        if "other_physician" in said:
             return "other"
+        if "same_physician" in said:
+            return "same"
         sedator, reducer = self.doer("sedation"), self.doer("reduction")
         if sedator is not None and sedator.attrs.get("role") == "anesthesia":
             return "anesthesia"
         if sedator is not None and reducer is not None:
             return "same" if sedator.concept == reducer.concept else "other"
+        if "same_physician" in roles:
+            return "same"
+        if "other_physician" in roles:
+            return "other"
         return "anesthesia" if "anesthesia" in roles else None
+
+    def _sedation_acts(self) -> list[Fact]:
+        return [
+            f
+            for f in self.of("finding") + self.of("drug") + self.of("mention")
+            if "sedation" in f.concept or f.category == "drug"
+        ]
 
     def doer(self, what: str) -> Fact | None:
         """The provider named nearest to the sedation (or the reduction), in the same sentence."""
         if what == "sedation":
-            acts = [
-                f
-                for f in self.of("finding") + self.of("drug") + self.of("mention")
-                if "sedation" in f.concept or f.category == "drug"
-            ]
+            acts = self._sedation_acts()
         else:
             acts = [f for f in self.of("procedure") if f.attrs.get("kind") in ("reduction", "manipulation")]
         providers = [
