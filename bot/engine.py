@@ -17,11 +17,12 @@ from typing import Any, cast
 
 from bot.answer import INTENTS, Answer, AskAnswer, Intent, SourceRef, Verdict
 from bot.kb.store import KnowledgeStore
-from bot.nlu.case import Case, CaseAsk
+from bot.nlu.case import Case, CaseAsk, Fact
 from bot.nlu.intents import AskView, IntentDef, IntentMatcher, IntentScore, load_intents
 from bot.nlu.lexicon import Match, compile_lexicon, load_index
 from bot.nlu.phi import use_ordinary_words
 from bot.nlu.reader import Reader, by_this_reader
+from bot.nlu.tokens import words
 from bot.respond import (
     codes,
     crosswalk,
@@ -384,6 +385,14 @@ class Engine:
         if "every_claim" in item.kinds:
             return False  # "what does each of them bill": the reduction and the sedation
         own = [c for c in item.own_codes if c in case.procedure_codes]
+        last = item.segments[-1] if item.segments else None
+        in_ask = [f for f in case.facts if f.segment == last and item.start <= f.start < item.end]
+        reducer = case.doer("reduction")
+        if not own and any(self._asked_as_a_code(case, f) for f in in_ask):
+            return False  # "what are the reduction and sedation codes?": both
+        if not own and not item.kinds & {"verify", "sedation_code"} and reducer is not None:
+            if any(f.concept == reducer.concept for f in in_ask):
+                return False  # "what do I code for the ED doc?" when the ED doc reduced: all of his codes
         if not own and any(
             item.segments and f.segment == item.segments[-1] and item.start <= f.start < item.end
             for f in case.of("site")
@@ -396,7 +405,6 @@ class Engine:
                 not item.kinds & {"define"} or any(c.is_deleted for c in named)
             )
         sedator = case.doer("sedation")
-        reducer = case.doer("reduction")
         asked = [f for f in case.of("provider") if item.segments and f.segment == item.segments[-1]]
         return bool(
             sedator
@@ -405,6 +413,14 @@ class Engine:
             and any(f.concept == sedator.concept for f in asked)
             and not own
         )
+
+    def _asked_as_a_code(self, case: Case, fact: Fact) -> bool:
+        """A reduction the ask names as a code it wants ("the reduction and sedation codes", "which reduction
+        code"), not as what someone did ("the ED doc doing the reduction")."""
+        if fact.category != "procedure" or fact.attrs.get("kind") not in ("reduction", "manipulation"):
+            return False
+        after = words(case.text[fact.end : fact.end + 30])[:3]
+        return any(w in {"code", "codes", "cpt"} for w in after)
 
     def _classify(self, view: AskView) -> tuple[str, float, list[IntentScore]]:
         scores = self.matcher.score(view)

@@ -135,3 +135,24 @@ def test_procedural_sedation_with_no_depth_asks_for_the_depth(engine: Engine) ->
         "Knee dislocation reduced by the ED doc under procedural sedation she gave, 20 min. 27550 + 99152?"
     )
     assert a.asks[0].verdict == "depends" and "depth" in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        # the reducing physician's codes are asked for, not only the sedation's, whatever sedation codes were named
+        (
+            "Elbow put back by the ED doc after moderate sedation he gave, 25 min, RN watching. Before 2017 we used "
+            "99144 for this. What do I code for the ED doc?",
+            "24600",
+        ),
+        (
+            "Ortho put the ankle back in the ED while the ED physician ran the moderate sedation, 18 min, nurse "
+            "observing. What does ortho bill?",
+            "27840",
+        ),
+    ],
+)
+def test_an_ask_about_the_reducing_physician_gets_the_reduction(engine: Engine, question: str, first: str) -> None:
+    a = engine.answer(question)
+    assert a.codes and a.codes[0] == first, (a.codes, a.text)
