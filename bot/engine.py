@@ -172,7 +172,7 @@ class Engine:
                     lead = [c for c in reply.picked if c in self.store.codes and self.store.codes[c].body_site]
                     reply.codes = list(dict.fromkeys([*lead, *reply.codes]))
                 earlier = earlier or reply.picked or reply.codes[:1]
-            parts.append((intent, confidence, reply, item))
+            parts.append(("out_of_scope" if reply.outside else intent, confidence, reply, item))
         if len(case.asks) > MAX_ASKS:
             parts[-1][2].say(
                 f"You asked {len(case.asks)} things; I answered the first {MAX_ASKS}. Ask the rest separately."

@@ -93,3 +93,22 @@ def test_a_gap_turned_down_is_not_asked_and_a_denial_is_no_negation(engine: Engi
     assert a.asks[0].intent == "payment_indicators" and a.answered, a.text
     b = engine.answer("our 24600 claim was denied for timely filing - what is the filing limit for Medicare?")
     assert b.asks[-1].intent == "out_of_scope" and "chapter 1, section 70" in b.text, b.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dislocated mandible put back at the bedside, no sedation. Which CPT would that be?",
+        "Thoracic vertebra fracture treated closed in clinic, what CPT?",
+    ],
+)
+def test_a_procedure_at_a_site_we_hold_no_codes_for_is_out_of_scope(engine: Engine, question: str) -> None:
+    """Declined as outside the knowledge base, with where such codes are published, not as a failed search."""
+    a = engine.answer(question)
+    assert a.intent == "out_of_scope" and not a.answered and not a.codes, (a.intent, a.text)
+    assert "ama-cpt-code-set" in [s.id for s in a.sources], a.sources
+
+
+def test_a_site_we_hold_is_still_searched(engine: Engine) -> None:
+    a = engine.answer("Dislocated kneecap put back at the bedside, no sedation. Which CPT would that be?")
+    assert a.intent != "out_of_scope" and a.codes[:1] == ["27560"], (a.intent, a.codes)

@@ -18,6 +18,7 @@ PFS_SOURCE = source_ids.PFS
 HCPCS_SOURCE = source_ids.HCPCS
 PCS_SOURCE = source_ids.ICD10PCS
 LICENSED_CPT_SOURCE = "licensed-cpt"
+CPT_SOURCE = "ama-cpt-code-set"  # the publication of the CPT codes we hold none of
 ICD_SOURCE = "cdc-icd10cm-2026"
 ASK_TEXT_LIMIT = 900  # one ask's answer in Slack: typically under 600 characters, never over 900 (issue 12)
 _MORE = "…and {n} more in the details."
@@ -94,6 +95,7 @@ class Reply:
     options: list[str] = field(default_factory=list)  # when the decision is open: the codes it is between
     ruled_out: list[str] = field(default_factory=list)  # codes the decision says cannot be reported here (99152
     # with 7 minutes of sedation)
+    outside: bool = False  # what was asked is outside the knowledge base: the ask is answered as out_of_scope
     weighed: list[str] = field(default_factory=list)  # codes the question named that the reply weighed against the
     # case (an ICD-10-CM code on the claim): positions for a verdict when the ask judges ("S73.005A, or a T code?")
     modifier_verdicts: dict[str, str] = field(default_factory=dict)  # modifier -> fits | does_not_fit | depends

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from bot.kb.store import KnowledgeStore
 from bot.respond import distinction, pcs, verdict
-from bot.respond.base import HCPCS_SOURCE, LICENSED_CPT_SOURCE, PFS_SOURCE, Ask, Reply, declined, follow_ups, labelled
+from bot.respond.base import (
+    CPT_SOURCE,
+    HCPCS_SOURCE,
+    LICENSED_CPT_SOURCE,
+    PFS_SOURCE,
+    Ask,
+    Reply,
+    declined,
+    follow_ups,
+    labelled,
+)
 from bot.respond.indicators import indicator_line
 from bot.respond.retrieve import (
     MIN_MATCH,
@@ -109,6 +119,19 @@ def search(ask: Ask) -> Reply:
     decided = ask.kind("sedation_code", "add_on") and ranked  # the sedation table decides, not how well words match
     if not decided and not good_enough(case, ranked):
         sites = sorted({c.body_site for c in store.codes.values() if c.body_site and c.system != "ICD-10-CM"})
+        named = list(dict.fromkeys(str(f.attrs.get("site")) for f in case.of("site") if f.attrs.get("site")))
+        if named and not set(named) & set(sites):  # "jaw reduction, what CPT?": a site we hold no codes for
+            cpt = store.sources[CPT_SOURCE]
+            reply = Reply(answered=False, outside=True)
+            reply.say(
+                f"I hold no procedure codes for the {' or '.join(named)}: they are in the {cpt.publisher}'s "
+                f"{cpt.title.split(',')[0]} ({cpt.edition}). I cover dislocation and fracture care of the "
+                + ", ".join(sites)
+                + ", and moderate sedation.",
+                [CPT_SOURCE],
+            )
+            reply.suggest("code for hip reduction under general anesthesia")
+            return reply
         return declined(
             "I couldn't match that description to a code I know. I cover dislocation and fracture care of the "
             + ", ".join(sites)
