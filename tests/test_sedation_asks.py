@@ -156,3 +156,35 @@ def test_procedural_sedation_with_no_depth_asks_for_the_depth(engine: Engine) ->
 def test_an_ask_about_the_reducing_physician_gets_the_reduction(engine: Engine, question: str, first: str) -> None:
     a = engine.answer(question)
     assert a.codes and a.codes[0] == first, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "question, why",
+    [
+        (
+            "Only 7 min of moderate sedation by the ED doc, RN watching, before the elbow went in. Is 99152 billable?",
+            "under the 10 minutes",
+        ),
+        (
+            "The doc pushed the propofol and did the reduction, nobody else there as an observer. Can he bill 99152?",
+            "no independent trained observer",
+        ),
+        ("Sedation began 23:55 and ended 00:03, same doc reduced the hip, RN observing. 99152 ok?", "8 minutes"),
+    ],
+)
+def test_a_sedation_code_asked_about_is_ruled_out_by_an_unmet_requirement(engine: Engine, question, why) -> None:
+    """Asked of the sedation code alone, as beside a reduction code: too short, or no observer, is a no."""
+    a = engine.answer(question)
+    assert a.asks[0].verdict == "no" and why in a.text, (a.asks[0].verdict, a.text)
+
+
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("Sedation: start 10:05, end 10:36, RN observer", 31),
+        ("sedation 21:50-22:12 by the ED attending", 22),
+        ("shoulder at 02:00, came back at 20:00 for the toe", None),  # two events, not a duration
+    ],
+)
+def test_a_time_written_as_two_clock_times_is_its_minutes(engine: Engine, text: str, minutes: int | None) -> None:
+    assert engine.reader.read(text).minutes == minutes

@@ -205,6 +205,7 @@ class Reader:
         case.segments = [r.segment for r in readings]
         for reading in readings:
             self._facts(case, reading, written)
+        self._clock_minutes(case, written)
         self._codes_and_modifiers(case, readings, written)
         self._asks(case, readings)
         self._words_left(case, readings)
@@ -652,6 +653,21 @@ class Reader:
                     continue
             self._bare_finding(case, reading, written, i, finding, {"beside": "sedation"})
 
+    def _clock_minutes(self, case: Case, written: str) -> None:
+        """The time a note gives as two clock times ("sedation start 02:10, end 02:41", "09:10-09:29"): the
+        minutes between them, when the message writes exactly two and they are under ten hours apart (two times
+        far apart are two events, not a duration)."""
+        times = list(_CLOCK.finditer(written))
+        if len(times) != 2:
+            return
+        first, last = (int(m[1]) * 60 + int(m[2]) for m in times)
+        span = (last - first) % (24 * 60)  # past midnight: 23:50 to 00:20 is 30 minutes
+        if not 0 < span <= 600:
+            return
+        start, end = times[0].start(), times[1].end()
+        seg = next((g.index for g in case.segments if g.start <= times[1].start() < g.end), 0)
+        case.facts.append(Fact("minutes", "minutes", written[start:end], start, end, seg, value=float(span)))
+
     def _numbers(self, case: Case, reading: _Reading, written: str) -> None:
         """Ages and minutes: a number with its unit ("62 y/o", "18 min", "34M"), or an age word."""
         words, seg = reading.words, reading.segment
@@ -684,7 +700,7 @@ class Reader:
                     )
                 )
                 continue
-            if number is None:
+            if number is None or _in_clock_time(written, start, end):
                 continue
             read: tuple[str, str, int, float] | None = None  # category, concept, where its words start, value
             if unit_hit is not None:
@@ -1219,6 +1235,17 @@ class Reader:
                 case.search_segments.append(reading.segment.index)
                 if len(w.text) >= 4 and w.text not in self.lex.term_words and not self.known_word(w.text):
                     case.unknown_words.append(w.text)
+
+
+_CLOCK = re.compile(r"(?<![\d:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")  # 02:10, 14:02
+
+
+def _in_clock_time(written: str, start: int, end: int) -> bool:
+    """Whether the number at start:end is the hours or the minutes of a clock time ("14:02")."""
+    offset = max(0, start - 3)
+    return any(
+        m.start() + offset <= start and end <= m.end() + offset for m in _CLOCK.finditer(written[offset : end + 3])
+    )
 
 
 def _number(text: str) -> float | None:

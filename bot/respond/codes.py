@@ -142,7 +142,7 @@ def search(ask: Ask) -> Reply:
     best, score = ranked[0]
     add_ons = None
     if best.family == SEDATION_FAMILY:
-        claim = _whole_claim(ask) or _no_sedation_code(ask)
+        claim = _whole_claim(ask) or _no_sedation_code(ask) or _sedation_unmet(ask)
         if claim is not None:
             return claim
         best = pick_sedation(store, ask) or best
@@ -203,6 +203,21 @@ def _whole_claim(ask: Ask) -> Reply | None:
 # depth or type given. Every other documented finding (none, local, a block, general, MAC, deep...) rules them out.
 _MAY_BE_MODERATE = ("moderate_sedation", "sedation", "anesthesia")
 GENERAL_GUIDANCE = "requiring-anesthesia"
+
+
+def _sedation_unmet(ask: Ask) -> Reply | None:
+    """ "8 minutes of sedation, can we bill 99152?", "no separate observer, is 99152 ok?": a requirement of the
+    moderate sedation codes the note shows unmet rules them out, as it does beside a reduction code."""
+    why = distinction.sedation_unmet(ask)
+    if why is None:
+        return None
+    store = ask.store
+    reply = Reply(answered=True)
+    reply.basis = "documented"
+    reply.ruled_out = [c for c in ask.case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
+    time = store.sedation_time
+    reply.say(f"No moderate sedation code: {why}", time.sources if time else [])
+    return reply
 
 
 def _no_sedation_code(ask: Ask) -> Reply | None:
