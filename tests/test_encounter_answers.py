@@ -254,3 +254,14 @@ def test_an_anesthesia_code_we_hold_no_record_of_is_answered_from_the_other_code
     assert a.codes[:2] == ["01200", "01202"] and "arthroscopy" in a.text, (a.codes, a.text)
     b = engine.answer("anesthesia for the shoulder reduction, 01620 or 01630?")
     assert "01630" in b.text + b.details and "not an anesthesia code" not in b.text + b.details, b.text
+
+
+def test_the_radiologists_report_is_not_the_treating_physicians(engine: Engine) -> None:
+    """'The radiologist dictated the final report later': that report does not make the ED doctor's glance a read."""
+    a = engine.answer(
+        "ED doc glanced at the wrist films for a wet read; the radiologist wrote the final report the next day. "
+        "Can the ED doc bill 73110-26?"
+    )
+    assert a.asks[0].verdict == "no", (a.asks[0].verdict, a.text)
+    b = engine.answer("The ED doc wrote a complete report of the wrist films in the chart. Can she bill 73110-26?")
+    assert b.asks[0].verdict == "yes", (b.asks[0].verdict, b.text)

@@ -476,9 +476,23 @@ class Case:
     @property
     def topics(self) -> list[str]:
         """The encounter topics: named ("the splint") or asked about ("which Q code?" is about the supplies)."""
-        return [f.concept for f in self.of("procedure") if f.attrs.get("kind") == "topic"] + [
-            str(f.attrs["topic"]) for f in self.of("ask") if f.attrs.get("topic")
+        return [
+            "radiologist" if self._the_radiologists(f) else f.concept
+            for f in self.of("procedure")
+            if f.attrs.get("kind") == "topic"
+        ] + [str(f.attrs["topic"]) for f in self.of("ask") if f.attrs.get("topic")]
+
+    def _the_radiologists(self, report: Fact) -> bool:
+        """A written report the radiologist wrote ("the radiologist's formal report comes the next day"): the
+        radiologist's read, not the treating physician's report."""
+        if report.concept != "written-report":
+            return False
+        before = [
+            f
+            for f in self.of("provider") + self.of("procedure")
+            if f.segment == report.segment and f.end <= report.start and report.start - f.end <= 30
         ]
+        return bool(before) and max(before, key=lambda f: f.end).concept == "radiologist"
 
     @property
     def icd_words(self) -> list[str]:
