@@ -614,3 +614,12 @@ def test_a_negated_medical_direction_is_no_medical_direction(reader: Reader) -> 
 )
 def test_who_gave_the_sedation(reader: Reader, text: str, by: str) -> None:
     assert reader.read(text).sedation_by == by, text
+
+
+def test_what_someone_thought_the_injury_was_is_not_the_injury(reader: Reader) -> None:
+    """'She thought 27840 was for a fracture': an opinion's condition is no fracture in the note."""
+    case = reader.read("Toe dislocation put back in clinic. The biller thought 28660 was a fracture code, which is it?")
+    assert case.condition == "dislocation", case.condition
+    assert (
+        reader.read("Toe fracture and dislocation put back in clinic, which code?").condition == "fracture_dislocation"
+    )
