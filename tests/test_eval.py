@@ -44,6 +44,10 @@ REAL_STYLE_L = QUESTIONS.parent / "real_l.yaml"  # written blind at 8778290, sco
 ENCOUNTER_K = QUESTIONS.parent / "encounter_k.yaml"  # issue 13's eleventh blind set, written and scored alongside L
 REAL_STYLE_M = QUESTIONS.parent / "real_m.yaml"  # written blind during that session, held unread, scored at its end
 ENCOUNTER_L = QUESTIONS.parent / "encounter_l.yaml"  # issue 13's twelfth blind set, written and scored alongside M
+REAL_STYLE_N = QUESTIONS.parent / "real_n.yaml"  # written blind at 8367e5b, scored untouched at that session's start
+ENCOUNTER_M = QUESTIONS.parent / "encounter_m.yaml"  # issue 13's thirteenth blind set, written and scored alongside N
+REAL_STYLE_O = QUESTIONS.parent / "real_o.yaml"  # written blind during that session, held unread, scored at its end
+ENCOUNTER_N = QUESTIONS.parent / "encounter_n.yaml"  # issue 13's fourteenth blind set, written and scored alongside O
 ENCOUNTER_SETS = (
     ENCOUNTER,
     ENCOUNTER_B,
@@ -57,6 +61,8 @@ ENCOUNTER_SETS = (
     ENCOUNTER_J,
     ENCOUNTER_K,
     ENCOUNTER_L,
+    ENCOUNTER_M,
+    ENCOUNTER_N,
 )
 
 
@@ -120,6 +126,8 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_K,
         REAL_STYLE_L,
         REAL_STYLE_M,
+        REAL_STYLE_N,
+        REAL_STYLE_O,
         *ENCOUNTER_SETS,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
