@@ -623,3 +623,15 @@ def test_what_someone_thought_the_injury_was_is_not_the_injury(reader: Reader) -
     assert (
         reader.read("Toe fracture and dislocation put back in clinic, which code?").condition == "fracture_dislocation"
     )
+
+
+@pytest.mark.parametrize(
+    "text, modifiers",
+    [
+        ("T12 vertebral fracture after a fall, which CPT?", []),  # a level of the spine, not the toe modifier T1x
+        ("S1 and L5 compression fx, treated with a brace", []),
+        ("Toe dislocation reduced, 28660-T1, is that right?", ["T1"]),  # no spine named: the toe modifier
+    ],
+)
+def test_a_spine_level_is_no_modifier(reader: Reader, text: str, modifiers: list[str]) -> None:
+    assert [m.code for m in reader.read(text).modifiers] == modifiers

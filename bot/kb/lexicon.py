@@ -40,6 +40,11 @@ class SiteConcept(Concept):
     by_site: dict[str, str] = {}
     unless: list[str] = Field(default=[], description="Procedure conditions that, stated, outrank this qualifier")
     digit: int | None = Field(default=None, ge=1, le=5, description="Which finger or toe (1 the thumb or great toe)")
+    levels: list[str] = Field(
+        default=[],
+        description="Letters that with a number name a level of it ('L1' of the spine): read as the level, never "
+        "as a modifier, in a sentence that names the site",
+    )
     pcs_body_part: str | None = Field(
         default=None, description="The ICD-10-PCS body part it is ('Hip Joint', 'Radius'), for a reposition code"
     )

@@ -749,8 +749,16 @@ class Reader:
                 continue
             kinds = {str(self.lex.concept(h.match).get("kind")) for h in reading.hits if h.match.category == "ask"}
             codes_here = len({w.entity.value for w in reading.words if w.entity and w.entity.kind != "modifier"})
+            levels = {
+                str(letter).lower()
+                for f in case.of("site")
+                if f.segment == reading.segment.index
+                for letter in f.attrs.get("levels") or []
+            }
             for i, w in enumerate(reading.words):
                 e = w.entity
+                if levels and re.fullmatch(r"[a-z]\d{1,2}", w.text) and w.text[0] in levels:
+                    continue  # "L1 compression fracture": a level of the spine the sentence names
                 if e is None:
                     self._implicit_modifier(case, reading, i, written, kinds)
                     continue
