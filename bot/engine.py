@@ -420,7 +420,7 @@ class Engine:
         if fact.category != "procedure" or fact.attrs.get("kind") not in ("reduction", "manipulation"):
             return False
         after = words(case.text[fact.end : fact.end + 30])[:3]
-        return any(w in {"code", "codes", "cpt"} for w in after)
+        return any(w in self.reader.lex.code_nouns for w in after)
 
     def _classify(self, view: AskView) -> tuple[str, float, list[IntentScore]]:
         scores = self.matcher.score(view)

@@ -68,18 +68,21 @@ class SideConcept(Concept):
     )
 
 
+ProcedureKind = Literal[
+    "reduction",
+    "manipulation",
+    "self_reduced",
+    "approach",
+    "sequence",
+    "condition",
+    "topic",
+    "furnished",
+    "physical_status",
+]
+
+
 class ProcedureConcept(Concept):
-    kind: Literal[
-        "reduction",
-        "manipulation",
-        "self_reduced",
-        "approach",
-        "sequence",
-        "condition",
-        "topic",
-        "furnished",
-        "physical_status",
-    ]
+    kind: ProcedureKind
     asked_as: AskKind | None = Field(
         default=None,
         description="A which-code cue just before the term asks this kind ('what do I bill for the supplies')",
@@ -120,6 +123,10 @@ class ProviderConcept(Concept):
         description="The procedures.yaml topic a referral verb before this provider means ('sent to hand surgery': "
         "hand-off)",
     )
+    names_the_sedation: bool = Field(
+        default=False,
+        description="Its words say who gave the sedation ('did both', 'own sedation'), wherever the sentence is",
+    )
     emphatic: bool = Field(
         default=False,
         description="Says 'the same one' only as emphasis ('himself'): read after who the note names doing the "
@@ -148,22 +155,7 @@ class UnitConcept(Concept):
 
 
 # What a context rule may be limited to: a fact category, or a procedure kind
-ScopedKind = Literal[
-    "site",
-    "finding",
-    "mention",
-    "drug",
-    "provider",
-    "setting",
-    "reduction",
-    "manipulation",
-    "self_reduced",
-    "approach",
-    "sequence",
-    "condition",
-    "topic",
-    "furnished",
-]
+ScopedKind = Literal["site", "finding", "mention", "drug", "provider", "setting", ProcedureKind]
 
 
 class ContextRule(Concept):
@@ -277,6 +269,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("asks.yaml", "question_openers", "question_opener"),
     ("asks.yaml", "second_question_starts", "second_question_start"),
     ("asks.yaml", "code_words", "code_word"),
+    ("asks.yaml", "code_nouns", "code_noun"),
     ("asks.yaml", "clause_fillers", "clause_filler"),
     ("laterality.yaml", "side_words", "side_word"),
     ("laterality.yaml", "digit_coordinators", "digit_coordinator"),
@@ -289,6 +282,7 @@ WORD_LISTS: list[tuple[str, str, str]] = [
     ("language.yaml", "stopwords", "stopword"),
     ("language.yaml", "abbreviations", "abbreviation"),
     ("language.yaml", "icd_common", "icd_common"),
+    ("language.yaml", "icd_said_of_codes", "icd_said_of_codes"),
 ]
 # Categories whose terms are read as facts of the question: a term may belong to one of them only.
 # Section headers are read only before a colon, stop words and abbreviations only as ordinary words.

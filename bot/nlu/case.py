@@ -150,6 +150,7 @@ class Case:
     search_segments: list[int] = field(default_factory=list)  # the sentence each search word is in
     unknown_words: list[str] = field(default_factory=list)  # words neither the lexicon nor the vocabulary knows
     common_words: list[str] = field(default_factory=list)  # words too common in ICD-10-CM to search by alone
+    said_of_codes: list[str] = field(default_factory=list)  # "an unspecified toe code": not the injury's words
     greeting: bool = False  # it said hello (or thanks) somewhere
     only_thanks: bool = False  # it said nothing but thanks
     phi: bool = False
@@ -419,7 +420,7 @@ class Case:
             for f in self.of("provider")
             if f.attrs.get("role") in ("same_physician", "other_physician")
             and (not f.attrs.get("emphatic") or f.segment in reduction)  # "sedated when he reduced it himself"
-            and (f.segment in sedation or "sedat" in f.words.lower() or "both" in f.words.lower())  # "did both"
+            and (f.segment in sedation or f.attrs.get("names_the_sedation"))  # "did both"
         ]
         corrected = [f for f in beside if f.correction]
         first = corrected or [f for f in beside if f.segment == beside[0].segment] if beside else []

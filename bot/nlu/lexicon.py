@@ -78,6 +78,7 @@ BESIDE = {
     "abbreviation",
     "quantity",
     "icd_common",
+    "icd_said_of_codes",
     "modifier_cue",
     "billing_verb",
     "referral_verb",
@@ -95,6 +96,7 @@ BESIDE = {
     "question_opener",
     "second_question_start",
     "code_word",
+    "code_noun",
     "clause_filler",
 }
 
@@ -138,8 +140,10 @@ class CompiledLexicon:
     question_openers: frozenset[str] = frozenset()  # "And what code for the elbow.": a question without its mark
     second_question_starts: frozenset[str] = frozenset()  # "which code, and may she add 99152?": a second ask
     code_words: frozenset[str] = frozenset()  # "what code does the CRNA bill": asks for a provider's code
+    code_nouns: frozenset[str] = frozenset()  # "the reduction and sedation codes": the words naming a code itself
     comparisons: tuple[tuple[str, ...], ...] = ()  # "like the native hip 27250": a code named for comparison
     icd_common: frozenset[str] = frozenset()  # ICD-10-CM words too common to find candidates by
+    icd_said_of_codes: frozenset[str] = frozenset()  # "an unspecified toe code": never counted in an ICD search
     quantities: frozenset[str] = frozenset()  # last words of quantity phrases: a number after one is not a modifier
     units: frozenset[str] = frozenset()  # one-word unit terms, for splitting "62yo"
     fuzzy_targets: tuple[str, ...] = ()  # words of fact terms long enough to be worth matching a typo against
@@ -247,10 +251,12 @@ def compile_lexicon(lexicon: dict[str, Any]) -> CompiledLexicon:
         w for t in lexicon["word_lists"].get("second_question_start", []) for w in words(t)
     )
     out.code_words = frozenset(w for t in lexicon["word_lists"].get("code_word", []) for w in words(t))
+    out.code_nouns = frozenset(w for t in lexicon["word_lists"].get("code_noun", []) for w in words(t))
     out.comparisons = tuple(
         sorted({words(t) for t in lexicon["word_lists"].get("comparison_cue", []) if words(t)}, key=len, reverse=True)
     )
     out.icd_common = frozenset(w for t in lexicon["word_lists"].get("icd_common", []) for w in words(t))
+    out.icd_said_of_codes = frozenset(w for t in lexicon["word_lists"].get("icd_said_of_codes", []) for w in words(t))
     out.quantities = frozenset(words(t)[-1] for t in lexicon["word_lists"].get("quantity", []) if words(t))
     out.units = frozenset(k[0] for k, m in out.index.items() if m.category == "unit" and len(k) == 1)
     out.term_words = frozenset(w for k in out.index for w in k)

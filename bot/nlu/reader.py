@@ -210,6 +210,7 @@ class Reader:
         self._asks(case, readings)
         self._words_left(case, readings)
         case.common_words = [w for w in case.content_words if w in self.lex.icd_common]
+        case.said_of_codes = [w for w in case.content_words if w in self.lex.icd_said_of_codes]
         live = [r for r in readings if not r.segment.greeting]
         case.masked = " ".join(w.text for r in live for w in r.words)
         case.greeting = any(r.segment.greeting for r in readings) or any(

@@ -205,6 +205,11 @@ _MAY_BE_MODERATE = ("moderate_sedation", "sedation", "anesthesia")
 GENERAL_GUIDANCE = "requiring-anesthesia"
 
 
+def _sedation_codes_named(ask: Ask) -> list[str]:
+    store = ask.store
+    return [c for c in ask.case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
+
+
 def _sedation_unmet(ask: Ask) -> Reply | None:
     """ "8 minutes of sedation, can we bill 99152?", "no separate observer, is 99152 ok?": a requirement of the
     moderate sedation codes the note shows unmet rules them out, as it does beside a reduction code."""
@@ -214,7 +219,7 @@ def _sedation_unmet(ask: Ask) -> Reply | None:
     store = ask.store
     reply = Reply(answered=True)
     reply.basis = "documented"
-    reply.ruled_out = [c for c in ask.case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
+    reply.ruled_out = _sedation_codes_named(ask)
     time = store.sedation_time
     reply.say(f"No moderate sedation code: {why}", time.sources if time else [])
     return reply
@@ -233,7 +238,7 @@ def _no_sedation_code(ask: Ask) -> Reply | None:
         return None
     reply = Reply(answered=True)
     reply.basis = "documented"
-    reply.ruled_out = [c for c in case.code_list() if c in store.codes and store.codes[c].family == SEDATION_FAMILY]
+    reply.ruled_out = _sedation_codes_named(ask)
     said = rule.sedation_codes or rule  # what the finding means for the sedation codes, where it is said apart
     reply.say(f"No moderate sedation code: {labelled(said.text, said.status)}", said.sources)
     reply.suggest("what does requiring anesthesia mean?")

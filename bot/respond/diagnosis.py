@@ -38,7 +38,7 @@ def compose(ask: Ask) -> Reply:
     if icd_codes and case.icd_words:
         # "I have S73.005A on the claim for the dislocated left total hip": the case decides, the code named is
         # a position on it
-        reply = _by_description(store, ask, named=[c for c in icd_codes if store.icd(c) is not None])
+        reply = _by_description(store, ask, named=icd_codes)
         if reply.answered:
             return reply
     if icd_codes:
@@ -144,9 +144,9 @@ def _by_description(
         )
     names = set(case.icd_names)  # what ICD-10-CM calls the site ("prosthesis") outweighs a direction word
     weights = {w: store.icd_word_weight(w) * (NAME_WEIGHT if w in names else 1.0) for w in words}
-    # a word no description uses tells nothing; "unspecified" is said of a code ("coder used an unspecified toe
+    # a word no description uses tells nothing; one said of a code ("coder used an unspecified toe
     # code"), and whether the side is unspecified is the side's business (_score)
-    words = [w for w in words if weights[w] and w != "unspecified"] or words
+    words = [w for w in words if weights[w] and w not in case.said_of_codes] or words
     scored = [(_score(c, words, weights, case), c) for c in candidates]
     scored.sort(key=lambda sc: sc[0], reverse=True)
     best_score, best = scored[0]
