@@ -127,6 +127,65 @@ def test_a_dislocation_with_a_fracture_is_answered_with_the_one_code_for_both(
 
 
 @pytest.mark.parametrize(
+    ("question", "fracture_code"),
+    [
+        (
+            "Bimalleolar ankle fracture-dislocation, reduced closed under procedural sedation and splinted. CPT?",
+            "27810",
+        ),
+        (
+            "Dislocated ankle with a lateral malleolus fx, put back in the ED with a hematoma block, what's the code?",
+            "27788",
+        ),
+        ("Trimalleolar fx with the talus out posteriorly, ED set it under ketamine. 27818 plus 27840 ok?", "27818"),
+    ],
+)
+def test_where_no_code_covers_both_the_fracture_described_is_reported(engine, question: str, fracture_code: str):
+    """An ankle has no combined closed code (encounter rule ankle-fracture-dislocation): the malleolar code of the
+    fracture described leads, never the dislocation code of the same site."""
+    a = engine.answer(question)
+    assert a.codes[0] == fracture_code, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        (
+            "Posterior hip fracture-dislocation, acetabular rim and femoral head fragments, taken for ORIF. CPT?",
+            "27254",
+        ),
+        (
+            "Hip fracture dislocation: wall and head both broken, opened and fixed. We had 27253, which code is it?",
+            "27254",
+        ),
+        (
+            "Hip fracture-dislocation with a small wall fleck, reduced closed under general, nothing opened. Code?",
+            "27252",
+        ),
+    ],
+)
+def test_a_hip_fracture_dislocation_is_no_femoral_neck_fracture(engine, question: str, code: str) -> None:
+    """'hip fracture-dislocation' holds the words 'hip fracture' (the femoral neck) but names the dislocation with
+    a wall or head fracture: open treatment of both is 27254, a closed one stays with the closed codes."""
+    a = engine.answer(question)
+    assert a.codes[0] == code, (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "ORIF planned once the swelling is down",
+        "ORIF is scheduled for Friday",
+        "ortho plans ORIF next week",
+        "open reduction pending",
+    ],
+)
+def test_a_planned_open_treatment_is_not_the_treatment_done_today(engine, plan: str) -> None:
+    a = engine.answer(f"Trimalleolar ankle fx reduced closed in the ED under a block, splinted; {plan}. CPT today?")
+    assert a.codes[0] == "27818", (a.codes, a.text)
+
+
+@pytest.mark.parametrize(
     "note", ["CT neg for fx", "films negative for fracture", "x-ray: fracture negative", "fx ruled out on CT"]
 )
 def test_a_fracture_ruled_out_leaves_a_plain_dislocation(engine, note: str) -> None:

@@ -439,8 +439,9 @@ class Reader:
     def _blocked(self, match: Match, words: list[_Word], i: int, end: int, written: str = "") -> bool:
         """A cue or side with `not_after` words right before it is something else ("the with anesthesia code", "is
         that right"); a number followed by a unit is a quantity ("propofol 150 mg"); an `at_end` cue followed by
-        more than ordinary words is something else too ("what is 27252 global"); and a
-        side that is `not_asked` means correct when it alone is asked ("Coder has 23545. Right?", "23650, right?")."""
+        more than ordinary words is something else too ("what is 27252 global"); and a side that is `not_asked`
+        means correct when it alone, or right after a code, is asked ("Coder has 23545. Right?", "23650, right?",
+        "is 27253 right?")."""
         if match.category not in ("ask", "side"):
             return False
         if all(w.text.isdigit() for w in words[i:end]) and end < len(words) and words[end].text in self.lex.units:
@@ -451,6 +452,8 @@ class Reader:
         if concept.get("not_asked") and end == len(words) and end - i == 1 and written:
             asked = written[words[i].token.end :].lstrip().startswith("?")
             alone = i == 0 or written[words[i - 1].token.end : words[i].token.start].strip() in (",", "-", "--")
+            before = words[i - 1].entity if i > 0 else None
+            alone = alone or (before is not None and before.kind != "modifier")  # "27253 right?"
             if asked and alone:
                 return True
         not_after = concept.get("not_after") or []

@@ -97,6 +97,9 @@ def decide_treatment(store: KnowledgeStore, dist: Distinction, case: Case) -> De
         approach = "closed"  # "nondisplaced, sling": not operated on
     if approach is not None:
         options = [c for c in options if c in codes and codes[c].approach == approach] or options
+    if dist.kind != "fracture_dislocation" and case.condition == "fracture_dislocation":
+        # the treatment's codes hold one for both injuries (the hip opened for a wall and head fracture: 27254)
+        options = [c for c in options if c in codes and codes[c].condition == "fracture_dislocation"] or options
     if dist.kind == "fracture_dislocation" and case.condition == "fracture_dislocation":
         # the combined code of the fracture described: 23665 goes with a greater tuberosity fracture, 23675 with a
         # humeral neck fracture (each code's related codes say which fracture it covers)

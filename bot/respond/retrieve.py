@@ -94,9 +94,17 @@ def _candidates(store: KnowledgeStore, ask: Ask) -> list[Code]:
         candidates = [c for c in candidates if c.body_site in wanted] or candidates
     if condition == "fracture":  # fracture care, not the dislocation codes of the same site
         candidates = [c for c in candidates if c.condition in ("fracture", "fracture_dislocation")] or candidates
-    elif condition == "fracture_dislocation":  # the one code that covers both, where there is one
+    elif condition == "fracture_dislocation":  # the one code that covers both, where there is one; else the
+        # fracture part described decides (an ankle has no combined code: the malleolar code is reported)
+        broken = {c.family for c in candidates if c.condition == "fracture"} & set(case.families)
+        opened = ("open", "percutaneous")  # a closed treatment is not answered with the open combined code (27254)
         candidates = (
-            [c for c in candidates if c.condition == "fracture_dislocation"]
+            [
+                c
+                for c in candidates
+                if c.condition == "fracture_dislocation" and not (case.approach == "closed" and c.approach in opened)
+            ]
+            or [c for c in candidates if c.family in broken]
             or [c for c in candidates if c.condition != "fracture"]
             or candidates
         )
