@@ -398,3 +398,26 @@ def test_two_digits_take_their_own_modifiers(engine: Engine, question: str, mods
     """A second finger or toe takes its digit modifier before 59, XS or 50; 'both' is the left one and the right."""
     a = engine.answer(question)
     assert mods <= set(a.modifiers), (a.modifiers, a.text)
+
+
+@pytest.mark.parametrize(
+    ("question", "code", "modifier"),
+    [
+        ("left thumb MCP dislocation reduced with a digital block, which code?", "26700", "FA"),
+        ("R 2nd toe MTP dislocation put back in clinic, no anesthesia. CPT?", "28630", "T6"),
+        ("Right little finger PIP out, reduced under a digital block in the ED, 26770 or 26775?", "26770", "F9"),
+    ],
+)
+def test_a_finger_or_toe_code_is_answered_with_the_digit_modifier_the_note_names(
+    engine: Engine, question: str, code: str, modifier: str
+) -> None:
+    """The claim line of a digit code carries its digit modifier: the answer gives it when the note names the
+    digit and the side, though the question did not ask for a modifier."""
+    a = engine.answer(question)
+    assert a.codes[0] == code and modifier in a.modifiers, (a.codes, a.modifiers, a.text)
+    assert f"{code}-{modifier}" in a.text
+
+
+def test_no_digit_modifier_is_guessed_when_the_side_is_not_said(engine: Engine) -> None:
+    a = engine.answer("index finger PIP dislocation reduced closed with no anesthesia. Which CPT?")
+    assert a.codes[0] == "26770" and not {"F1", "F6"} & set(a.modifiers), (a.modifiers, a.text)

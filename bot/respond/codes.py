@@ -163,6 +163,7 @@ def search(ask: Ask) -> Reply:
             until = f" after {old.effective_to:%B %-d %Y}" if old.effective_to else ""
             reply.say(f"{old.code} is deleted (not reportable{until}); today's code for this sedation:", old.sources)
         reply.say(f"*{best.code}* ({best.system}): {best.title}. {best.summary}", best.sources)
+        distinction.digit_line(ask, reply, best.code)
         if add_ons:
             extra = store.codes[add_ons[0]]
             reply.code(extra.code)

@@ -21,6 +21,7 @@ from bot.respond.retrieve import (
     rank_among,
     sedation_add_ons,
 )
+from bot.respond.situations import named_digit_modifiers
 
 # A code's own description decides among those the facts left when the note holds this much of what sets it
 # apart (0-100) and at least twice what the next one holds
@@ -228,12 +229,23 @@ def explain(ask: Ask, dist: Distinction) -> Reply:
                 f"{codes[0]} or {codes[-1]} under moderate sedation?",
                 f"{codes[0]} or {codes[-1]} under general anesthesia?",
             )
+    digit_line(ask, reply, picked or codes[0])
     for note in dist.notes:  # the notes matter most while the choice is open; they are one step away either way
         reply.detail(labelled(note.text, note.status), note.sources)
     if guidance and guidance.positions and dist.kind == "anesthesia":
         _conflict(reply, guidance)
     reply.suggest(f"global days for {codes[-1]}?", f"anesthesia code for {codes[-1]}?")
     return reply
+
+
+def digit_line(ask: Ask, reply: Reply, code: str) -> None:
+    """A finger or toe code goes on the claim with the digit modifier of the digit and side the note names
+    ("right thumb MCP": F5), so the answer gives the whole line; nothing when the note does not name them."""
+    digits = named_digit_modifiers(ask.store, ask.case, code)
+    if digits:
+        reply.modifier(*digits)
+        names = "; ".join(ask.store.modifiers[m].name.lower() for m in digits)
+        reply.say(f"Digit modifier: {', '.join(f'{code}-{m}' for m in digits)} ({names}).")
 
 
 def sedation_unmet(ask: Ask) -> str | None:

@@ -21,7 +21,7 @@ from bot.respond import situations
 from bot.respond.base import HCPCS_SOURCE, PFS_SOURCE, Ask, Reply, declined, labelled
 from bot.respond.encounter import is_visit
 from bot.respond.retrieve import find_distinction, unknown_code
-from bot.respond.situations import digit_modifiers
+from bot.respond.situations import digit_candidates, digit_modifiers
 
 VERDICT_WORDS = {"fits": "fits", "does_not_fit": "does not fit", "depends": "depends"}
 _RANK = {"does_not_fit": 0, "depends": 1, "fits": 2}
@@ -201,7 +201,7 @@ def check(ask: Ask) -> Reply:
     digits: list[str] = []
     sides = side_modifiers(store)
     if from_situation and "modifiers:digit" in ask.kinds and codes:
-        digits = _digit_candidates(store, _target_code(ask, codes))
+        digits = digit_candidates(store, _target_code(ask, codes))
         mods = digit_modifiers(case, store.modifiers, digits)
         if digits and mods == digits:  # the note names no digit: ask, never pick one
             return declined(
@@ -292,7 +292,7 @@ def _instead_from_the_case(
     if any(r > _RANK["depends"] for r in overall):
         return
     asked = {m.code for m, *_ in checked}
-    digits = _digit_candidates(store, code)
+    digits = digit_candidates(store, code)
     named = [m for m in digit_modifiers(case, store.modifiers, digits) if m not in asked] if digits else []
     if named and len(named) < len(digits):  # a digit's own modifier comes before any rule's general one (XS)
         reply.modifier(*named)
@@ -326,16 +326,6 @@ def _settled_by_situation(ask: Ask, mod: Modifier, verdicts: list[RuleVerdict]) 
     return [
         replace(v, verdict=settled, why=f"{why} ({mod.name.lower()}). {v.why}") if v.verdict == "depends" else v
         for v in verdicts
-    ]
-
-
-def _digit_candidates(store: KnowledgeStore, code: str) -> list[str]:
-    """The finger and toe modifiers a curated rule says fit this code (FA-F9 on a finger joint code)."""
-    return [
-        m.code
-        for m in store.modifiers.values()
-        if m.digit
-        and any(v.verdict == "fits" for v in curated_verdicts(store.rules, code, store.codes.get(code), m.code))
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.kb.models import Modifier
+from bot.kb.rules import curated_verdicts
+from bot.kb.store import KnowledgeStore
 from bot.nlu.case import Case, CaseAsk
 
 
@@ -197,3 +199,21 @@ def digit_modifiers(case: Case, modifiers: Mapping[str, Modifier], candidates: l
     }
     named = [m for m in candidates if m in modifiers and (modifiers[m].digit, modifiers[m].side) in digits]
     return named or candidates
+
+
+def digit_candidates(store: KnowledgeStore, code: str) -> list[str]:
+    """The finger and toe modifiers a curated rule says fit this code (FA-F9 on a finger joint code)."""
+    return [
+        m.code
+        for m in store.modifiers.values()
+        if m.digit
+        and any(v.verdict == "fits" for v in curated_verdicts(store.rules, code, store.codes.get(code), m.code))
+    ]
+
+
+def named_digit_modifiers(store: KnowledgeStore, case: Case, code: str) -> list[str]:
+    """The digit modifiers of the fingers or toes and sides the note names, for a code that takes them; none
+    when the note does not say which digit and side (the claim line is then the coder's to complete)."""
+    candidates = digit_candidates(store, code)
+    named = digit_modifiers(case, store.modifiers, candidates) if candidates else []
+    return named if len(named) < len(candidates) else []
