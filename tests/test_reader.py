@@ -635,3 +635,17 @@ def test_what_someone_thought_the_injury_was_is_not_the_injury(reader: Reader) -
 )
 def test_a_spine_level_is_no_modifier(reader: Reader, text: str, modifiers: list[str]) -> None:
     assert [m.code for m in reader.read(text).modifiers] == modifiers
+
+
+def test_a_number_after_a_quantity_word_is_never_a_modifier(reader: Reader, lexicon: dict) -> None:
+    """Every word of the lexicon's quantities before a number that spells a modifier ('POS 23', 'level 25',
+    'age 59'): the number is a place of service, a level or an age, never modifier 23, 25 or 59."""
+    words = lexicon["word_lists"]["quantity"]
+    assert "pos" in words and "place of service" in words
+    wrong = [
+        (word, n)
+        for word in words
+        for n in ("23", "25", "59")
+        if n in reader.read(f"billed 99153 for the shoulder reduction, {word} {n}, is that right?").modifiers
+    ]
+    assert not wrong, wrong[:8]
