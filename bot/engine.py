@@ -28,6 +28,7 @@ from bot.respond import (
     crosswalk,
     diagnosis,
     distinction,
+    dme,
     encounter,
     general,
     indicators,
@@ -343,6 +344,11 @@ class Engine:
             # "which Q code for the cast, with 25605?": the supply is asked about, the treatment code is its context
             procedure = [c for c in procedure if supplies.is_supply(self.store, c)]
             anesthesia = []
+        item_asked = "dme_code" in kinds and bool(dme.items(case))
+        if item_asked:
+            # "and the HCPCS for the immobilizer?": the item is asked about; the reduction, its codes and its
+            # anesthesia are the context, not the question
+            procedure, anesthesia = [], []
         if self._about_sedation(case, item, procedure):
             kinds.add("sedation_code")
             # the codes it names are the sedation's (what it asks about) or the other provider's reduction: no
@@ -371,7 +377,7 @@ class Engine:
             modifiers=mods,
             icd_codes=[c for c in codes_ if c in case.icd_codes] or (case.icd_codes if single else []),
             sites=[] if defines_modifier else case.sites,
-            findings=[] if defines_modifier else case.stated_findings,
+            findings=[] if defines_modifier or item_asked else case.stated_findings,
             indicator_fields=indicators,
             anesthesia_code_request="anesthesia_code" in kinds,
             asks_what_code_is="define_code" in kinds,

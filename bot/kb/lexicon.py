@@ -95,6 +95,20 @@ class ProcedureConcept(Concept):
         description="The procedure concept this one means when the note negates it ('the CRNA was not medically "
         "directed': no-medical-direction)",
     )
+    hcpcs_words: list[str] = Field(
+        default=[],
+        description="An item dispensed: the words CMS's HCPCS descriptions use for it; a code of the dme-items "
+        "group is one of the item's when its description has them all",
+    )
+    first: str | None = Field(
+        default=None,
+        description="The item's code listed first when the note does not say what tells its codes apart",
+    )
+    implies: str | None = Field(
+        default=None,
+        description="The procedure entry this one also names: a sling or a knee immobilizer given immobilizes, "
+        "as a splint does ('splint')",
+    )
 
 
 class FindingConcept(Concept):
@@ -408,12 +422,13 @@ def load_lexicon(
 
 
 def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str, int | None]]) -> list[ContentError]:
-    """An ask cue's topic and a provider's referred topic are topics of procedures.yaml: the encounter rules read
-    topics by those ids. A procedure's `negated` meaning is a procedure of its kind. A context rule's `through`
+    """An ask cue's topic, a provider's referred topic and what a procedure implies are topics of procedures.yaml:
+    the encounter rules read topics by those ids. An item dispensed (hcpcs_words) names its first code, and only
+    an item does. A procedure's `negated` meaning is a procedure of its kind. A context rule's `through`
     words are terminators."""
     known = {str(c["id"]) for c in lexicon.concepts.get("procedure", []) if c.get("kind") == "topic"}
     errors = []
-    for category, field in (("ask", "topic"), ("provider", "referred")):
+    for category, field in (("ask", "topic"), ("provider", "referred"), ("procedure", "implies")):
         for record in lexicon.concepts.get(category, []):
             if record.get(field) and record[field] not in known:
                 file, label, line = origin[(category, str(record["id"]))]
@@ -421,6 +436,10 @@ def _check_topics(lexicon: Lexicon, origin: dict[tuple[str, str], tuple[str, str
                 errors.append(ContentError(file, what, label, field, line))
     procedures = {str(c["id"]): c.get("kind") for c in lexicon.concepts.get("procedure", [])}
     for record in lexicon.concepts.get("procedure", []):
+        if bool(record.get("hcpcs_words")) != bool(record.get("first")):
+            file, label, line = origin[("procedure", str(record["id"]))]
+            what = "an item dispensed needs both hcpcs_words and first (the code listed first), or neither"
+            errors.append(ContentError(file, what, label, "first", line))
         meant = record.get("negated")
         if meant and procedures.get(meant) != record.get("kind"):
             file, label, line = origin[("procedure", str(record["id"]))]

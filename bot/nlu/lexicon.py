@@ -53,6 +53,7 @@ AskKind = Literal[
     "every_claim",
     "pcs",
     "supply_code",  # a cast or splint supply code: the treatment codes the message names are its context
+    "dme_code",  # the HCPCS code of an item dispensed (crutches, a sling, a knee immobilizer)
 ]
 
 

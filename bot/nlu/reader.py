@@ -573,12 +573,15 @@ class Reader:
                 )
             )
             # what the words also say, from the lexicon entry: "what should the ED have billed" names the emergency
-            # physician (a setting's bills_as); "sent to hand surgery" hands the care off (a provider's referred)
+            # physician (a setting's bills_as); "sent to hand surgery" hands the care off (a provider's referred); a
+            # sling given immobilizes as a splint does (an item's implies)
             implied = (
                 ("provider", attrs.get("bills_as"))
                 if category == "setting" and self._bills(words, hit.first, hit.last)
                 else ("procedure", attrs.get("referred"))
                 if category == "provider" and self._referred(words, hit.first)
+                else ("procedure", attrs.get("implies"))
+                if category == "procedure"
                 else None
             )
             if implied is not None and implied[1]:

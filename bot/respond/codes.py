@@ -7,7 +7,7 @@ and never describe it: CPT descriptors are AMA-licensed and an invented descript
 from __future__ import annotations
 
 from bot.kb.store import KnowledgeStore
-from bot.respond import distinction, pcs, verdict
+from bot.respond import distinction, dme, pcs, verdict
 from bot.respond.base import (
     CPT_SOURCE,
     HCPCS_SOURCE,
@@ -115,6 +115,8 @@ def search(ask: Ask) -> Reply:
     store, case = ask.store, ask.case
     if ask.kind("pcs"):  # the inpatient facility's code set
         return pcs.search(ask)
+    if ask.kind("dme_code") and dme.items(case):  # "HCPCS for the crutches": the item's code, not the care's
+        return dme.search(ask)
     ranked = rank_codes(store, ask)
     decided = ask.kind("sedation_code", "add_on") and ranked  # the sedation table decides, not how well words match
     if not decided and not good_enough(case, ranked):
