@@ -48,6 +48,10 @@ REAL_STYLE_N = QUESTIONS.parent / "real_n.yaml"  # written blind at 8367e5b, sco
 ENCOUNTER_M = QUESTIONS.parent / "encounter_m.yaml"  # issue 13's thirteenth blind set, written and scored alongside N
 REAL_STYLE_O = QUESTIONS.parent / "real_o.yaml"  # written blind during that session, held unread, scored at its end
 ENCOUNTER_N = QUESTIONS.parent / "encounter_n.yaml"  # issue 13's fourteenth blind set, written and scored alongside O
+REAL_STYLE_P = QUESTIONS.parent / "real_p.yaml"  # written blind the next session, a development set
+REAL_STYLE_Q = QUESTIONS.parent / "real_q.yaml"  # written blind alongside P, held unread, scored at that session's end
+ENCOUNTER_O = QUESTIONS.parent / "encounter_o.yaml"  # issue 13's fifteenth blind set, a development set
+ENCOUNTER_P = QUESTIONS.parent / "encounter_p.yaml"  # the sixteenth, held unread alongside Q
 ENCOUNTER_SETS = (
     ENCOUNTER,
     ENCOUNTER_B,
@@ -63,6 +67,8 @@ ENCOUNTER_SETS = (
     ENCOUNTER_L,
     ENCOUNTER_M,
     ENCOUNTER_N,
+    ENCOUNTER_O,
+    ENCOUNTER_P,
 )
 
 
@@ -128,6 +134,8 @@ def test_the_set_is_large_and_held_out() -> None:
         REAL_STYLE_M,
         REAL_STYLE_N,
         REAL_STYLE_O,
+        REAL_STYLE_P,
+        REAL_STYLE_Q,
         *ENCOUNTER_SETS,
     )
     for name in ("questions.yaml", *LATER_SETS, *(p.name for p in sets)):
